@@ -1,0 +1,31 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module';
+import { AvailabilityModule } from './availability/availability.module';
+import { BusModule } from './bus/bus.module';
+import { ConfigModule, type AppConfig } from './config';
+import { HealthModule } from './health/health.module';
+import { OrdersModule } from './orders/orders.module';
+import { PublishModule } from './publish/publish.module';
+import { RealtimeModule } from './realtime/realtime.module';
+import { RedisModule } from './redis/redis.module';
+
+@Module({})
+export class AppModule {
+  /** The config is validated before Nest starts and passed in, so tests build apps without touching the environment. */
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        RedisModule,
+        BusModule,
+        AuthModule,
+        RealtimeModule,
+        PublishModule,
+        HealthModule,
+        OrdersModule,
+        AvailabilityModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { HttpAuthGuard } from './http-auth.guard';
+import { JwtStrategy } from './jwt.strategy';
+import { TokenVerifier } from './token-verifier.service';
+
+@Module({
+  imports: [PassportModule],
+  providers: [TokenVerifier, JwtStrategy, HttpAuthGuard],
+  exports: [TokenVerifier, HttpAuthGuard],
+})
+export class AuthModule {}

@@ -1,0 +1,84 @@
+import { AppError, ErrorCode } from '../common/app.errors';
+import { isId } from '../common/ids';
+
+export const ROLES = ['admin', 'staff', 'printer-agent', 'service'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Wildcard for `companyId` (platform services only) and for `branchIds` (`["*"]`: every branch). */
+export const ANY = '*';
+
+/** The authenticated caller, as every handler sees it (`socket.data.principal`, `req.user`). */
+export interface Principal {
+  /** `sub`: the user or device id. */
+  readonly id: string;
+  /** The tenant; `*` only for platform service tokens. */
+  readonly companyId: string;
+  /** `["*"]` means every branch of the company. */
+  readonly branchIds: readonly string[];
+  readonly roles: readonly Role[];
+  /** `exp` in epoch milliseconds. */
+  readonly expiresAt: number;
+  readonly jti?: string;
+}
+
+function invalid(message: string): AppError {
+  return new AppError(ErrorCode.AUTH_INVALID, message);
+}
+
+/**
+ * Turns a verified JWT payload into a Principal, rejecting anything ambiguous: a claim we do not
+ * understand must not silently widen or narrow access, so the token is refused with the reason.
+ */
+export function principalFromClaims(payload: unknown): Principal {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw invalid('token payload must be a JSON object');
+  }
+  const claims = payload as Record<string, unknown>;
+
+  if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw invalid('token has no exp claim');
+  if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > 256) {
+    throw invalid('sub must be a non-empty string of at most 256 characters');
+  }
+
+  const roles = claims.roles;
+  if (!Array.isArray(roles) || roles.length === 0 || roles.length > ROLES.length) {
+    throw invalid(`roles must be a non-empty array of ${ROLES.join(' | ')}`);
+  }
+  for (const role of roles) {
+    if (!(ROLES as readonly unknown[]).includes(role)) {
+      throw invalid(`unknown role ${JSON.stringify(role)}; expected ${ROLES.join(' | ')}`);
+    }
+  }
+  const typedRoles = [...new Set(roles as Role[])];
+
+  const companyId = claims.companyId;
+  if (companyId === ANY) {
+    if (!typedRoles.includes('service')) throw invalid('companyId "*" is reserved for platform service tokens');
+  } else if (!isId(companyId)) {
+    throw invalid('companyId must match [A-Za-z0-9_-]{1,64}');
+  }
+
+  const branchIds = claims.branchIds ?? [];
+  if (!Array.isArray(branchIds) || branchIds.length > 1000) throw invalid('branchIds must be an array of branch ids');
+  const wildcard = branchIds.length === 1 && branchIds[0] === ANY;
+  if (!wildcard && !branchIds.every(isId)) {
+    throw invalid('branchIds must be ["*"] or ids matching [A-Za-z0-9_-]{1,64}');
+  }
+
+  if (claims.jti !== undefined && (typeof claims.jti !== 'string' || claims.jti.length > 256)) {
+    throw invalid('jti must be a string of at most 256 characters');
+  }
+
+  return {
+    id: claims.sub,
+    companyId: companyId as string,
+    branchIds: [...(branchIds as string[])],
+    roles: typedRoles,
+    expiresAt: claims.exp * 1000,
+    ...(claims.jti !== undefined ? { jti: claims.jti as string } : {}),
+  };
+}
+
+export function hasAnyRole(principal: Principal, allowed: readonly Role[]): boolean {
+  return principal.roles.some((role) => allowed.includes(role));
+}

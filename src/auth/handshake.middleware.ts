@@ -1,0 +1,37 @@
+import type { Socket } from 'socket.io';
+import { AppError, ErrorCode, INTERNAL_ERROR_BODY, type ErrorBody } from '../common/app.errors';
+import { hasAnyRole, type Principal, type Role } from './claims';
+import { extractHandshakeToken } from './handshake-token';
+import type { TokenVerifier } from './token-verifier.service';
+
+/** The error a Socket.IO client sees as `connect_error`: `message` is the code, `data` the full body. */
+export type ConnectError = Error & { data: ErrorBody };
+
+export function toConnectError(error: unknown): ConnectError {
+  const body = error instanceof AppError ? error.toBody() : INTERNAL_ERROR_BODY;
+  return Object.assign(new Error(body.code), { data: body });
+}
+
+/**
+ * Authenticates at the handshake, before the connection is accepted (guards do not run on
+ * connection; nestjs/nest#882). On success the principal is on `socket.data.principal`.
+ */
+export function handshakeAuth(verifier: TokenVerifier, namespace: string, allowedRoles: readonly Role[]) {
+  return (socket: Socket, next: (error?: Error) => void): void => {
+    let principal: Principal;
+    try {
+      principal = verifier.verify(extractHandshakeToken(socket.handshake));
+      if (!hasAnyRole(principal, allowedRoles)) {
+        throw new AppError(
+          ErrorCode.FORBIDDEN,
+          `roles [${principal.roles.join(', ')}] may not connect to ${namespace}; allowed: ${allowedRoles.join(', ')}`,
+        );
+      }
+    } catch (error) {
+      next(toConnectError(error));
+      return;
+    }
+    (socket.data as { principal?: Principal }).principal = principal;
+    next();
+  };
+}

@@ -1,0 +1,40 @@
+import { Injectable, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { AppError, ErrorCode } from '../common/app.errors';
+import { hasAnyRole, type Principal, type Role } from './claims';
+import { JWT_STRATEGY } from './jwt.strategy';
+import { TokenVerifier } from './token-verifier.service';
+
+const ROLES_KEY = 'switchboard:roles';
+
+/** Roles allowed on an HTTP route; enforced by HttpAuthGuard after the token is verified. */
+export const RequireRoles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+
+/**
+ * Bearer-token authentication for the HTTP API. Passport's failures are mapped onto the same
+ * AUTH_* codes the socket handshake uses, so a client sees one taxonomy everywhere.
+ */
+@Injectable()
+export class HttpAuthGuard extends AuthGuard(JWT_STRATEGY) {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override handleRequest<TUser = Principal>(err: unknown, user: unknown, info: unknown, context: ExecutionContext): TUser {
+    if (err) throw TokenVerifier.toAppError(err);
+    if (!user) {
+      // passport-jwt reports a missing or non-Bearer header as a plain Error("No auth token").
+      if (!(info instanceof Error) || info.message === 'No auth token') {
+        throw new AppError(ErrorCode.AUTH_MISSING, 'missing Authorization: Bearer <token> header');
+      }
+      throw TokenVerifier.toAppError(info);
+    }
+    const principal = user as Principal;
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
+    if (roles && !hasAnyRole(principal, roles)) {
+      throw new AppError(ErrorCode.FORBIDDEN, `this endpoint needs one of the roles: ${roles.join(', ')}`);
+    }
+    return principal as TUser;
+  }
+}

@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { principalFromClaims, type Principal } from './claims';
+import { TokenVerifier } from './token-verifier.service';
+
+export const JWT_STRATEGY = 'switchboard-jwt';
+
+/** HTTP authentication through passport-jwt, with the same key and options as the socket handshake. */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
+  constructor(verifier: TokenVerifier) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: verifier.key,
+      algorithms: verifier.verifyOptions.algorithms,
+      issuer: verifier.verifyOptions.issuer as string | undefined,
+      audience: verifier.verifyOptions.audience as string | string[] | undefined,
+      ignoreExpiration: false,
+      jsonWebTokenOptions: { clockTolerance: verifier.verifyOptions.clockTolerance },
+    });
+  }
+
+  validate(payload: unknown): Principal {
+    return principalFromClaims(payload);
+  }
+}

@@ -1,0 +1,34 @@
+import type { NamespaceDefinition } from '../realtime/namespace.registry';
+import type { BaseClientToServerEvents, BaseServerToClientEvents, DomainEvents } from '../realtime/realtime.events';
+import { SkuDto } from './dto/sku.dto';
+import { StockChangedDto } from './dto/stock-changed.dto';
+import { StockLowDto } from './dto/stock-low.dto';
+
+export const AvailabilityEvent = {
+  STOCK_CHANGED: 'stock:changed',
+  STOCK_LOW: 'stock:low',
+  ITEM_UNAVAILABLE: 'item:unavailable',
+  ITEM_AVAILABLE: 'item:available',
+} as const;
+
+/** `data` of each /availability event; publishers may add fields beyond the required ones. */
+export interface AvailabilityCatalog {
+  'stock:changed': StockChangedDto & Record<string, unknown>;
+  'stock:low': StockLowDto & Record<string, unknown>;
+  'item:unavailable': SkuDto & Record<string, unknown>;
+  'item:available': SkuDto & Record<string, unknown>;
+}
+
+export type AvailabilityClientToServerEvents = BaseClientToServerEvents;
+export type AvailabilityServerToClientEvents = BaseServerToClientEvents & DomainEvents<AvailabilityCatalog>;
+
+export const AVAILABILITY_NAMESPACE: NamespaceDefinition = {
+  name: 'availability',
+  roles: ['admin', 'staff'],
+  catalog: {
+    [AvailabilityEvent.STOCK_CHANGED]: StockChangedDto,
+    [AvailabilityEvent.STOCK_LOW]: StockLowDto,
+    [AvailabilityEvent.ITEM_UNAVAILABLE]: SkuDto,
+    [AvailabilityEvent.ITEM_AVAILABLE]: SkuDto,
+  },
+};

@@ -1,0 +1,42 @@
+import { ConsoleLogger, type LoggerService, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { bodyParserErrorHandler, HttpErrorFilter } from './common/http-error.filter';
+import { isOriginAllowed } from './common/origin-policy';
+import type { AppConfig } from './config';
+import { SwitchboardIoAdapter } from './realtime/socket.adapter';
+import { RedisConnections } from './redis/redis-connections.service';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+export function createLogger(config: AppConfig): ConsoleLogger {
+  return new ConsoleLogger({
+    json: config.log.format === 'json',
+    colors: config.log.format === 'pretty',
+    logLevels: LEVELS.slice(0, LEVELS.indexOf(config.log.level) + 1),
+  });
+}
+
+/**
+ * Builds the whole application (HTTP + Socket.IO) exactly as production runs it; main.ts and
+ * the test helpers both come through here, so tests exercise the real wiring.
+ */
+export async function createApp(config: AppConfig, logger: LoggerService | false = createLogger(config)): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    logger,
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: config.limits.httpMaxBodyBytes });
+  app.use(bodyParserErrorHandler);
+  app.enableCors({
+    origin: (origin: string | undefined, callback: (error: Error | null, allow?: boolean) => void) =>
+      callback(null, origin === undefined || isOriginAllowed(config.cors, origin)),
+  });
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.useWebSocketAdapter(new SwitchboardIoAdapter(app, config, app.get(RedisConnections)));
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,70 @@
+import type { Envelope } from './envelope';
+
+/** One event as a publisher hands it to an engine; the engine assigns seq and epoch. */
+export interface EventDraft {
+  readonly id: string;
+  readonly channel: string;
+  readonly event: string;
+  readonly data: unknown;
+  readonly ts: number;
+  readonly correlationId?: string;
+  readonly idempotencyKey?: string;
+}
+
+export interface PublishOutcome {
+  readonly id: string;
+  readonly seq: number;
+  readonly epoch: string;
+  /** True when the idempotencyKey was seen before: nothing was sent, and this is the original result. */
+  readonly duplicate: boolean;
+}
+
+/**
+ * A channel's current position plus the events after a given seq.
+ * `complete` is true when `events` holds every event from afterSeq+1 to `seq` (possibly none);
+ * false when some of them have left history (count over HISTORY_SIZE, trimmed, or expired).
+ */
+export interface ReadResult {
+  readonly epoch: string;
+  readonly seq: number;
+  readonly complete: boolean;
+  readonly events: readonly Envelope[];
+}
+
+/** Retention override for internal channels (the health round-trip keeps one event for a minute). */
+export interface Retention {
+  readonly size: number;
+  readonly ttlSeconds: number;
+}
+
+export interface EngineListener {
+  /** Events for one watched key, consecutive seqs of one epoch, as published together. */
+  arrived(key: string, events: readonly Envelope[]): void;
+  /** The live feed was interrupted and is back: anything may have been missed meanwhile. */
+  resumed(): void;
+}
+
+/**
+ * The storage-and-fan-out half of the bus. Engines know nothing about sockets; ordering,
+ * gap refill and replay coordination live in ChannelStream, on top of any engine.
+ */
+export interface BusEngine {
+  readonly kind: 'memory' | 'redis';
+  setListener(listener: EngineListener): void;
+  /** Atomically assigns consecutive seqs, appends to history and fans out, for one channel key. */
+  publish(key: string, drafts: readonly EventDraft[], retention?: Retention): Promise<PublishOutcome[]>;
+  /** Reads the position (creating the channel's epoch if it has none) and the events after `afterSeq`. */
+  read(key: string, afterSeq: number): Promise<ReadResult>;
+  /** Starts receiving `arrived` for this key; resolves once the feed is live. */
+  watch(key: string): Promise<void>;
+  unwatch(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Thrown by engines when storage is unreachable; maps to UNAVAILABLE. */
+export class EngineUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EngineUnavailableError';
+  }
+}

@@ -1,0 +1,21 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { RedisConnections } from '../redis/redis-connections.service';
+import type { BusEngine } from './bus-engine';
+import { BUS_ENGINE, EventBus } from './event-bus.service';
+import { MemoryEngine } from './memory.engine';
+import { RedisEngine } from './redis.engine';
+
+/** Picks the engine once, from config: Redis when REDIS_URL is set, the embedded one otherwise. */
+function createEngine(config: AppConfig, redis: RedisConnections): BusEngine {
+  const shared = { history: config.history, idempotencyTtlSeconds: config.idempotencyTtlSeconds };
+  if (!redis.enabled) return new MemoryEngine(shared);
+  return new RedisEngine({ ...shared, command: redis.get('bus-command'), subscriber: redis.get('bus-subscriber') });
+}
+
+@Global()
+@Module({
+  providers: [{ provide: BUS_ENGINE, useFactory: createEngine, inject: [APP_CONFIG, RedisConnections] }, EventBus],
+  exports: [EventBus],
+})
+export class BusModule {}

@@ -1,0 +1,210 @@
+import type { ChannelRef } from '../channels/channel-ref';
+import type { BusEngine, ReadResult } from './bus-engine';
+import type { Envelope, NotRecoveredReason, Position, ResetReason } from './envelope';
+
+/** Where this node's delivered events go (the realtime layer implements it). */
+export interface DeliverySink {
+  /** Consecutive events of one channel, in seq order, to every local subscriber. */
+  deliver(ref: ChannelRef, epoch: string, events: readonly Envelope[]): void;
+  /** The stream cannot continue gap-free: subscribers must reload and continue from `position`. */
+  reset(ref: ChannelRef, position: Position, reason: ResetReason): void;
+  hasLocalSubscribers(ref: ChannelRef): boolean;
+}
+
+export type AttachResult =
+  | { readonly epoch: string; readonly seq: number; readonly recovered?: undefined }
+  | { readonly epoch: string; readonly seq: number; readonly recovered: true; readonly missed: number }
+  | { readonly epoch: string; readonly seq: number; readonly recovered: false; readonly reason: NotRecoveredReason };
+
+/** Called inside the stream's critical section: emit `replay` to the socket, then join the room. */
+export type JoinFn = (replay: readonly Envelope[]) => void;
+
+const REFILL_ATTEMPTS = 4;
+const REFILL_BACKOFF_MS = 150;
+
+/**
+ * One channel's live feed on this node. Every step that touches it (live arrivals, gap
+ * refills, a subscriber's replay-then-join, catch-up after a reconnect) runs through one
+ * serial queue, so a replaying socket can never see a live event overtake its replay, and
+ * a pub/sub loss is refilled from history before anything later is delivered.
+ *
+ * Invariant once ready: every event with seq ≤ lastSeq of `epoch` has been handed to the sink
+ * (or covered by a reset), and nothing later has.
+ */
+export class ChannelStream {
+  private epoch = '';
+  private lastSeq = 0;
+  private ready = false;
+  private readonly queue: (() => Promise<void>)[] = [];
+  private running = false;
+
+  constructor(
+    readonly ref: ChannelRef,
+    private readonly engine: BusEngine,
+    private readonly sink: DeliverySink,
+  ) {}
+
+  /** True while work is queued or running; an idle stream with no subscribers may be dropped. */
+  get busy(): boolean {
+    return this.running || this.queue.length > 0;
+  }
+
+  /** Live events from the engine. The common case (next seq, idle queue) is delivered synchronously. */
+  arrive(events: readonly Envelope[]): void {
+    if (events.length === 0) return;
+    if (this.ready && !this.busy && events[0].epoch === this.epoch && events[0].seq <= this.lastSeq + 1) {
+      this.deliverFresh(events);
+      return;
+    }
+    this.enqueue(() => this.handleArrival(events));
+  }
+
+  /** Replays what `since` missed (or nothing), joins the socket, and answers its position. */
+  attach(since: Position | undefined, join: JoinFn): Promise<AttachResult> {
+    return new Promise<AttachResult>((resolve, reject) => {
+      this.enqueue(async () => {
+        try {
+          resolve(await this.attachNow(since, join));
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+    });
+  }
+
+  /** After the engine's live feed was interrupted: deliver what was missed, or reset. */
+  resume(): void {
+    this.enqueue(async () => {
+      if (!this.ready) return;
+      const read = await this.readWithRetry();
+      if (read) this.applyCatchUp(read);
+    });
+  }
+
+  private async attachNow(since: Position | undefined, join: JoinFn): Promise<AttachResult> {
+    if (!this.ready) {
+      // Subscribe to the live feed before reading the baseline, so nothing falls between the two.
+      await this.engine.watch(this.ref.key);
+      const read = await this.engine.read(this.ref.key, since?.seq ?? Number.MAX_SAFE_INTEGER);
+      this.epoch = read.epoch;
+      this.lastSeq = read.seq;
+      this.ready = true;
+      return answer(since, read, this.lastSeq, join);
+    }
+    // Ready: the stream knows "now" without I/O, unless the client's position differs from it.
+    if (!since || (since.epoch === this.epoch && since.seq === this.lastSeq)) {
+      return answer(since, { epoch: this.epoch, seq: this.lastSeq, complete: true, events: [] }, this.lastSeq, join);
+    }
+    // Behind: fetch the missed events. Ahead or another epoch: another node may already have
+    // delivered events still on their way here, so Redis decides whether the position is real.
+    const read = await this.engine.read(this.ref.key, since.seq);
+    // Events newer than lastSeq are still on their way here and will reach the room in order;
+    // replaying them too would only duplicate them for this socket.
+    return answer(since, read, read.epoch === this.epoch ? this.lastSeq : read.seq, join);
+  }
+
+  private async handleArrival(events: readonly Envelope[]): Promise<void> {
+    if (!this.ready) return; // nobody on this node has joined yet; their attach reads the baseline
+    const first = events[0];
+    if (first.epoch !== this.epoch) {
+      // Redis lost the channel (restart without persistence, FLUSHALL, eviction): tell clients
+      // their positions are void before the new epoch's events reach them.
+      this.sink.reset(this.ref, { epoch: first.epoch, seq: 0 }, 'EPOCH_CHANGED');
+      this.epoch = first.epoch;
+      this.lastSeq = 0;
+    }
+    const last = events[events.length - 1];
+    if (last.seq <= this.lastSeq) return;
+    if (first.seq <= this.lastSeq + 1) {
+      this.deliverFresh(events);
+      return;
+    }
+    // A seq jump: pub/sub dropped something. Refill from history before delivering anything later.
+    const read = await this.readWithRetry();
+    if (read) {
+      this.applyCatchUp(read);
+      if (this.lastSeq >= last.seq) return;
+    } else {
+      this.reset({ epoch: this.epoch, seq: first.seq - 1 }, 'UNAVAILABLE');
+    }
+    this.deliverFresh(events);
+  }
+
+  /** Brings the stream up to `read`: deliver the missing events, or reset when they are gone. */
+  private applyCatchUp(read: ReadResult): void {
+    if (read.epoch !== this.epoch) {
+      this.reset({ epoch: read.epoch, seq: read.seq }, 'EPOCH_CHANGED');
+    } else if (!read.complete) {
+      this.reset({ epoch: read.epoch, seq: read.seq }, 'HISTORY_EXPIRED');
+    } else {
+      this.deliverFresh(read.events);
+    }
+  }
+
+  private deliverFresh(events: readonly Envelope[]): void {
+    const fresh = events[0].seq > this.lastSeq ? events : events.filter((event) => event.seq > this.lastSeq);
+    if (fresh.length === 0) return;
+    this.lastSeq = fresh[fresh.length - 1].seq;
+    this.sink.deliver(this.ref, this.epoch, fresh);
+  }
+
+  private reset(position: Position, reason: ResetReason): void {
+    this.epoch = position.epoch;
+    this.lastSeq = position.seq;
+    this.sink.reset(this.ref, position, reason);
+  }
+
+  private async readWithRetry(): Promise<ReadResult | undefined> {
+    for (let attempt = 0; attempt < REFILL_ATTEMPTS; attempt++) {
+      try {
+        return await this.engine.read(this.ref.key, this.lastSeq);
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, REFILL_BACKOFF_MS * 2 ** attempt));
+      }
+    }
+    return undefined;
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue.push(task);
+    if (!this.running) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      for (let task = this.queue.shift(); task; task = this.queue.shift()) {
+        try {
+          await task();
+        } catch {
+          // Tasks report their own failures (attach rejects its caller); one failure must not stall the channel.
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+/** Decides recovered / not recovered for a subscriber, and joins it with the replay (if any). */
+function answer(since: Position | undefined, read: ReadResult, cap: number, join: JoinFn): AttachResult {
+  const position = { epoch: read.epoch, seq: Math.min(read.seq, cap) };
+  if (!since) {
+    join([]);
+    return position;
+  }
+  // A position ahead of the channel cannot come from this epoch's history (e.g. Redis restored
+  // an older snapshot); replaying from it would hide the reused seqs, so it counts as a new epoch.
+  if (since.epoch !== read.epoch || since.seq > read.seq) {
+    join([]);
+    return { ...position, recovered: false, reason: 'EPOCH_CHANGED' };
+  }
+  if (!read.complete) {
+    join([]);
+    return { ...position, recovered: false, reason: 'HISTORY_EXPIRED' };
+  }
+  const replay = read.events.filter((event) => event.seq <= position.seq);
+  join(replay);
+  // The client's position after the replay; never behind what it already had.
+  return { epoch: read.epoch, seq: Math.max(since.seq, position.seq), recovered: true, missed: replay.length };
+}

@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { ChannelRef } from '../channels/channel-ref';
+import { AppError, ErrorCode } from '../common/app.errors';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { EngineUnavailableError, type BusEngine, type EventDraft } from './bus-engine';
+import { ChannelStream, type AttachResult, type DeliverySink, type JoinFn } from './channel-stream';
+import type { Envelope, Position } from './envelope';
+
+export const BUS_ENGINE = Symbol('BUS_ENGINE');
+
+export interface PublishRequest {
+  readonly ref: ChannelRef;
+  readonly event: string;
+  readonly data: unknown;
+  readonly correlationId?: string;
+  readonly idempotencyKey?: string;
+}
+
+export interface PublishResult {
+  readonly id: string;
+  readonly channel: string;
+  readonly seq: number;
+  readonly epoch: string;
+  readonly duplicate?: true;
+}
+
+/** How long a channel nobody on this node follows keeps its subscription, so quick re-joins don't churn Redis. */
+const RELEASE_LINGER_MS = 5000;
+
+/**
+ * The only door to the event engine. Publishers call publish(); the realtime layer calls
+ * attach()/release() and receives deliveries through its DeliverySink. Local delivery
+ * (ChannelStream → sink) and cluster fan-out (the engine) are separate steps.
+ */
+@Injectable()
+export class EventBus implements OnApplicationShutdown {
+  private readonly logger = new Logger('EventBus');
+  private readonly streams = new Map<string, ChannelStream>();
+  private readonly releaseTimers = new Map<string, NodeJS.Timeout>();
+  private readonly roundTrips = new Map<string, () => void>();
+  private sink: DeliverySink | undefined;
+  private readonly healthKey: string;
+  private healthWatched: Promise<void> | undefined;
+
+  constructor(
+    @Inject(BUS_ENGINE) private readonly engine: BusEngine,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    // `!` cannot occur in a tenant id, so this key can never collide with a real channel.
+    this.healthKey = `!health/${config.nodeId}`;
+    engine.setListener({
+      arrived: (key, events) => this.onArrived(key, events),
+      resumed: () => {
+        for (const stream of this.streams.values()) stream.resume();
+      },
+    });
+  }
+
+  get engineKind(): BusEngine['kind'] {
+    return this.engine.kind;
+  }
+
+  setSink(sink: DeliverySink): void {
+    this.sink = sink;
+  }
+
+  /**
+   * Publishes in request order. Events for the same channel go to the engine together, so they
+   * get consecutive seqs and reach clients as one `batch`. Results come back in request order.
+   * A failure for one channel fails the call even if other channels were written: callers retry
+   * with the same idempotency keys.
+   */
+  async publish(requests: readonly PublishRequest[]): Promise<PublishResult[]> {
+    const ts = Date.now();
+    const groups = new Map<string, { drafts: EventDraft[]; indexes: number[] }>();
+    requests.forEach((request, index) => {
+      let group = groups.get(request.ref.key);
+      if (!group) {
+        group = { drafts: [], indexes: [] };
+        groups.set(request.ref.key, group);
+      }
+      group.drafts.push({
+        id: randomUUID(),
+        channel: request.ref.channel,
+        event: request.event,
+        data: request.data,
+        ts,
+        ...(request.correlationId !== undefined ? { correlationId: request.correlationId } : {}),
+        ...(request.idempotencyKey !== undefined ? { idempotencyKey: request.idempotencyKey } : {}),
+      });
+      group.indexes.push(index);
+    });
+    const results = new Array<PublishResult>(requests.length);
+    await Promise.all(
+      [...groups].map(async ([key, group]) => {
+        const outcomes = await this.guard(() => this.engine.publish(key, group.drafts));
+        outcomes.forEach((outcome, i) => {
+          const index = group.indexes[i];
+          results[index] = {
+            id: outcome.id,
+            channel: requests[index].ref.channel,
+            seq: outcome.seq,
+            epoch: outcome.epoch,
+            ...(outcome.duplicate ? { duplicate: true as const } : {}),
+          };
+        });
+      }),
+    );
+    return results;
+  }
+
+  /** Joins a subscriber to a channel's live feed, replaying from `since` first when possible. */
+  attach(ref: ChannelRef, since: Position | undefined, join: JoinFn): Promise<AttachResult> {
+    this.cancelRelease(ref.key);
+    const stream = this.stream(ref);
+    return this.guard(() => stream.attach(since, join)).finally(() => this.release(ref));
+  }
+
+  /** Called when a channel may have lost its last local subscriber; unwatches after a linger. */
+  release(ref: ChannelRef): void {
+    if (this.releaseTimers.has(ref.key) || !this.streams.has(ref.key)) return;
+    const timer = setTimeout(() => {
+      this.releaseTimers.delete(ref.key);
+      const stream = this.streams.get(ref.key);
+      if (!stream || stream.busy || this.sink?.hasLocalSubscribers(ref)) return;
+      this.streams.delete(ref.key);
+      this.engine.unwatch(ref.key).catch((error: Error) => this.logger.warn(`unwatch ${ref.key}: ${error.message}`));
+    }, RELEASE_LINGER_MS);
+    timer.unref();
+    this.releaseTimers.set(ref.key, timer);
+  }
+
+  /** Publishes a probe through the engine and waits for it to come back: proves the whole path. */
+  async roundTrip(timeoutMs: number): Promise<number> {
+    const started = performance.now();
+    this.healthWatched ??= this.engine.watch(this.healthKey).catch((error: unknown) => {
+      this.healthWatched = undefined;
+      throw error;
+    });
+    await this.guard(() => this.healthWatched as Promise<void>);
+    const id = randomUUID();
+    const arrived = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.roundTrips.delete(id);
+        reject(new AppError(ErrorCode.UNAVAILABLE, `bus round-trip took longer than ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.roundTrips.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    try {
+      await this.guard(() =>
+        this.engine.publish(
+          this.healthKey,
+          [{ id: randomUUID(), channel: 'health', event: 'health:probe', data: { probe: id }, ts: Date.now() }],
+          { size: 1, ttlSeconds: 60 },
+        ),
+      );
+    } catch (error) {
+      this.roundTrips.get(id)?.();
+      throw error;
+    }
+    await arrived;
+    return performance.now() - started;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const timer of this.releaseTimers.values()) clearTimeout(timer);
+    this.releaseTimers.clear();
+    this.streams.clear();
+    await this.engine.close();
+  }
+
+  private onArrived(key: string, events: readonly Envelope[]): void {
+    if (key === this.healthKey) {
+      for (const event of events) this.roundTrips.get((event.data as { probe?: string }).probe ?? '')?.();
+      return;
+    }
+    const stream = this.streams.get(key);
+    if (!stream) return;
+    try {
+      stream.arrive(events);
+    } catch (error) {
+      this.logger.error(`delivery on ${key} failed: ${(error as Error).message}`);
+    }
+  }
+
+  private stream(ref: ChannelRef): ChannelStream {
+    let stream = this.streams.get(ref.key);
+    if (!stream) {
+      if (!this.sink) throw new Error('EventBus has no delivery sink');
+      stream = new ChannelStream(ref, this.engine, this.sink);
+      this.streams.set(ref.key, stream);
+    }
+    return stream;
+  }
+
+  private cancelRelease(key: string): void {
+    const timer = this.releaseTimers.get(key);
+    if (timer) {
+      clearTimeout(timer);
+      this.releaseTimers.delete(key);
+    }
+  }
+
+  /** Storage failures become UNAVAILABLE (HTTP 503 with Retry-After, ack code UNAVAILABLE). */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof EngineUnavailableError) {
+        throw new AppError(ErrorCode.UNAVAILABLE, 'the event bus cannot reach its storage; retry shortly', undefined, 1);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Lua run atomically inside Redis. Keys for one channel share the hash tag `{<channel key>}`,
+ * so they live in one slot and the scripts stay valid on Redis Cluster.
+ *
+ * Layout per channel key K:
+ *   sb:{K}:m        hash   e = epoch, s = last seq
+ *   sb:{K}:l        stream entries with id `<seq>-0`, field e = envelope JSON
+ *   sb:{K}:i:<key>  string `<epoch>|<seq>|<id>` for an idempotency key
+ *   sb:{K}:p        pub/sub channel (sharded when the server supports it)
+ */
+
+/**
+ * Publish n events to one channel: seq, history and fan-out happen in one atomic step, so
+ * no crash can leave a seq without history or a delivered event without a seq.
+ *
+ * KEYS[1] meta, KEYS[2] log, KEYS[3..] idempotency keys
+ * ARGV[1] pub/sub channel, ARGV[2] "1" for SPUBLISH, ARGV[3] history size, ARGV[4] history ttl,
+ * ARGV[5] position ttl, ARGV[6] idempotency ttl, ARGV[7] epoch to use if the channel is new,
+ * ARGV[8] n, then per event i: idempotency KEYS index (0 = none), id, envelope head
+ * (the JSON object without its closing brace; seq and epoch are appended here).
+ *
+ * Returns one string per event: "<dup 0|1>|<epoch>|<seq>|<id>".
+ */
+export const PUBLISH_SCRIPT = `
+local meta, log = KEYS[1], KEYS[2]
+local epoch = redis.call('HGET', meta, 'e')
+local seq
+if not epoch then
+  epoch = ARGV[7]
+  seq = 0
+  -- A new epoch starts a new stream; stale entries would collide with seq ids from 1.
+  redis.call('DEL', log)
+else
+  seq = tonumber(redis.call('HGET', meta, 's')) or 0
+end
+local n = tonumber(ARGV[8])
+local results = {}
+local published = {}
+for i = 1, n do
+  local base = 8 + (i - 1) * 3
+  local idem = tonumber(ARGV[base + 1])
+  local id = ARGV[base + 2]
+  local prior = false
+  if idem > 0 then prior = redis.call('GET', KEYS[idem]) end
+  if prior then
+    results[i] = '1|' .. prior
+  else
+    seq = seq + 1
+    local envelope = ARGV[base + 3] .. ',"seq":' .. seq .. ',"epoch":"' .. epoch .. '"}'
+    redis.call('XADD', log, 'MAXLEN', '~', ARGV[3], seq .. '-0', 'e', envelope)
+    local outcome = epoch .. '|' .. seq .. '|' .. id
+    if idem > 0 then redis.call('SET', KEYS[idem], outcome, 'EX', ARGV[6]) end
+    results[i] = '0|' .. outcome
+    published[#published + 1] = envelope
+  end
+end
+if #published > 0 then
+  redis.call('HSET', meta, 'e', epoch, 's', seq)
+  redis.call('EXPIRE', log, ARGV[4])
+  redis.call('EXPIRE', meta, ARGV[5])
+  local message = '[' .. table.concat(published, ',') .. ']'
+  if ARGV[2] == '1' then
+    redis.call('SPUBLISH', ARGV[1], message)
+  else
+    redis.call('PUBLISH', ARGV[1], message)
+  end
+end
+return results
+`;
+
+/**
+ * Read a channel's position and the events after a seq, creating the epoch if the channel
+ * has none (so that a subscriber's position stays valid when the first event is published).
+ *
+ * KEYS[1] meta, KEYS[2] log
+ * ARGV[1] afterSeq, ARGV[2] history size (most events that may be replayed),
+ * ARGV[3] epoch to use if new, ARGV[4] position ttl
+ *
+ * Returns { epoch, seq, complete (1|0), envelope... }.
+ */
+export const READ_SCRIPT = `
+local meta, log = KEYS[1], KEYS[2]
+local epoch = redis.call('HGET', meta, 'e')
+if not epoch then
+  epoch = ARGV[3]
+  redis.call('DEL', log)
+  redis.call('HSET', meta, 'e', epoch, 's', 0)
+  redis.call('EXPIRE', meta, ARGV[4])
+  return { epoch, 0, 1 }
+end
+local seq = tonumber(redis.call('HGET', meta, 's')) or 0
+local after = tonumber(ARGV[1])
+if after >= seq then return { epoch, seq, 1 } end
+if seq - after > tonumber(ARGV[2]) then return { epoch, seq, 0 } end
+local first = (after + 1) .. '-0'
+local entries = redis.call('XRANGE', log, first, '+', 'COUNT', seq - after)
+if #entries == 0 or entries[1][1] ~= first then return { epoch, seq, 0 } end
+local out = { epoch, seq, 1 }
+for i = 1, #entries do out[#out + 1] = entries[i][2][2] end
+return out
+`;
+
+export function metaKey(key: string): string {
+  return `sb:{${key}}:m`;
+}
+export function logKey(key: string): string {
+  return `sb:{${key}}:l`;
+}
+export function idempotencyKey(key: string, idempotency: string): string {
+  return `sb:{${key}}:i:${idempotency}`;
+}
+export function liveChannel(key: string): string {
+  return `sb:{${key}}:p`;
+}
+/** Inverse of liveChannel(). */
+export function keyOfLiveChannel(channel: string): string | undefined {
+  return channel.startsWith('sb:{') && channel.endsWith('}:p') ? channel.slice(4, -3) : undefined;
+}

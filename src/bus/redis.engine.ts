@@ -1,0 +1,248 @@
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { HistoryConfig } from '../config';
+import {
+  EngineUnavailableError,
+  type BusEngine,
+  type EngineListener,
+  type EventDraft,
+  type PublishOutcome,
+  type ReadResult,
+  type Retention,
+} from './bus-engine';
+import type { Envelope } from './envelope';
+import { newEpoch } from './epoch';
+import {
+  idempotencyKey,
+  keyOfLiveChannel,
+  liveChannel,
+  logKey,
+  metaKey,
+  PUBLISH_SCRIPT,
+  READ_SCRIPT,
+} from './redis-scripts';
+
+export interface RedisEngineOptions {
+  readonly command: Redis;
+  readonly subscriber: Redis;
+  readonly history: HistoryConfig;
+  readonly idempotencyTtlSeconds: number;
+  /** How long watch() waits for the subscription to become live. */
+  readonly watchTimeoutMs?: number;
+}
+
+type ScriptClient = Redis & {
+  sbPublish(...args: (string | number)[]): Promise<string[]>;
+  sbRead(...args: (string | number)[]): Promise<(string | number)[]>;
+};
+
+/**
+ * The Redis engine: seq via the channel's meta hash, history in one stream per channel,
+ * fan-out through pub/sub (sharded on Redis 7+), all in one Lua step per publish.
+ * Every node subscribes only to the channels its own sockets follow.
+ */
+export class RedisEngine implements BusEngine {
+  readonly kind = 'redis' as const;
+  private readonly logger = new Logger('RedisEngine');
+  private readonly command: ScriptClient;
+  private readonly subscriber: Redis;
+  private listener: EngineListener | undefined;
+  private readonly watched = new Set<string>();
+  private sharded: Promise<boolean> | undefined;
+  private subscriberWasReady = false;
+  private closed = false;
+
+  constructor(private readonly options: RedisEngineOptions) {
+    this.command = options.command as ScriptClient;
+    this.command.defineCommand('sbPublish', { lua: PUBLISH_SCRIPT });
+    this.command.defineCommand('sbRead', { lua: READ_SCRIPT });
+    this.subscriber = options.subscriber;
+    const onMessage = (channel: string | Buffer, message: string | Buffer) => this.onMessage(String(channel), String(message));
+    this.subscriber.on('message', onMessage);
+    this.subscriber.on('smessage', onMessage);
+    this.subscriber.on('ready', () => this.onSubscriberReady());
+    if (this.subscriber.status === 'ready') this.subscriberWasReady = true;
+  }
+
+  setListener(listener: EngineListener): void {
+    this.listener = listener;
+  }
+
+  async publish(key: string, drafts: readonly EventDraft[], retention?: Retention): Promise<PublishOutcome[]> {
+    const sharded = await this.pubsubMode();
+    const idemKeys: string[] = [];
+    const perEvent: (string | number)[] = [];
+    for (const draft of drafts) {
+      let index = 0;
+      if (draft.idempotencyKey !== undefined) {
+        idemKeys.push(idempotencyKey(key, draft.idempotencyKey));
+        index = 2 + idemKeys.length;
+      }
+      perEvent.push(index, draft.id, envelopeHead(draft));
+    }
+    const history = this.options.history;
+    const raw = await this.call(() =>
+      this.command.sbPublish(
+        2 + idemKeys.length,
+        metaKey(key),
+        logKey(key),
+        ...idemKeys,
+        liveChannel(key),
+        sharded ? '1' : '0',
+        retention?.size ?? history.size,
+        retention?.ttlSeconds ?? history.ttlSeconds,
+        retention?.ttlSeconds ?? history.positionTtlSeconds,
+        this.options.idempotencyTtlSeconds,
+        newEpoch(),
+        drafts.length,
+        ...perEvent,
+      ),
+    );
+    return raw.map((line) => {
+      const [dup, epoch, seq, ...id] = line.split('|');
+      return { duplicate: dup === '1', epoch, seq: Number(seq), id: id.join('|') };
+    });
+  }
+
+  async read(key: string, afterSeq: number): Promise<ReadResult> {
+    const raw = await this.call(() =>
+      this.command.sbRead(
+        2,
+        metaKey(key),
+        logKey(key),
+        afterSeq,
+        this.options.history.size,
+        newEpoch(),
+        this.options.history.positionTtlSeconds,
+      ),
+    );
+    const [epoch, seq, complete, ...envelopes] = raw;
+    return {
+      epoch: String(epoch),
+      seq: Number(seq),
+      complete: Number(complete) === 1,
+      events: envelopes.map((json) => JSON.parse(String(json)) as Envelope),
+    };
+  }
+
+  async watch(key: string): Promise<void> {
+    if (this.watched.has(key)) return;
+    this.watched.add(key);
+    const sharded = await this.pubsubMode();
+    const channel = liveChannel(key);
+    const subscribe = sharded ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel);
+    try {
+      await withTimeout(subscribe, this.options.watchTimeoutMs ?? 2000, 'subscribe timed out');
+    } catch (error) {
+      this.watched.delete(key);
+      // The command may still run once Redis is back; undo it so no subscription leaks.
+      void this.unsubscribe(channel, sharded);
+      throw new EngineUnavailableError(`cannot watch ${key}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async unwatch(key: string): Promise<void> {
+    if (!this.watched.delete(key)) return;
+    await this.unsubscribe(liveChannel(key), await this.pubsubMode());
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.watched.clear();
+    await Promise.resolve();
+  }
+
+  /**
+   * Sharded pub/sub (SPUBLISH/SSUBSCRIBE) needs Redis 7. Every node must pick the same mode, so it
+   * is decided from the server's version at first contact, not configured per node.
+   */
+  private pubsubMode(): Promise<boolean> {
+    this.sharded ??= this.call(() => this.command.info('server')).then(
+      (info) => Number(/redis_version:(\d+)/.exec(info)?.[1] ?? 0) >= 7,
+      (error: unknown) => {
+        this.sharded = undefined; // retry detection on the next call
+        throw error;
+      },
+    );
+    return this.sharded;
+  }
+
+  private async unsubscribe(channel: string, sharded: boolean): Promise<void> {
+    try {
+      await (sharded ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel));
+    } catch (error) {
+      this.logger.debug(`unsubscribe ${channel} failed: ${(error as Error).message}`);
+    }
+  }
+
+  private onMessage(channel: string, message: string): void {
+    const key = keyOfLiveChannel(channel);
+    if (key === undefined || !this.watched.has(key) || !this.listener) return;
+    let events: Envelope[];
+    try {
+      events = JSON.parse(message) as Envelope[];
+    } catch {
+      this.logger.error(`unparseable message on ${channel}`);
+      return;
+    }
+    this.listener.arrived(key, events);
+  }
+
+  /**
+   * After a reconnect, ioredis re-subscribes right after emitting `ready`. A PING sent on the
+   * next tick is answered only after those subscriptions are live; then the listener may read
+   * what was missed without racing new publishes.
+   */
+  private onSubscriberReady(): void {
+    if (!this.subscriberWasReady) {
+      this.subscriberWasReady = true;
+      return;
+    }
+    setImmediate(() => {
+      this.subscriber
+        .ping()
+        .then(() => {
+          if (!this.closed) this.listener?.resumed();
+        })
+        .catch((error: Error) => this.logger.warn(`resume check failed: ${error.message}`));
+    });
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw new EngineUnavailableError(`redis: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/** Everything of the envelope except seq and epoch, which the script appends atomically. */
+function envelopeHead(draft: EventDraft): string {
+  const json = JSON.stringify({
+    id: draft.id,
+    channel: draft.channel,
+    event: draft.event,
+    data: draft.data,
+    ts: draft.ts,
+    ...(draft.correlationId !== undefined ? { correlationId: draft.correlationId } : {}),
+  });
+  return json.slice(0, -1);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

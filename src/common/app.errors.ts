@@ -1,0 +1,64 @@
+/**
+ * The one error taxonomy shared by socket acks, `connect_error` and the HTTP API.
+ * Clients switch on `code`; `message` is for humans and may change.
+ */
+export const ErrorCode = {
+  AUTH_MISSING: 'AUTH_MISSING',
+  AUTH_INVALID: 'AUTH_INVALID',
+  AUTH_EXPIRED: 'AUTH_EXPIRED',
+  FORBIDDEN: 'FORBIDDEN',
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  NOT_FOUND: 'NOT_FOUND',
+  UNAVAILABLE: 'UNAVAILABLE',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** HTTP status for each code; socket transports ignore it. */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  AUTH_MISSING: 401,
+  AUTH_INVALID: 401,
+  AUTH_EXPIRED: 401,
+  FORBIDDEN: 403,
+  VALIDATION_FAILED: 400,
+  LIMIT_EXCEEDED: 429,
+  PAYLOAD_TOO_LARGE: 413,
+  NOT_FOUND: 404,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+/** The wire shape of every error: `{ code, message, details? }`. */
+export interface ErrorBody {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: unknown;
+}
+
+/** A failure we expect and can name. Anything else is reported as INTERNAL without its message. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    /** Seconds a client should wait before retrying (HTTP Retry-After). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+
+  toBody(): ErrorBody {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export const INTERNAL_ERROR_BODY: ErrorBody = { code: ErrorCode.INTERNAL, message: 'Internal error' };

@@ -1,0 +1,55 @@
+import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { AppError, ErrorCode, INTERNAL_ERROR_BODY, type ErrorBody } from './app.errors';
+
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  [HttpStatus.BAD_REQUEST]: ErrorCode.VALIDATION_FAILED,
+  [HttpStatus.UNAUTHORIZED]: ErrorCode.AUTH_INVALID,
+  [HttpStatus.FORBIDDEN]: ErrorCode.FORBIDDEN,
+  [HttpStatus.NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [HttpStatus.PAYLOAD_TOO_LARGE]: ErrorCode.PAYLOAD_TOO_LARGE,
+  [HttpStatus.TOO_MANY_REQUESTS]: ErrorCode.LIMIT_EXCEEDED,
+  [HttpStatus.SERVICE_UNAVAILABLE]: ErrorCode.UNAVAILABLE,
+};
+
+/** Writes `{ error: { code, message, details? } }` with the status and headers the code implies. */
+export function sendError(response: Response, status: number, body: ErrorBody, retryAfterSeconds?: number): void {
+  if (retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(retryAfterSeconds));
+  if (status === 401) response.setHeader('WWW-Authenticate', `Bearer error="invalid_token", error_description="${body.code}"`);
+  response.status(status).json({ error: body });
+}
+
+/** One error shape for every HTTP failure; unknown errors are logged and answered as INTERNAL. */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof AppError) {
+      sendError(response, exception.httpStatus, exception.toBody(), exception.retryAfterSeconds);
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = STATUS_CODES[status] ?? (status >= 500 ? ErrorCode.INTERNAL : ErrorCode.VALIDATION_FAILED);
+      sendError(response, status, { code, message: exception.message });
+      return;
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    sendError(response, 500, INTERNAL_ERROR_BODY);
+  }
+}
+
+/** Express error middleware for failures before routing (body parser: invalid JSON, body too large). */
+export function bodyParserErrorHandler(error: { type?: string; status?: number; message?: string }, _req: unknown, res: Response, next: (error?: unknown) => void): void {
+  if (error.type === 'entity.too.large') {
+    sendError(res, 413, { code: ErrorCode.PAYLOAD_TOO_LARGE, message: 'request body is too large' });
+  } else if (error.type === 'entity.parse.failed') {
+    sendError(res, 400, { code: ErrorCode.VALIDATION_FAILED, message: 'request body is not valid JSON' });
+  } else if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
+    sendError(res, error.status, { code: STATUS_CODES[error.status] ?? ErrorCode.VALIDATION_FAILED, message: error.message ?? 'bad request' });
+  } else {
+    next(error);
+  }
+}

@@ -1,0 +1,6 @@
+/** Every tenant, branch and user id that can appear in a channel name. ASCII only, so look-alikes cannot pass. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isId(value: unknown): value is string {
+  return typeof value === 'string' && ID_PATTERN.test(value);
+}

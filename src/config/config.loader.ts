@@ -1,0 +1,211 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { ENV, InvalidValue, type EnvVarSpec } from './config.schema';
+import type { AppConfig, CorsPolicy, JwtAlgorithm, JwtConfig, NodeEnv } from './config.types';
+
+/**
+ * The fixed secret used outside production when no key is configured, so that `npm start`
+ * and `npm run token` work on a fresh clone. Anyone can forge tokens with it: never use it for real.
+ */
+export const DEVELOPMENT_JWT_SECRET = 'switchboard-development-secret-do-not-use-in-production';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: AppConfig; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+/** Injection points so tests can load config without touching the machine. */
+export interface ConfigIo {
+  readFile(path: string): string;
+  hostname(): string;
+  pid: number;
+}
+
+const realIo: ConfigIo = {
+  readFile: (path) => readFileSync(path, 'utf8'),
+  hostname,
+  pid: process.pid,
+};
+
+/** Reads the real environment. The only place in the code base that touches process.env. */
+export function loadConfigFromEnvironment(): ConfigResult {
+  return loadConfig(process.env);
+}
+
+/**
+ * Validates every variable, collecting all problems instead of stopping at the first,
+ * so an operator fixes a broken deployment in one round. Each error line starts with the variable name.
+ */
+export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+
+  function read<T>(spec: EnvVarSpec<T>): T | undefined {
+    const raw = env[spec.name]?.trim();
+    const source = raw === undefined || raw === '' ? spec.default : raw;
+    if (source === undefined) return undefined;
+    try {
+      return spec.parse(source);
+    } catch (error) {
+      errors.push(`${spec.name}: ${error instanceof InvalidValue ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
+  // For variables with a default, `read` only returns undefined after recording an error,
+  // and then the half-built config below is discarded, so the cast never escapes.
+  const need = <T>(spec: EnvVarSpec<T>): T => read(spec) as T;
+
+  const nodeEnv = need(ENV.nodeEnv);
+  const historyTtl = need(ENV.historyTtl);
+  const positionTtl = need(ENV.positionTtl);
+  if (historyTtl !== undefined && positionTtl !== undefined && positionTtl < historyTtl) {
+    errors.push(`${ENV.positionTtl.name}: must be at least HISTORY_TTL_SECONDS (${historyTtl}), got ${positionTtl}`);
+  }
+
+  const jwt = resolveJwt(env, nodeEnv, io, read, errors, warnings);
+  const corsList = read(ENV.corsOrigins);
+  const cors: CorsPolicy =
+    corsList !== undefined
+      ? { kind: 'list', origins: corsList }
+      : nodeEnv === 'production'
+        ? { kind: 'list', origins: [] }
+        : { kind: 'localhost' };
+
+  const config: AppConfig = {
+    nodeEnv,
+    port: need(ENV.port),
+    host: need(ENV.host),
+    nodeId: read(ENV.nodeId) ?? defaultNodeId(io),
+    redisUrl: read(ENV.redisUrl),
+    jwt: jwt as JwtConfig,
+    cors,
+    history: {
+      size: need(ENV.historySize),
+      ttlSeconds: historyTtl,
+      positionTtlSeconds: positionTtl,
+    },
+    limits: {
+      maxSubscriptionsPerSocket: need(ENV.maxSubscriptions),
+      maxMessageBytes: need(ENV.maxMessageBytes),
+      maxFrameBytes: need(ENV.maxFrameBytes),
+      publishMaxDataBytes: need(ENV.publishMaxDataBytes),
+      httpMaxBodyBytes: need(ENV.httpMaxBodyBytes),
+    },
+    idempotencyTtlSeconds: need(ENV.idempotencyTtl),
+    log: {
+      level: need(ENV.logLevel),
+      format: read(ENV.logFormat) ?? (nodeEnv === 'production' ? 'json' : 'pretty'),
+    },
+  };
+
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, config, warnings };
+}
+
+function defaultNodeId(io: ConfigIo): string {
+  const host = io.hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40) || 'node';
+  return `${host}-${io.pid}`;
+}
+
+function resolveJwt(
+  env: Env,
+  nodeEnv: NodeEnv | undefined,
+  io: ConfigIo,
+  read: <T>(spec: EnvVarSpec<T>) => T | undefined,
+  errors: string[],
+  warnings: string[],
+): JwtConfig | undefined {
+  const secret = read(ENV.jwtSecret);
+  const keyFile = read(ENV.jwtPublicKeyFile);
+  const explicitAlgorithms = read(ENV.jwtAlgorithms);
+  const shared = {
+    issuer: read(ENV.jwtIssuer),
+    audience: read(ENV.jwtAudience),
+    clockToleranceSeconds: read(ENV.jwtClockTolerance) ?? 0,
+  };
+  const secretGiven = (env[ENV.jwtSecret.name]?.trim() ?? '') !== '';
+
+  if (secretGiven && keyFile !== undefined) {
+    errors.push(`${ENV.jwtPublicKeyFile.name}: set only one of JWT_SECRET or JWT_PUBLIC_KEY_FILE`);
+    return undefined;
+  }
+
+  if (keyFile !== undefined) {
+    let pem: string;
+    try {
+      pem = io.readFile(keyFile);
+    } catch (error) {
+      errors.push(`${ENV.jwtPublicKeyFile.name}: cannot read ${keyFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      return undefined;
+    }
+    if (pem.includes('PRIVATE KEY')) {
+      errors.push(`${ENV.jwtPublicKeyFile.name}: ${keyFile} holds a private key; give the server only the public key`);
+      return undefined;
+    }
+    let key: KeyObject;
+    try {
+      key = createPublicKey(pem);
+    } catch {
+      errors.push(`${ENV.jwtPublicKeyFile.name}: ${keyFile} is not a PEM public key`);
+      return undefined;
+    }
+    const family = keyFamily(key);
+    if (family === undefined) {
+      errors.push(`${ENV.jwtPublicKeyFile.name}: unsupported key type ${key.asymmetricKeyType ?? 'unknown'} (use RSA or EC P-256/P-384/P-521)`);
+      return undefined;
+    }
+    const algorithms = explicitAlgorithms ?? [family.defaultAlgorithm];
+    const wrong = algorithms.filter((alg) => !family.accepts(alg));
+    if (wrong.length > 0) {
+      errors.push(`${ENV.jwtAlgorithms.name}: ${wrong.join(', ')} cannot be verified with the ${family.label} key in JWT_PUBLIC_KEY_FILE`);
+      return undefined;
+    }
+    return { key: pem, keySource: 'public-key-file', algorithms, ...shared };
+  }
+
+  if (!secretGiven && nodeEnv === 'production') {
+    errors.push(`${ENV.jwtSecret.name}: required when NODE_ENV=production (or set JWT_PUBLIC_KEY_FILE)`);
+    return undefined;
+  }
+  if (secretGiven && secret === undefined) return undefined; // already reported as invalid
+
+  const algorithms = explicitAlgorithms ?? ['HS256'];
+  const wrong = algorithms.filter((alg) => !alg.startsWith('HS'));
+  if (wrong.length > 0) {
+    errors.push(`${ENV.jwtAlgorithms.name}: ${wrong.join(', ')} need JWT_PUBLIC_KEY_FILE; JWT_SECRET only verifies HS256/HS384/HS512`);
+    return undefined;
+  }
+  if (secret === undefined) {
+    warnings.push(
+      'NO JWT KEY CONFIGURED: using the built-in DEVELOPMENT secret. Anyone can forge tokens for this server. ' +
+        'Set JWT_SECRET or JWT_PUBLIC_KEY_FILE before exposing it (NODE_ENV=production refuses to start without one).',
+    );
+    return { key: DEVELOPMENT_JWT_SECRET, keySource: 'development-default', algorithms, ...shared };
+  }
+  return { key: secret, keySource: 'secret', algorithms, ...shared };
+}
+
+interface KeyFamily {
+  label: string;
+  defaultAlgorithm: JwtAlgorithm;
+  accepts(alg: JwtAlgorithm): boolean;
+}
+
+function keyFamily(key: KeyObject): KeyFamily | undefined {
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+      return { label: 'RSA', defaultAlgorithm: 'RS256', accepts: (alg) => alg.startsWith('RS') || alg.startsWith('PS') };
+    case 'rsa-pss':
+      return { label: 'RSA-PSS', defaultAlgorithm: 'PS256', accepts: (alg) => alg.startsWith('PS') };
+    case 'ec': {
+      const curve = key.asymmetricKeyDetails?.namedCurve;
+      const alg = curve === 'prime256v1' ? 'ES256' : curve === 'secp384r1' ? 'ES384' : curve === 'secp521r1' ? 'ES512' : undefined;
+      if (alg === undefined) return undefined;
+      return { label: `EC ${curve}`, defaultAlgorithm: alg, accepts: (candidate) => candidate === alg };
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,204 @@
+import { JWT_ALGORITHMS, type JwtAlgorithm, type LogLevel, type NodeEnv } from './config.types';
+
+/** One environment variable: its name, default and documentation live together (the README table is checked against this). */
+export interface EnvVarSpec<T> {
+  readonly name: string;
+  /** The default as a user would write it; undefined means "unset". */
+  readonly default?: string;
+  readonly doc: string;
+  parse(raw: string): T;
+}
+
+/** Thrown by a parser; the loader prefixes the variable name. */
+export class InvalidValue extends Error {}
+
+function int(name: string, def: number, min: number, max: number, doc: string): EnvVarSpec<number> {
+  return {
+    name,
+    default: String(def),
+    doc,
+    parse(raw) {
+      if (!/^-?\d+$/.test(raw)) throw new InvalidValue(`must be an integer, got "${raw}"`);
+      const value = Number(raw);
+      if (value < min || value > max) throw new InvalidValue(`must be between ${min} and ${max}, got ${value}`);
+      return value;
+    },
+  };
+}
+
+function oneOf<T extends string>(name: string, values: readonly T[], def: T | undefined, doc: string): EnvVarSpec<T> {
+  return {
+    name,
+    default: def,
+    doc,
+    parse(raw) {
+      if (!(values as readonly string[]).includes(raw)) {
+        throw new InvalidValue(`must be one of ${values.join(', ')}, got "${raw}"`);
+      }
+      return raw as T;
+    },
+  };
+}
+
+function text(name: string, def: string | undefined, doc: string, check?: (raw: string) => void): EnvVarSpec<string> {
+  return {
+    name,
+    default: def,
+    doc,
+    parse(raw) {
+      check?.(raw);
+      return raw;
+    },
+  };
+}
+
+function csv(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+}
+
+export const ENV = {
+  nodeEnv: oneOf<NodeEnv>(
+    'NODE_ENV',
+    ['development', 'test', 'production'],
+    'development',
+    'Runtime mode. `production` refuses to start without a JWT key and defaults logs to JSON.',
+  ),
+  port: int('PORT', 3000, 0, 65535, 'Port for HTTP and Socket.IO.'),
+  host: text('HOST', '0.0.0.0', 'Interface to listen on.'),
+  nodeId: text(
+    'NODE_ID',
+    undefined,
+    'Name of this process in `session.node`, logs and health. Default: `<hostname>-<pid>`.',
+    (raw) => {
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) throw new InvalidValue('must match [A-Za-z0-9_.-]{1,64}');
+    },
+  ),
+  redisUrl: text(
+    'REDIS_URL',
+    undefined,
+    'Unset: the embedded in-memory engine, one process. Set (`redis://` or `rediss://`): the Redis engine, which scales out.',
+    (raw) => {
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        throw new InvalidValue('is not a URL');
+      }
+      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+        throw new InvalidValue(`must start with redis:// or rediss://, got ${url.protocol}//`);
+      }
+    },
+  ),
+  jwtSecret: text('JWT_SECRET', undefined, 'HMAC secret (HS256), at least 32 characters.', (raw) => {
+    if (raw.length < 32) throw new InvalidValue(`must be at least 32 characters, got ${raw.length}`);
+  }),
+  jwtPublicKeyFile: text(
+    'JWT_PUBLIC_KEY_FILE',
+    undefined,
+    'Path to a PEM public key (RSA gives RS256, EC P-256 gives ES256). Exclusive with JWT_SECRET.',
+  ),
+  jwtAlgorithms: {
+    name: 'JWT_ALGORITHMS',
+    default: undefined,
+    doc: 'Comma-separated accepted algorithms. Default: exactly the one that matches the key.',
+    parse(raw: string): JwtAlgorithm[] {
+      const list = csv(raw);
+      if (list.length === 0) throw new InvalidValue('must name at least one algorithm');
+      for (const alg of list) {
+        if (!(JWT_ALGORITHMS as readonly string[]).includes(alg)) {
+          throw new InvalidValue(`"${alg}" is not one of ${JWT_ALGORITHMS.join(', ')}`);
+        }
+      }
+      return list as JwtAlgorithm[];
+    },
+  } satisfies EnvVarSpec<JwtAlgorithm[]>,
+  jwtIssuer: text('JWT_ISSUER', undefined, 'When set, tokens must carry exactly this `iss`.'),
+  jwtAudience: {
+    name: 'JWT_AUDIENCE',
+    default: undefined,
+    doc: 'When set (comma-separated), a token `aud` must contain one of these.',
+    parse(raw: string): string[] {
+      const list = csv(raw);
+      if (list.length === 0) throw new InvalidValue('must name at least one audience');
+      return list;
+    },
+  } satisfies EnvVarSpec<string[]>,
+  jwtClockTolerance: int(
+    'JWT_CLOCK_TOLERANCE_SECONDS',
+    0,
+    0,
+    300,
+    'Leeway for `exp`/`nbf` against clock skew between the token issuer and this server.',
+  ),
+  corsOrigins: {
+    name: 'CORS_ORIGINS',
+    default: undefined,
+    doc: 'Comma-separated browser origins allowed to connect. Default: any localhost origin outside production, none in production.',
+    parse(raw: string): string[] {
+      const list = csv(raw);
+      for (const origin of list) {
+        let url: URL;
+        try {
+          url = new URL(origin);
+        } catch {
+          throw new InvalidValue(`"${origin}" is not an origin like https://app.example.com`);
+        }
+        if (url.origin !== origin) {
+          throw new InvalidValue(`"${origin}" is not an origin (scheme://host[:port], no path); did you mean ${url.origin}?`);
+        }
+      }
+      return list;
+    },
+  } satisfies EnvVarSpec<string[]>,
+  historySize: int('HISTORY_SIZE', 1000, 1, 100_000, 'Events kept per channel for replay.'),
+  historyTtl: int(
+    'HISTORY_TTL_SECONDS',
+    86400,
+    1,
+    30 * 86400,
+    "A channel's history is dropped this long after its last publish.",
+  ),
+  positionTtl: int(
+    'POSITION_TTL_SECONDS',
+    7 * 86400,
+    1,
+    365 * 86400,
+    "A channel's position (epoch and seq) is kept this long after its last publish; must be ≥ HISTORY_TTL_SECONDS. Past it, old positions get EPOCH_CHANGED instead of HISTORY_EXPIRED.",
+  ),
+  maxSubscriptions: int('MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 10_000, 'Channels one socket may follow at once.'),
+  maxMessageBytes: int(
+    'WS_MAX_MESSAGE_BYTES',
+    16384,
+    256,
+    1_048_576,
+    'Largest client-to-server message (JSON bytes); larger ones get PAYLOAD_TOO_LARGE and the socket stays.',
+  ),
+  maxFrameBytes: int(
+    'WS_MAX_FRAME_BYTES',
+    65536,
+    1024,
+    16_777_216,
+    'Largest Engine.IO frame (Socket.IO maxHttpBufferSize); a larger frame closes that socket.',
+  ),
+  publishMaxDataBytes: int('PUBLISH_MAX_DATA_BYTES', 65536, 16, 1_048_576, 'Largest `data` of one published event (JSON bytes).'),
+  httpMaxBodyBytes: int('HTTP_MAX_BODY_BYTES', 4_194_304, 1024, 67_108_864, 'Largest HTTP request body.'),
+  idempotencyTtl: int(
+    'IDEMPOTENCY_TTL_SECONDS',
+    300,
+    1,
+    86400,
+    'How long an idempotencyKey is remembered per channel.',
+  ),
+  logLevel: oneOf<LogLevel>('LOG_LEVEL', ['error', 'warn', 'log', 'debug', 'verbose'], 'log', 'Lowest log level printed.'),
+  logFormat: oneOf<'json' | 'pretty'>(
+    'LOG_FORMAT',
+    ['json', 'pretty'],
+    undefined,
+    'Log output. Default: `json` in production, `pretty` elsewhere.',
+  ),
+} as const;
+
+export type EnvSchema = typeof ENV;

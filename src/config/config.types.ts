@@ -1,0 +1,69 @@
+export type NodeEnv = 'development' | 'test' | 'production';
+
+export const JWT_ALGORITHMS = [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** Where the verification key came from; `development-default` is the fixed dev secret. */
+export type JwtKeySource = 'secret' | 'public-key-file' | 'development-default';
+
+export interface JwtConfig {
+  /** HMAC secret, or a PEM public key. */
+  readonly key: string;
+  readonly keySource: JwtKeySource;
+  readonly algorithms: readonly JwtAlgorithm[];
+  readonly issuer?: string;
+  readonly audience?: readonly string[];
+  readonly clockToleranceSeconds: number;
+}
+
+/** `localhost` admits any http(s) origin on localhost/127.0.0.1/[::1]; `list` admits exactly the listed origins. */
+export type CorsPolicy = { readonly kind: 'localhost' } | { readonly kind: 'list'; readonly origins: readonly string[] };
+
+export interface HistoryConfig {
+  /** Events kept per channel for replay. */
+  readonly size: number;
+  /** History is dropped this long after a channel's last publish. */
+  readonly ttlSeconds: number;
+  /** The channel's position (epoch, seq) is dropped this long after its last publish. */
+  readonly positionTtlSeconds: number;
+}
+
+export interface LimitsConfig {
+  readonly maxSubscriptionsPerSocket: number;
+  /** Largest client-to-server Socket.IO message, measured as JSON. */
+  readonly maxMessageBytes: number;
+  /** Engine.IO frame limit (Socket.IO maxHttpBufferSize); larger frames close the connection. */
+  readonly maxFrameBytes: number;
+  /** Largest `data` of one published event, measured as JSON. */
+  readonly publishMaxDataBytes: number;
+  readonly httpMaxBodyBytes: number;
+}
+
+export interface AppConfig {
+  readonly nodeEnv: NodeEnv;
+  readonly port: number;
+  readonly host: string;
+  readonly nodeId: string;
+  readonly redisUrl?: string;
+  readonly jwt: JwtConfig;
+  readonly cors: CorsPolicy;
+  readonly history: HistoryConfig;
+  readonly limits: LimitsConfig;
+  readonly idempotencyTtlSeconds: number;
+  readonly log: { readonly level: LogLevel; readonly format: 'json' | 'pretty' };
+}
+
+export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';

@@ -1,0 +1,45 @@
+import { Controller, Get, UseFilters } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { BusHealthIndicator } from './bus.health';
+import { HealthResponseFilter } from './health-response.filter';
+import { RedisHealthIndicator } from './redis.health';
+import { WebsocketHealthIndicator } from './websocket.health';
+
+/** 200 when up, 503 with details when down. Unauthenticated: expose it only to your probes. */
+@Controller('health')
+@UseFilters(HealthResponseFilter)
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly redis: RedisHealthIndicator,
+    private readonly bus: BusHealthIndicator,
+    private readonly websocket: WebsocketHealthIndicator,
+  ) {}
+
+  /** The process is up and its event loop answers. */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([() => this.indicators.check('process').up({ pid: process.pid, uptimeSeconds: Math.round(process.uptime()) })]);
+  }
+
+  /** Ready for traffic: Redis (when configured) answers and a bus round-trip completes within 2 s. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([() => this.redis.check(), () => this.bus.check()]);
+  }
+
+  @Get('redis')
+  @HealthCheck()
+  redisHealth() {
+    return this.health.check([() => this.redis.check()]);
+  }
+
+  @Get('websocket')
+  @HealthCheck()
+  websocketHealth() {
+    return this.health.check([() => this.websocket.check()]);
+  }
+}

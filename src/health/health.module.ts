@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { RealtimeModule } from '../realtime/realtime.module';
+import { BusHealthIndicator } from './bus.health';
+import { HealthController } from './health.controller';
+import { RedisHealthIndicator } from './redis.health';
+import { WebsocketHealthIndicator } from './websocket.health';
+
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false }), RealtimeModule],
+  controllers: [HealthController],
+  providers: [RedisHealthIndicator, BusHealthIndicator, WebsocketHealthIndicator],
+})
+export class HealthModule {}

@@ -1,0 +1,26 @@
+import { Logger } from '@nestjs/common';
+import { createApp, createLogger } from './bootstrap';
+import { loadConfigFromEnvironment } from './config';
+
+async function main(): Promise<void> {
+  const loaded = loadConfigFromEnvironment();
+  if (!loaded.ok) {
+    for (const line of loaded.errors) process.stderr.write(`config error: ${line}\n`);
+    process.stderr.write('switchboard: refusing to start with invalid configuration\n');
+    process.exitCode = 1;
+    return;
+  }
+  const { config } = loaded;
+  const logger = createLogger(config);
+  for (const warning of loaded.warnings) logger.warn(warning, 'Config');
+
+  const app = await createApp(config, logger);
+  await app.listen(config.port, config.host);
+  const engine = config.redisUrl ? `redis (${new URL(config.redisUrl).host})` : 'embedded memory';
+  Logger.log(`listening on http://${config.host}:${config.port} as ${config.nodeId}, engine: ${engine}`, 'Switchboard');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`switchboard: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,31 @@
+import { Body, Controller, HttpCode, Post, UseGuards, UsePipes } from '@nestjs/common';
+import type { Principal } from '../auth/claims';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { HttpAuthGuard, RequireRoles } from '../auth/http-auth.guard';
+import { httpValidationPipe } from '../common/http-validation.pipe';
+import type { PublishResult } from '../bus/event-bus.service';
+import { PublishBatchDto } from './dto/publish-batch.dto';
+import { PublishMessageDto } from './dto/publish-message.dto';
+import { PublishService } from './publish.service';
+
+/** The HTTP ingress for backend services (role `service`). */
+@Controller('v1/publish')
+@UseGuards(HttpAuthGuard)
+@RequireRoles('service')
+@UsePipes(httpValidationPipe())
+export class PublishController {
+  constructor(private readonly publisher: PublishService) {}
+
+  @Post()
+  @HttpCode(202)
+  async publish(@CurrentPrincipal() principal: Principal, @Body() message: PublishMessageDto): Promise<PublishResult> {
+    const [result] = await this.publisher.publish(principal, [message], () => '');
+    return result;
+  }
+
+  @Post('batch')
+  @HttpCode(202)
+  async batch(@CurrentPrincipal() principal: Principal, @Body() batch: PublishBatchDto): Promise<{ results: PublishResult[] }> {
+    return { results: await this.publisher.publish(principal, batch.messages, (index) => `messages[${index}].`) };
+  }
+}

@@ -1,0 +1,96 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { ANY, type Principal } from '../auth/claims';
+import { parseChannel } from '../channels/channel-name';
+import { channelRef } from '../channels/channel-ref';
+import { AppError, ErrorCode } from '../common/app.errors';
+import { flattenValidationErrors, validationFailed, type FieldError } from '../common/validation';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { EventBus, type PublishRequest, type PublishResult } from '../bus/event-bus.service';
+import { NamespaceRegistry } from '../realtime/namespace.registry';
+import type { PublishMessageDto } from './dto/publish-message.dto';
+
+/**
+ * Turns validated HTTP messages into bus publishes: resolves the tenant, checks the event
+ * against the namespace's catalog and its data DTO, enforces the data size limit. A batch is
+ * validated whole before anything is published, so a bad message never half-sends a batch.
+ */
+@Injectable()
+export class PublishService {
+  constructor(
+    private readonly bus: EventBus,
+    private readonly registry: NamespaceRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async publish(principal: Principal, messages: readonly PublishMessageDto[], paths: (index: number) => string): Promise<PublishResult[]> {
+    const requests: PublishRequest[] = [];
+    const fieldErrors: FieldError[] = [];
+    messages.forEach((message, index) => {
+      try {
+        requests.push(this.prepare(principal, message, paths(index)));
+      } catch (error) {
+        // Collect every validation problem of a batch; anything else (403, 413) stops at once.
+        if (error instanceof AppError && error.code === ErrorCode.VALIDATION_FAILED) {
+          fieldErrors.push(...((error.details as FieldError[] | undefined) ?? []));
+        } else {
+          throw error;
+        }
+      }
+    });
+    if (fieldErrors.length > 0) throw validationFailed(fieldErrors);
+    return this.bus.publish(requests);
+  }
+
+  private prepare(principal: Principal, message: PublishMessageDto, path: string): PublishRequest {
+    const namespaceName = message.namespace.replace(/^\//, '');
+    const namespace = this.registry.get(namespaceName);
+    if (!namespace) {
+      throw fieldError(`${path}namespace`, `unknown namespace "${message.namespace}"; one of: ${this.registry.names().join(', ')}`);
+    }
+    const companyId = this.resolveCompany(principal, message.companyId, path);
+    const channel = parseChannel(message.channel, `${path}channel`);
+    const dataClass = namespace.catalog[message.event];
+    if (!dataClass) {
+      throw fieldError(
+        `${path}event`,
+        `event "${message.event}" is not in the /${namespace.name} catalog: ${Object.keys(namespace.catalog).join(', ')}`,
+      );
+    }
+    const size = Buffer.byteLength(JSON.stringify(message.data));
+    if (size > this.config.limits.publishMaxDataBytes) {
+      throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `${path}data is ${size} bytes; the limit is ${this.config.limits.publishMaxDataBytes}`, {
+        path: `${path}data`,
+        size,
+        limit: this.config.limits.publishMaxDataBytes,
+      });
+    }
+    // Required fields only: extra fields are the publisher's business and pass through untouched.
+    const errors = validateSync(plainToInstance(dataClass, message.data), { forbidUnknownValues: true });
+    if (errors.length > 0) throw validationFailed(flattenValidationErrors(errors, `${path}data`));
+    return {
+      ref: channelRef(companyId, namespace.name, channel),
+      event: message.event,
+      data: message.data,
+      ...(message.correlationId !== undefined ? { correlationId: message.correlationId } : {}),
+      ...(message.idempotencyKey !== undefined ? { idempotencyKey: message.idempotencyKey } : {}),
+    };
+  }
+
+  /** The tenant comes from the token; only a platform token (`*`) may name one in the body. */
+  private resolveCompany(principal: Principal, requested: string | undefined, path: string): string {
+    if (principal.companyId === ANY) {
+      if (requested === undefined) throw fieldError(`${path}companyId`, 'companyId is required with a platform token (companyId "*")');
+      return requested;
+    }
+    if (requested !== undefined && requested !== principal.companyId) {
+      throw new AppError(ErrorCode.FORBIDDEN, `this token may only publish to company ${principal.companyId}`);
+    }
+    return principal.companyId;
+  }
+}
+
+function fieldError(path: string, message: string): AppError {
+  return new AppError(ErrorCode.VALIDATION_FAILED, message, [{ path, errors: [message] }]);
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import type { Namespace } from 'socket.io';
+import { refFromKey, type ChannelRef } from '../channels/channel-ref';
+import type { DeliverySink } from '../bus/channel-stream';
+import type { Envelope, Position, ResetReason } from '../bus/envelope';
+import { EventBus } from '../bus/event-bus.service';
+import { RealtimeEvent, type BatchPayload, type ChannelResetPayload } from './realtime.events';
+
+/**
+ * The bus's delivery sink: turns a channel's events into Socket.IO emits to the room named
+ * by the channel key, on this node only (`local`), because every node delivers from the bus
+ * itself; broadcasting through the Socket.IO adapter as well would deliver twice.
+ */
+@Injectable()
+export class DeliveryService implements DeliverySink {
+  private readonly namespaces = new Map<string, Namespace>();
+
+  constructor(private readonly bus: EventBus) {
+    bus.setSink(this);
+  }
+
+  /** Called by each gateway once its namespace exists. */
+  attachNamespace(name: string, nsp: Namespace): void {
+    this.namespaces.set(name, nsp);
+    nsp.adapter.on('delete-room', (room: string) => {
+      const ref = refFromKey(room);
+      if (ref) this.bus.release(ref);
+    });
+  }
+
+  deliver(ref: ChannelRef, epoch: string, events: readonly Envelope[]): void {
+    const nsp = this.namespaces.get(ref.namespace);
+    if (!nsp) return;
+    // Socket.IO encodes a room broadcast once and writes the same packet to every member.
+    if (events.length === 1) {
+      nsp.local.to(ref.key).emit(events[0].event, events[0]);
+    } else {
+      const batch: BatchPayload = { channel: ref.channel, epoch, events };
+      nsp.local.to(ref.key).emit(RealtimeEvent.BATCH, batch);
+    }
+  }
+
+  reset(ref: ChannelRef, position: Position, reason: ResetReason): void {
+    const payload: ChannelResetPayload = { channel: ref.channel, epoch: position.epoch, seq: position.seq, reason };
+    this.namespaces.get(ref.namespace)?.local.to(ref.key).emit(RealtimeEvent.CHANNEL_RESET, payload);
+  }
+
+  hasLocalSubscribers(ref: ChannelRef): boolean {
+    return (this.namespaces.get(ref.namespace)?.adapter.rooms.get(ref.key)?.size ?? 0) > 0;
+  }
+
+  /** Connected sockets per namespace path on this node. */
+  connectionCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const [name, nsp] of this.namespaces) counts[`/${name}`] = nsp.sockets.size;
+    return counts;
+  }
+}

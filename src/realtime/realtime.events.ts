@@ -1,0 +1,96 @@
+import type { Principal, Role } from '../auth/claims';
+import type { ErrorBody } from '../common/app.errors';
+import type { Envelope, NotRecoveredReason, Position, ResetReason } from '../bus/envelope';
+
+export type { Envelope, Position } from '../bus/envelope';
+
+/** Event names every namespace shares. */
+export const RealtimeEvent = {
+  SESSION: 'session',
+  BATCH: 'batch',
+  CHANNEL_RESET: 'channel:reset',
+  SUBSCRIBE: 'subscribe',
+  UNSUBSCRIBE: 'unsubscribe',
+  EXCEPTION: 'exception',
+} as const;
+
+/** Sent once on connect. */
+export interface SessionPayload {
+  readonly sessionId: string;
+  readonly namespace: string;
+  readonly node: string;
+  readonly user: { readonly id: string; readonly companyId: string; readonly branchIds: readonly string[]; readonly roles: readonly Role[] };
+  readonly limits: { readonly maxPayloadBytes: number; readonly maxSubscriptions: number };
+  /** Token `exp`, epoch milliseconds. */
+  readonly tokenExpiresAt: number;
+  readonly serverTime: number;
+}
+
+/** Several events of one channel from one publish, in seq order. */
+export interface BatchPayload {
+  readonly channel: string;
+  readonly epoch: string;
+  readonly events: readonly Envelope[];
+}
+
+/** The live stream could not continue gap-free: reload state, then continue from (epoch, seq). */
+export interface ChannelResetPayload {
+  readonly channel: string;
+  readonly epoch: string;
+  readonly seq: number;
+  readonly reason: ResetReason;
+}
+
+export interface SubscribeRequest {
+  readonly channel: string;
+  readonly since?: Position;
+}
+
+export type SubscribeAck =
+  | { readonly ok: true; readonly channel: string; readonly epoch: string; readonly seq: number }
+  | { readonly ok: true; readonly channel: string; readonly epoch: string; readonly seq: number; readonly recovered: true; readonly missed: number }
+  | {
+      readonly ok: true;
+      readonly channel: string;
+      readonly epoch: string;
+      readonly seq: number;
+      readonly recovered: false;
+      readonly reason: NotRecoveredReason;
+    };
+
+export interface OkAck {
+  readonly ok: true;
+}
+
+export interface ErrorAck {
+  readonly ok: false;
+  readonly error: ErrorBody;
+}
+
+export type Ack<T> = T | ErrorAck;
+
+/** What every namespace's clients may send. */
+export interface BaseClientToServerEvents {
+  subscribe(request: SubscribeRequest, ack: (response: Ack<SubscribeAck>) => void): void;
+  unsubscribe(request: { channel: string }, ack: (response: Ack<OkAck>) => void): void;
+}
+
+/** What every namespace's clients may receive, besides its domain events. */
+export interface BaseServerToClientEvents {
+  session(payload: SessionPayload): void;
+  batch(payload: BatchPayload): void;
+  'channel:reset'(payload: ChannelResetPayload): void;
+  exception(payload: ErrorAck): void;
+}
+
+/** Per-socket state, typed (`socket.data`). */
+export interface SocketData {
+  principal: Principal;
+  /** Client-facing channel names this socket follows. */
+  subscriptions: Set<string>;
+}
+
+/** Maps each domain event name to a handler receiving its envelope. */
+export type DomainEvents<Catalog extends object> = {
+  [E in keyof Catalog & string]: (envelope: Envelope<Catalog[E]>) => void;
+};

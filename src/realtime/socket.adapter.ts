@@ -1,0 +1,48 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Server, ServerOptions } from 'socket.io';
+import { isOriginAllowed } from '../common/origin-policy';
+import type { AppConfig } from '../config';
+import type { RedisConnections } from '../redis/redis-connections.service';
+
+/**
+ * Creates the one Socket.IO server every namespace gateway attaches to, with options from
+ * config rather than from whichever gateway happens to be created first, and installs the
+ * Redis adapter for cluster operations (events themselves are delivered through the bus).
+ */
+export class SwitchboardIoAdapter extends IoAdapter {
+  constructor(
+    app: INestApplicationContext,
+    private readonly config: AppConfig,
+    private readonly redis: RedisConnections,
+  ) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    const { cors } = this.config;
+    const server = super.createIOServer(port, {
+      ...options,
+      serveClient: false,
+      pingInterval: 25_000,
+      pingTimeout: 20_000,
+      connectTimeout: 10_000,
+      maxHttpBufferSize: this.config.limits.maxFrameBytes,
+      cors: {
+        origin: (origin, callback) => callback(null, origin === undefined || isOriginAllowed(cors, origin)),
+        credentials: true,
+      },
+      // CORS headers alone do not stop a WebSocket upgrade from a foreign page; this does.
+      // Non-browser clients (the desktop app) send no Origin and still need a valid token.
+      allowRequest: (req, callback) => {
+        const origin = req.headers.origin;
+        callback(null, origin === undefined || isOriginAllowed(cors, origin));
+      },
+    } as ServerOptions) as Server;
+    if (this.redis.enabled) {
+      server.adapter(createAdapter(this.redis.get('adapter-pub'), this.redis.get('adapter-sub')));
+    }
+    return server;
+  }
+}

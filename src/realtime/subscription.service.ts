@@ -1,0 +1,66 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DefaultEventsMap, Socket } from 'socket.io';
+import { parseChannel } from '../channels/channel-name';
+import { canSubscribe } from '../channels/channel-policy';
+import { channelRef } from '../channels/channel-ref';
+import { AppError, ErrorCode } from '../common/app.errors';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { EventBus } from '../bus/event-bus.service';
+import type { SubscribeDto } from './dto/subscribe.dto';
+import type { UnsubscribeDto } from './dto/unsubscribe.dto';
+import type { OkAck, SocketData, SubscribeAck } from './realtime.events';
+
+/**
+ * The socket as shared plumbing sees it: event names are dynamic here (domain events come from
+ * the bus), so the maps are open; each namespace's `*.events.ts` holds the typed contract.
+ */
+export type AppSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
+
+/** Subscribe and unsubscribe, identical in every namespace: parse, authorize, limit, attach. */
+@Injectable()
+export class SubscriptionService {
+  constructor(
+    private readonly bus: EventBus,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async subscribe(socket: AppSocket, namespace: string, request: SubscribeDto): Promise<SubscribeAck> {
+    const { principal, subscriptions } = socket.data;
+    const channel = parseChannel(request.channel);
+    if (!canSubscribe(principal, channel)) {
+      throw new AppError(ErrorCode.FORBIDDEN, `not allowed to subscribe to ${channel.name}`);
+    }
+    const isNew = !subscriptions.has(channel.name);
+    if (isNew && subscriptions.size >= this.config.limits.maxSubscriptionsPerSocket) {
+      throw new AppError(
+        ErrorCode.LIMIT_EXCEEDED,
+        `a socket may follow at most ${this.config.limits.maxSubscriptionsPerSocket} channels`,
+        { limit: this.config.limits.maxSubscriptionsPerSocket },
+      );
+    }
+    // Reserve the slot before awaiting, so concurrent subscribes cannot overshoot the limit.
+    subscriptions.add(channel.name);
+    const ref = channelRef(principal.companyId, namespace, channel);
+    try {
+      const result = await this.bus.attach(ref, request.since, (replay) => {
+        // The socket may have left or unsubscribed while history was being read.
+        if (socket.disconnected || !subscriptions.has(channel.name)) return;
+        for (const envelope of replay) socket.emit(envelope.event, envelope);
+        void socket.join(ref.key);
+      });
+      return { ok: true, channel: channel.name, ...result };
+    } catch (error) {
+      if (isNew) subscriptions.delete(channel.name);
+      throw error;
+    }
+  }
+
+  unsubscribe(socket: AppSocket, namespace: string, request: UnsubscribeDto): OkAck {
+    const channel = parseChannel(request.channel);
+    const { principal, subscriptions } = socket.data;
+    if (subscriptions.delete(channel.name)) {
+      void socket.leave(channelRef(principal.companyId, namespace, channel).key);
+    }
+    return { ok: true };
+  }
+}

@@ -1,0 +1,80 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis, type RedisOptions } from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '../config';
+
+/** Roles of the connections this process opens; each role gets its own socket. */
+export type RedisRole = 'bus-command' | 'bus-subscriber' | 'adapter-pub' | 'adapter-sub';
+
+const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
+  // Publishes must fail fast while Redis is away (the caller answers 503 with Retry-After)
+  // instead of queueing without bound in ioredis' offline queue.
+  'bus-command': { enableOfflineQueue: false, commandTimeout: 2000, maxRetriesPerRequest: 1 },
+  // Subscribe commands issued during an outage are few (one per watched channel) and must
+  // reach Redis once it is back, so this one keeps its offline queue.
+  'bus-subscriber': { enableOfflineQueue: true, maxRetriesPerRequest: null },
+  'adapter-pub': { enableOfflineQueue: false, commandTimeout: 2000, maxRetriesPerRequest: 1 },
+  'adapter-sub': { enableOfflineQueue: true, maxRetriesPerRequest: null },
+};
+
+/**
+ * Owns every Redis client in the process: creates them with an `error` listener (an
+ * unhandled one would crash the process), reconnects quickly with jitter, and closes them
+ * all on shutdown. Other modules ask for a client by role and never construct their own.
+ */
+@Injectable()
+export class RedisConnections implements OnApplicationShutdown {
+  private readonly logger = new Logger('Redis');
+  private readonly clients = new Map<RedisRole, Redis>();
+  private readonly lastErrorLog = new Map<RedisRole, number>();
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  get enabled(): boolean {
+    return this.config.redisUrl !== undefined;
+  }
+
+  /** The client for a role, created on first use. */
+  get(role: RedisRole): Redis {
+    const existing = this.clients.get(role);
+    if (existing) return existing;
+    if (this.config.redisUrl === undefined) throw new Error('REDIS_URL is not set');
+    const client = new Redis(this.config.redisUrl, {
+      connectionName: `switchboard:${this.config.nodeId}:${role}`,
+      connectTimeout: 5000,
+      // Reconnect within ~0.1–1 s so an outage heals fast; jitter spreads a fleet's reconnects.
+      retryStrategy: (attempt) => Math.min(100 * attempt, 1000) + Math.floor(Math.random() * 100),
+      ...ROLE_OPTIONS[role],
+    });
+    client.on('error', (error: Error) => this.logError(role, error));
+    client.on('ready', () => {
+      if (this.lastErrorLog.has(role)) this.logger.log(`${role}: connection restored`);
+      this.lastErrorLog.delete(role);
+    });
+    this.clients.set(role, client);
+    return client;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(
+      clients.map(async (client) => {
+        try {
+          await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+        } catch {
+          // quit fails when the connection is already down; disconnect below covers it.
+        }
+        client.disconnect();
+      }),
+    );
+  }
+
+  /** One line per role per 10 s: an outage should be visible in logs, not flood them. */
+  private logError(role: RedisRole, error: Error): void {
+    const now = Date.now();
+    const last = this.lastErrorLog.get(role);
+    if (last !== undefined && now - last < 10_000) return;
+    this.lastErrorLog.set(role, now);
+    this.logger.warn(`${role}: ${error.message}`);
+  }
+}
