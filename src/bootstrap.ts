@@ -37,6 +37,5 @@ export async function createApp(config: AppConfig, logger: LoggerService | false
   });
   app.useGlobalFilters(new HttpErrorFilter());
   app.useWebSocketAdapter(new SwitchboardIoAdapter(app, config, app.get(RedisConnections)));
-  app.enableShutdownHooks();
   return app;
 }

@@ -15,6 +15,8 @@ async function main(): Promise<void> {
   for (const warning of loaded.warnings) logger.warn(warning, 'Config');
 
   const app = await createApp(config, logger);
+  // Close every module (sockets, bus, Redis) on SIGTERM/SIGINT, then exit 0: a clean stop, not a kill.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.listen(config.port, config.host);
   const engine = config.redisUrl ? `redis (${new URL(config.redisUrl).host})` : 'embedded memory';
   Logger.log(`listening on http://${config.host}:${config.port} as ${config.nodeId}, engine: ${engine}`, 'Switchboard');

@@ -71,11 +71,11 @@ export function principalFromClaims(payload: unknown): Principal {
 
   return {
     id: claims.sub,
-    companyId: companyId as string,
+    companyId: companyId,
     branchIds: [...(branchIds as string[])],
     roles: typedRoles,
     expiresAt: claims.exp * 1000,
-    ...(claims.jti !== undefined ? { jti: claims.jti as string } : {}),
+    ...(claims.jti !== undefined ? { jti: claims.jti } : {}),
   };
 }
 

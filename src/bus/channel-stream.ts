@@ -19,8 +19,13 @@ export type AttachResult =
 /** Called inside the stream's critical section: emit `replay` to the socket, then join the room. */
 export type JoinFn = (replay: readonly Envelope[]) => void;
 
-const REFILL_ATTEMPTS = 4;
-const REFILL_BACKOFF_MS = 150;
+/** How hard a stream tries to read missed events before telling subscribers to reload. */
+export interface RefillPolicy {
+  readonly attempts: number;
+  readonly backoffMs: number;
+}
+
+const DEFAULT_REFILL: RefillPolicy = { attempts: 4, backoffMs: 150 };
 
 /**
  * One channel's live feed on this node. Every step that touches it (live arrivals, gap
@@ -42,6 +47,7 @@ export class ChannelStream {
     readonly ref: ChannelRef,
     private readonly engine: BusEngine,
     private readonly sink: DeliverySink,
+    private readonly refill: RefillPolicy = DEFAULT_REFILL,
   ) {}
 
   /** True while work is queued or running; an idle stream with no subscribers may be dropped. */
@@ -155,11 +161,11 @@ export class ChannelStream {
   }
 
   private async readWithRetry(): Promise<ReadResult | undefined> {
-    for (let attempt = 0; attempt < REFILL_ATTEMPTS; attempt++) {
+    for (let attempt = 0; attempt < this.refill.attempts; attempt++) {
       try {
         return await this.engine.read(this.ref.key, this.lastSeq);
       } catch {
-        await new Promise((resolve) => setTimeout(resolve, REFILL_BACKOFF_MS * 2 ** attempt));
+        await new Promise((resolve) => setTimeout(resolve, this.refill.backoffMs * 2 ** attempt));
       }
     }
     return undefined;

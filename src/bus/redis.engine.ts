@@ -12,15 +12,7 @@ import {
 } from './bus-engine';
 import type { Envelope } from './envelope';
 import { newEpoch } from './epoch';
-import {
-  idempotencyKey,
-  keyOfLiveChannel,
-  liveChannel,
-  logKey,
-  metaKey,
-  PUBLISH_SCRIPT,
-  READ_SCRIPT,
-} from './redis-scripts';
+import { idempotencyKey, keyOfLiveChannel, liveChannel, logKey, metaKey, PUBLISH_SCRIPT, READ_SCRIPT } from './redis-scripts';
 
 export interface RedisEngineOptions {
   readonly command: Redis;

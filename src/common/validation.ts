@@ -20,6 +20,11 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pref
 }
 
 export function validationFailed(fields: readonly FieldError[], message?: string): AppError {
-  const summary = message ?? fields.map((field) => `${field.path || '(payload)'}: ${field.errors[0]}`).slice(0, 3).join('; ');
+  const summary =
+    message ??
+    fields
+      .map((field) => `${field.path || '(payload)'}: ${field.errors[0]}`)
+      .slice(0, 3)
+      .join('; ');
   return new AppError(ErrorCode.VALIDATION_FAILED, summary || 'Invalid payload', fields);
 }

@@ -9,8 +9,7 @@ export function IsIdentifier(options?: ValidationOptions): PropertyDecorator {
       propertyName: String(propertyName),
       options: { message: `${String(propertyName)} must be a non-empty string (max 128) or an integer`, ...options },
       validator: {
-        validate: (value: unknown) =>
-          (typeof value === 'string' && value.length > 0 && value.length <= 128) || Number.isSafeInteger(value),
+        validate: (value: unknown) => (typeof value === 'string' && value.length > 0 && value.length <= 128) || Number.isSafeInteger(value),
       },
     });
   };

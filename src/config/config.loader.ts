@@ -105,7 +105,11 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
 }
 
 function defaultNodeId(io: ConfigIo): string {
-  const host = io.hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40) || 'node';
+  const host =
+    io
+      .hostname()
+      .replace(/[^A-Za-z0-9_.-]/g, '-')
+      .slice(0, 40) || 'node';
   return `${host}-${io.pid}`;
 }
 
@@ -153,7 +157,9 @@ function resolveJwt(
     }
     const family = keyFamily(key);
     if (family === undefined) {
-      errors.push(`${ENV.jwtPublicKeyFile.name}: unsupported key type ${key.asymmetricKeyType ?? 'unknown'} (use RSA or EC P-256/P-384/P-521)`);
+      errors.push(
+        `${ENV.jwtPublicKeyFile.name}: unsupported key type ${key.asymmetricKeyType ?? 'unknown'} (use RSA or EC P-256/P-384/P-521)`,
+      );
       return undefined;
     }
     const algorithms = explicitAlgorithms ?? [family.defaultAlgorithm];

@@ -68,14 +68,9 @@ export const ENV = {
   ),
   port: int('PORT', 3000, 0, 65535, 'Port for HTTP and Socket.IO.'),
   host: text('HOST', '0.0.0.0', 'Interface to listen on.'),
-  nodeId: text(
-    'NODE_ID',
-    undefined,
-    'Name of this process in `session.node`, logs and health. Default: `<hostname>-<pid>`.',
-    (raw) => {
-      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) throw new InvalidValue('must match [A-Za-z0-9_.-]{1,64}');
-    },
-  ),
+  nodeId: text('NODE_ID', undefined, 'Name of this process in `session.node`, logs and health. Default: `<hostname>-<pid>`.', (raw) => {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) throw new InvalidValue('must match [A-Za-z0-9_.-]{1,64}');
+  }),
   redisUrl: text(
     'REDIS_URL',
     undefined,
@@ -154,13 +149,7 @@ export const ENV = {
     },
   } satisfies EnvVarSpec<string[]>,
   historySize: int('HISTORY_SIZE', 1000, 1, 100_000, 'Events kept per channel for replay.'),
-  historyTtl: int(
-    'HISTORY_TTL_SECONDS',
-    86400,
-    1,
-    30 * 86400,
-    "A channel's history is dropped this long after its last publish.",
-  ),
+  historyTtl: int('HISTORY_TTL_SECONDS', 86400, 1, 30 * 86400, "A channel's history is dropped this long after its last publish."),
   positionTtl: int(
     'POSITION_TTL_SECONDS',
     7 * 86400,
@@ -185,14 +174,13 @@ export const ENV = {
   ),
   publishMaxDataBytes: int('PUBLISH_MAX_DATA_BYTES', 65536, 16, 1_048_576, 'Largest `data` of one published event (JSON bytes).'),
   httpMaxBodyBytes: int('HTTP_MAX_BODY_BYTES', 4_194_304, 1024, 67_108_864, 'Largest HTTP request body.'),
-  idempotencyTtl: int(
-    'IDEMPOTENCY_TTL_SECONDS',
-    300,
-    1,
-    86400,
-    'How long an idempotencyKey is remembered per channel.',
+  idempotencyTtl: int('IDEMPOTENCY_TTL_SECONDS', 300, 1, 86400, 'How long an idempotencyKey is remembered per channel.'),
+  logLevel: oneOf<LogLevel>(
+    'LOG_LEVEL',
+    ['error', 'warn', 'log', 'debug', 'verbose'],
+    'log',
+    'Most verbose level printed: error < warn < log < debug < verbose.',
   ),
-  logLevel: oneOf<LogLevel>('LOG_LEVEL', ['error', 'warn', 'log', 'debug', 'verbose'], 'log', 'Lowest log level printed.'),
   logFormat: oneOf<'json' | 'pretty'>(
     'LOG_FORMAT',
     ['json', 'pretty'],

@@ -60,11 +60,15 @@ export class PublishService {
     }
     const size = Buffer.byteLength(JSON.stringify(message.data));
     if (size > this.config.limits.publishMaxDataBytes) {
-      throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `${path}data is ${size} bytes; the limit is ${this.config.limits.publishMaxDataBytes}`, {
-        path: `${path}data`,
-        size,
-        limit: this.config.limits.publishMaxDataBytes,
-      });
+      throw new AppError(
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        `${path}data is ${size} bytes; the limit is ${this.config.limits.publishMaxDataBytes}`,
+        {
+          path: `${path}data`,
+          size,
+          limit: this.config.limits.publishMaxDataBytes,
+        },
+      );
     }
     // Required fields only: extra fields are the publisher's business and pass through untouched.
     const errors = validateSync(plainToInstance(dataClass, message.data), { forbidUnknownValues: true });

@@ -1,11 +1,5 @@
 import { UseFilters, UsePipes } from '@nestjs/common';
-import {
-  ConnectedSocket,
-  MessageBody,
-  SubscribeMessage,
-  type OnGatewayConnection,
-  type OnGatewayInit,
-} from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, SubscribeMessage, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import type { Namespace } from 'socket.io';
 import { handshakeAuth } from '../auth/handshake.middleware';
 import { SubscribeDto } from './dto/subscribe.dto';

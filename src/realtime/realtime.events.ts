@@ -19,7 +19,12 @@ export interface SessionPayload {
   readonly sessionId: string;
   readonly namespace: string;
   readonly node: string;
-  readonly user: { readonly id: string; readonly companyId: string; readonly branchIds: readonly string[]; readonly roles: readonly Role[] };
+  readonly user: {
+    readonly id: string;
+    readonly companyId: string;
+    readonly branchIds: readonly string[];
+    readonly roles: readonly Role[];
+  };
   readonly limits: { readonly maxPayloadBytes: number; readonly maxSubscriptions: number };
   /** Token `exp`, epoch milliseconds. */
   readonly tokenExpiresAt: number;
@@ -48,7 +53,14 @@ export interface SubscribeRequest {
 
 export type SubscribeAck =
   | { readonly ok: true; readonly channel: string; readonly epoch: string; readonly seq: number }
-  | { readonly ok: true; readonly channel: string; readonly epoch: string; readonly seq: number; readonly recovered: true; readonly missed: number }
+  | {
+      readonly ok: true;
+      readonly channel: string;
+      readonly epoch: string;
+      readonly seq: number;
+      readonly recovered: true;
+      readonly missed: number;
+    }
   | {
       readonly ok: true;
       readonly channel: string;

@@ -39,7 +39,7 @@ export class SwitchboardIoAdapter extends IoAdapter {
         const origin = req.headers.origin;
         callback(null, origin === undefined || isOriginAllowed(cors, origin));
       },
-    } as ServerOptions) as Server;
+    } as ServerOptions);
     if (this.redis.enabled) {
       server.adapter(createAdapter(this.redis.get('adapter-pub'), this.redis.get('adapter-sub')));
     }

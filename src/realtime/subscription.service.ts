@@ -32,11 +32,9 @@ export class SubscriptionService {
     }
     const isNew = !subscriptions.has(channel.name);
     if (isNew && subscriptions.size >= this.config.limits.maxSubscriptionsPerSocket) {
-      throw new AppError(
-        ErrorCode.LIMIT_EXCEEDED,
-        `a socket may follow at most ${this.config.limits.maxSubscriptionsPerSocket} channels`,
-        { limit: this.config.limits.maxSubscriptionsPerSocket },
-      );
+      throw new AppError(ErrorCode.LIMIT_EXCEEDED, `a socket may follow at most ${this.config.limits.maxSubscriptionsPerSocket} channels`, {
+        limit: this.config.limits.maxSubscriptionsPerSocket,
+      });
     }
     // Reserve the slot before awaiting, so concurrent subscribes cannot overshoot the limit.
     subscriptions.add(channel.name);

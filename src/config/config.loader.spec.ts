@@ -1,0 +1,137 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { DEVELOPMENT_JWT_SECRET, loadConfig, type ConfigIo } from './config.loader';
+
+const SECRET = 'x'.repeat(32);
+const io = (files: Record<string, string> = {}): ConfigIo => ({
+  readFile: (path) => {
+    if (!(path in files)) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+    return files[path];
+  },
+  hostname: () => 'host.example',
+  pid: 42,
+});
+
+const errorsOf = (env: Record<string, string>, files?: Record<string, string>): readonly string[] => {
+  const result = loadConfig(env, io(files));
+  if (result.ok) throw new Error('expected errors');
+  return result.errors;
+};
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const result = loadConfig({ JWT_SECRET: SECRET }, io());
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      host: '0.0.0.0',
+      nodeId: 'host.example-42',
+      redisUrl: undefined,
+      cors: { kind: 'localhost' },
+      history: { size: 1000, ttlSeconds: 86400, positionTtlSeconds: 604800 },
+      limits: { maxSubscriptionsPerSocket: 100, maxMessageBytes: 16384, maxFrameBytes: 65536, publishMaxDataBytes: 65536 },
+      idempotencyTtlSeconds: 300,
+      jwt: { keySource: 'secret', algorithms: ['HS256'], clockToleranceSeconds: 0 },
+      log: { level: 'log', format: 'pretty' },
+    });
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('reports every bad variable at once, one line each, naming it', () => {
+    const errors = errorsOf({
+      JWT_SECRET: SECRET,
+      PORT: 'eighty',
+      HISTORY_SIZE: '0',
+      REDIS_URL: 'http://localhost:6379',
+      LOG_LEVEL: 'loud',
+      CORS_ORIGINS: 'https://ok.example,https://bad.example/path',
+    });
+    expect(errors).toHaveLength(5);
+    expect(errors.map((line) => line.split(':')[0]).sort()).toEqual(['CORS_ORIGINS', 'HISTORY_SIZE', 'LOG_LEVEL', 'PORT', 'REDIS_URL']);
+    expect(errors.find((line) => line.startsWith('PORT'))).toMatch(/integer/);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, PORT: '', REDIS_URL: '  ' }, io())).toMatchObject({ ok: true, config: { port: 3000 } });
+  });
+
+  it('refuses a position TTL shorter than the history TTL', () => {
+    expect(errorsOf({ JWT_SECRET: SECRET, HISTORY_TTL_SECONDS: '600', POSITION_TTL_SECONDS: '60' })).toEqual([
+      expect.stringMatching(/^POSITION_TTL_SECONDS: must be at least HISTORY_TTL_SECONDS/),
+    ]);
+  });
+
+  describe('JWT keys', () => {
+    it('falls back to the development secret with a loud warning outside production', () => {
+      const result = loadConfig({}, io());
+      expect(result).toMatchObject({ ok: true, config: { jwt: { key: DEVELOPMENT_JWT_SECRET, keySource: 'development-default' } } });
+      expect(result.ok && result.warnings[0]).toMatch(/DEVELOPMENT secret/);
+    });
+
+    it('refuses to start in production without a key, and defaults logs to JSON and CORS to nobody', () => {
+      expect(errorsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^JWT_SECRET: required when NODE_ENV=production/)]);
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }, io())).toMatchObject({
+        ok: true,
+        config: { log: { format: 'json' }, cors: { kind: 'list', origins: [] } },
+      });
+    });
+
+    it('refuses short secrets, both key kinds at once, and asymmetric algorithms for a secret', () => {
+      expect(errorsOf({ JWT_SECRET: 'short' })).toEqual([expect.stringMatching(/^JWT_SECRET: must be at least 32/)]);
+      expect(errorsOf({ JWT_SECRET: SECRET, JWT_PUBLIC_KEY_FILE: '/k.pem' })[0]).toMatch(/^JWT_PUBLIC_KEY_FILE: set only one/);
+      expect(errorsOf({ JWT_SECRET: SECRET, JWT_ALGORITHMS: 'RS256' })[0]).toMatch(/^JWT_ALGORITHMS: RS256 need JWT_PUBLIC_KEY_FILE/);
+      expect(errorsOf({ JWT_SECRET: SECRET, JWT_ALGORITHMS: 'HS256,none' })[0]).toMatch(/^JWT_ALGORITHMS: "none" is not one of/);
+    });
+
+    it('defaults the algorithm to exactly the one that matches the public key', () => {
+      const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      const ec384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      const files = { '/rsa.pem': rsa, '/ec.pem': ec, '/ec384.pem': ec384 };
+      expect(loadConfig({ JWT_PUBLIC_KEY_FILE: '/rsa.pem' }, io(files))).toMatchObject({
+        ok: true,
+        config: { jwt: { algorithms: ['RS256'], key: rsa } },
+      });
+      expect(loadConfig({ JWT_PUBLIC_KEY_FILE: '/ec.pem' }, io(files))).toMatchObject({
+        ok: true,
+        config: { jwt: { algorithms: ['ES256'] } },
+      });
+      expect(loadConfig({ JWT_PUBLIC_KEY_FILE: '/ec384.pem' }, io(files))).toMatchObject({
+        ok: true,
+        config: { jwt: { algorithms: ['ES384'] } },
+      });
+      expect(loadConfig({ JWT_PUBLIC_KEY_FILE: '/rsa.pem', JWT_ALGORITHMS: 'RS256,PS256' }, io(files))).toMatchObject({
+        ok: true,
+        config: { jwt: { algorithms: ['RS256', 'PS256'] } },
+      });
+      expect(errorsOf({ JWT_PUBLIC_KEY_FILE: '/ec.pem', JWT_ALGORITHMS: 'ES384' }, files)[0]).toMatch(
+        /^JWT_ALGORITHMS: ES384 cannot be verified/,
+      );
+      expect(errorsOf({ JWT_PUBLIC_KEY_FILE: '/rsa.pem', JWT_ALGORITHMS: 'HS256' }, files)[0]).toMatch(
+        /^JWT_ALGORITHMS: HS256 cannot be verified/,
+      );
+    });
+
+    it('names unreadable, private and non-key files', () => {
+      const privatePem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const files = { '/private.pem': privatePem, '/junk.pem': 'hello' };
+      expect(errorsOf({ JWT_PUBLIC_KEY_FILE: '/nope.pem' }, files)[0]).toBe('JWT_PUBLIC_KEY_FILE: cannot read /nope.pem: ENOENT');
+      expect(errorsOf({ JWT_PUBLIC_KEY_FILE: '/private.pem' }, files)[0]).toMatch(/holds a private key/);
+      expect(errorsOf({ JWT_PUBLIC_KEY_FILE: '/junk.pem' }, files)[0]).toMatch(/is not a PEM public key/);
+    });
+
+    it('passes issuer, audience list and clock tolerance through', () => {
+      expect(
+        loadConfig({ JWT_SECRET: SECRET, JWT_ISSUER: 'https://id', JWT_AUDIENCE: 'a, b', JWT_CLOCK_TOLERANCE_SECONDS: '5' }, io()),
+      ).toMatchObject({ ok: true, config: { jwt: { issuer: 'https://id', audience: ['a', 'b'], clockToleranceSeconds: 5 } } });
+    });
+  });
+
+  it('parses CORS_ORIGINS as an exact allowlist', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, CORS_ORIGINS: 'https://a.example, http://localhost:5173' }, io())).toMatchObject({
+      ok: true,
+      config: { cors: { kind: 'list', origins: ['https://a.example', 'http://localhost:5173'] } },
+    });
+  });
+});

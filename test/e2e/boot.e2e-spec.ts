@@ -1,0 +1,88 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import jwt from 'jsonwebtoken';
+import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
+import { freePort } from '../utils/redis-server';
+
+const root = join(__dirname, '..', '..');
+const runBuilt = join(root, 'scripts', 'run-built.mjs');
+
+/** Environment for a child process: no inherited config, so the machine's variables cannot leak in. */
+function envWith(vars: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, ...vars };
+}
+
+function run(entry: string, vars: Record<string, string>, args: string[] = []) {
+  return spawnSync(process.execPath, [runBuilt, entry, ...args], { cwd: root, env: envWith(vars), encoding: 'utf8', timeout: 120_000 });
+}
+
+/** The real `npm start` path: compiled server, real process, real environment. */
+describe('the server process', () => {
+  beforeAll(() => {
+    // Compiles once if dist/ is stale; every later start in this suite is then just a start.
+    const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(build.status).toBe(0);
+  }, 120_000);
+
+  it('exits 1 at boot with one line per bad variable, naming each', () => {
+    const result = run('dist/main.js', { PORT: 'x', HISTORY_SIZE: '-1', REDIS_URL: 'mysql://db' });
+    expect(result.status).toBe(1);
+    const lines = result.stderr.split('\n').filter((line) => line.startsWith('config error: '));
+    expect(lines.map((line) => line.slice('config error: '.length).split(':')[0]).sort()).toEqual(['HISTORY_SIZE', 'PORT', 'REDIS_URL']);
+  });
+
+  it('refuses to start in production without a JWT key, saying so', () => {
+    const result = run('dist/main.js', { NODE_ENV: 'production', PORT: '0' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/JWT_SECRET: required when NODE_ENV=production/);
+  });
+
+  it('starts on the embedded engine with a loud development-key warning, serves health, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const child: ChildProcess = spawn(process.execPath, [runBuilt, 'dist/main.js'], {
+      cwd: root,
+      env: envWith({ PORT: String(port), HOST: '127.0.0.1', LOG_FORMAT: 'json' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no start:\n${output}`)), 30_000);
+        const check = () => {
+          if (output.includes('listening on')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout?.on('data', check);
+        child.once('exit', () => reject(new Error(`exited:\n${output}`)));
+      });
+      expect(output).toMatch(/DEVELOPMENT secret/);
+      expect(output).toMatch(/engine: embedded memory/);
+      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      expect(ready.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 60_000);
+
+  it('`npm run token` prints a development JWT with the requested claims', () => {
+    const result = run('dist/auth/token.cli.js', {}, ['--company', 'acme', '--branch', 'b1', '--role', 'staff']);
+    expect(result.status).toBe(0);
+    const claims = jwt.verify(result.stdout.trim(), DEVELOPMENT_JWT_SECRET, { algorithms: ['HS256'] }) as Record<string, unknown>;
+    expect(claims).toMatchObject({ companyId: 'acme', branchIds: ['b1'], roles: ['staff'], sub: 'dev-staff', exp: expect.any(Number) });
+  });
+
+  it('`npm run token` refuses unknown roles', () => {
+    const result = run('dist/auth/token.cli.js', {}, ['--company', 'acme', '--role', 'root']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/unknown role "root"/);
+  });
+});

@@ -1,0 +1,153 @@
+import { Redis } from 'ioredis';
+import type { BusEngine, EventDraft } from '../../src/bus/bus-engine';
+import type { Envelope } from '../../src/bus/envelope';
+import { MemoryEngine } from '../../src/bus/memory.engine';
+import { RedisEngine } from '../../src/bus/redis.engine';
+import { RedisServer } from '../utils/redis-server';
+
+const history = { size: 4, ttlSeconds: 60, positionTtlSeconds: 600 };
+let counter = 0;
+const draft = (overrides: Partial<EventDraft> = {}): EventDraft => ({
+  id: `id-${++counter}`,
+  channel: 'branch:b1',
+  event: 'order:updated',
+  data: { n: counter },
+  ts: 1_700_000_000_000,
+  ...overrides,
+});
+
+/** One contract, two engines: the memory engine must behave exactly like Redis. */
+describe.each(['memory', 'redis'] as const)('BusEngine contract: %s', (kind) => {
+  let redis: RedisServer | undefined;
+  let clients: Redis[] = [];
+  let engine: BusEngine;
+  const arrivals: [string, Envelope[]][] = [];
+  let arrived: (() => void) | undefined;
+
+  beforeAll(async () => {
+    if (kind === 'redis') {
+      redis = await RedisServer.start();
+      clients = [new Redis(redis.url), new Redis(redis.url)];
+      engine = new RedisEngine({ command: clients[0], subscriber: clients[1], history, idempotencyTtlSeconds: 300 });
+    } else {
+      engine = new MemoryEngine({ history, idempotencyTtlSeconds: 300 });
+    }
+    engine.setListener({
+      arrived: (key, events) => {
+        arrivals.push([key, [...events]]);
+        arrived?.();
+      },
+      resumed: () => undefined,
+    });
+  });
+  afterAll(async () => {
+    await engine.close();
+    for (const client of clients) client.disconnect();
+    await redis?.stop();
+  });
+
+  const nextArrival = () => new Promise<void>((resolve) => (arrived = resolve));
+
+  it('assigns consecutive seqs in one epoch and reads back what came after a seq', async () => {
+    const out = await engine.publish('t/orders/branch:a', [draft(), draft(), draft()]);
+    expect(out.map((o) => o.seq)).toEqual([1, 2, 3]);
+    expect(new Set(out.map((o) => o.epoch)).size).toBe(1);
+    expect(out.every((o) => !o.duplicate)).toBe(true);
+
+    const read = await engine.read('t/orders/branch:a', 1);
+    expect(read).toMatchObject({ epoch: out[0].epoch, seq: 3, complete: true });
+    expect(read.events.map((e) => [e.seq, e.id, e.epoch])).toEqual([
+      [2, out[1].id, out[0].epoch],
+      [3, out[2].id, out[0].epoch],
+    ]);
+    expect(read.events[0]).toEqual({ ...draft({ id: out[1].id, data: read.events[0].data }), seq: 2, epoch: out[0].epoch });
+  });
+
+  it('creates an epoch on first read, and keeps it for the first publish', async () => {
+    const empty = await engine.read('t/orders/branch:fresh', 0);
+    expect(empty).toEqual({ epoch: expect.any(String), seq: 0, complete: true, events: [] });
+    const [first] = await engine.publish('t/orders/branch:fresh', [draft()]);
+    expect(first).toMatchObject({ seq: 1, epoch: empty.epoch });
+  });
+
+  it('reports an incomplete read when more events were missed than history holds', async () => {
+    const key = 't/orders/branch:long';
+    await engine.publish(
+      key,
+      Array.from({ length: 6 }, () => draft()),
+    );
+    expect(await engine.read(key, 1)).toMatchObject({ seq: 6, complete: false, events: [] });
+    const within = await engine.read(key, 2);
+    expect(within.complete).toBe(true);
+    expect(within.events.map((e) => e.seq)).toEqual([3, 4, 5, 6]);
+    expect(await engine.read(key, 6)).toMatchObject({ complete: true, events: [] });
+  });
+
+  it('answers a repeated idempotency key with the original outcome, without appending', async () => {
+    const key = 't/orders/branch:idem';
+    const [original] = await engine.publish(key, [draft({ idempotencyKey: 'k1' })]);
+    const again = await engine.publish(key, [
+      draft({ idempotencyKey: 'k1' }),
+      draft({ idempotencyKey: 'k2' }),
+      draft({ idempotencyKey: 'k1' }),
+    ]);
+    expect(again.map((o) => [o.duplicate, o.seq, o.id])).toEqual([
+      [true, 1, original.id],
+      [false, 2, again[1].id],
+      [true, 1, original.id],
+    ]);
+    expect((await engine.read(key, 0)).seq).toBe(2);
+  });
+
+  it('hands a watched channel’s publish to the listener as one arrival, and stops after unwatch', async () => {
+    const key = 't/orders/branch:live';
+    await engine.watch(key);
+    const waiting = nextArrival();
+    await engine.publish(key, [draft(), draft()]);
+    await waiting;
+    const mine = arrivals.filter(([k]) => k === key);
+    expect(mine).toHaveLength(1);
+    expect(mine[0][1].map((e) => e.seq)).toEqual([1, 2]);
+
+    await engine.unwatch(key);
+    if (kind === 'redis') {
+      // Another watched channel's arrival proves the unwatched one would have come first.
+      await engine.watch('t/orders/branch:probe');
+      const probe = nextArrival();
+      await engine.publish(key, [draft()]);
+      await engine.publish('t/orders/branch:probe', [draft()]);
+      await probe;
+      expect(arrivals.filter(([k]) => k === key)).toHaveLength(1);
+    }
+  });
+
+  it('honours a retention override (used by the health probe)', async () => {
+    const key = 't/orders/branch:short';
+    await engine.publish(key, [draft(), draft(), draft()], { size: 1, ttlSeconds: 30 });
+    // Approximate trimming may keep more in Redis, but what is returned never exceeds history.size.
+    const read = await engine.read(key, 2);
+    expect(read.complete).toBe(true);
+    expect(read.events.map((e) => e.seq)).toEqual([3]);
+  });
+
+  if (kind === 'redis') {
+    it('sets history and position TTLs in Redis on every publish', async () => {
+      const raw = clients[0];
+      await engine.publish('t/orders/branch:ttl', [draft()]);
+      const logTtl = await raw.ttl('sb:{t/orders/branch:ttl}:l');
+      const metaTtl = await raw.ttl('sb:{t/orders/branch:ttl}:m');
+      expect(logTtl).toBeGreaterThan(55);
+      expect(logTtl).toBeLessThanOrEqual(60);
+      expect(metaTtl).toBeGreaterThan(595);
+      expect(metaTtl).toBeLessThanOrEqual(600);
+    });
+
+    it('reports HISTORY_EXPIRED (incomplete) when the history expired but the position did not', async () => {
+      const key = 't/orders/branch:expired';
+      await engine.publish(key, [draft(), draft()]);
+      await clients[0].del(`sb:{${key}}:l`);
+      expect(await engine.read(key, 0)).toMatchObject({ seq: 2, complete: false });
+      expect(await engine.read(key, 2)).toMatchObject({ seq: 2, complete: true });
+    });
+  }
+});

@@ -1,0 +1,75 @@
+import { closeAllClients, connect } from '../utils/clients';
+import { getJson } from '../utils/http';
+import { RedisServer } from '../utils/redis-server';
+import { createTestApp, type TestApp } from '../utils/test-app';
+import { staffToken } from '../utils/tokens';
+
+type Health = { status: string; details: Record<string, Record<string, unknown>> };
+
+describe('health endpoints on the memory engine', () => {
+  let server: TestApp;
+  beforeAll(async () => {
+    server = await createTestApp();
+  });
+  afterEach(() => closeAllClients());
+  afterAll(() => server.close());
+
+  it('is live and ready, with a bus round-trip through the memory engine', async () => {
+    expect((await getJson(`${server.url}/health/live`)).status).toBe(200);
+    const ready = await getJson<Health>(`${server.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(ready.body.details.bus).toMatchObject({ status: 'up', engine: 'memory', roundTripMs: expect.any(Number) });
+    expect(ready.body.details.redis).toMatchObject({ status: 'up', configured: false });
+  });
+
+  it('counts connections per namespace on this node', async () => {
+    await connect(server.url, '/orders', { token: staffToken() });
+    await connect(server.url, '/orders', { token: staffToken() });
+    await connect(server.url, '/availability', { token: staffToken() });
+    const result = await getJson<Health>(`${server.url}/health/websocket`);
+    expect(result.status).toBe(200);
+    expect(result.body.details.websocket).toMatchObject({ status: 'up', connections: 3, namespaces: { '/orders': 2, '/availability': 1 } });
+  });
+});
+
+describe('health endpoints on the Redis engine', () => {
+  let redis: RedisServer;
+  let server: TestApp;
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    server = await createTestApp({ REDIS_URL: redis.url });
+  });
+  afterAll(async () => {
+    await server.close();
+    await redis.stop();
+  });
+
+  async function until(path: string, status: number): Promise<Health> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const result = await getJson<Health>(`${server.url}${path}`);
+      if (result.status === status) return result.body;
+      if (Date.now() > deadline) throw new Error(`${path} stayed ${result.status}: ${JSON.stringify(result.body)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('is ready with Redis up, down (503, live still 200) with Redis killed, and ready again when it returns', async () => {
+    const ready = await until('/health/ready', 200);
+    expect(ready.details.bus).toMatchObject({ status: 'up', engine: 'redis' });
+    expect(ready.details.redis).toMatchObject({ status: 'up', configured: true });
+    expect((await getJson(`${server.url}/health/redis`)).status).toBe(200);
+
+    await redis.kill9();
+    const down = await until('/health/ready', 503);
+    expect(down.status).toBe('error');
+    expect(down.details.redis.status).toBe('down');
+    expect(down.details.bus.status).toBe('down');
+    expect((await getJson(`${server.url}/health/redis`)).status).toBe(503);
+    expect((await getJson(`${server.url}/health/live`)).status).toBe(200);
+
+    await redis.launch();
+    const back = await until('/health/ready', 200);
+    expect(back.details.bus.status).toBe('up');
+  });
+});

@@ -1,0 +1,34 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createApp } from '../../src/bootstrap';
+import { loadConfig, type AppConfig } from '../../src/config';
+import { TEST_JWT_SECRET } from './tokens';
+
+export interface TestApp {
+  readonly app: NestExpressApplication;
+  readonly url: string;
+  readonly config: AppConfig;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real application (same bootstrap as main.ts) on 127.0.0.1 and port 0. `env` is a
+ * plain object of environment variables, validated by the real config loader.
+ */
+export async function createTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+  const loaded = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'error', ...env, PORT: '0', HOST: '127.0.0.1' });
+  if (!loaded.ok) throw new Error(`invalid test config: ${loaded.errors.join('; ')}`);
+  const app = await createApp(loaded.config, false);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  let closed = false;
+  return {
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    config: loaded.config,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+    },
+  };
+}
