@@ -12,8 +12,12 @@ const packages = lock.packages;
 
 function platformOf(name) {
   const tail = name.split('/').pop();
-  const os = ['darwin', 'linux', 'win32', 'freebsd', 'android', 'openharmony', 'wasm32'].find((candidate) => tail.includes(`-${candidate}-`) || tail.endsWith(`-${candidate}`));
-  const cpu = ['arm64', 'x64', 'ia32', 'arm', 'ppc64', 's390x', 'riscv64', 'loong64', 'wasm32'].find((candidate) => tail.includes(`-${candidate}`));
+  const os = ['darwin', 'linux', 'win32', 'freebsd', 'android', 'openharmony', 'wasm32'].find(
+    (candidate) => tail.includes(`-${candidate}-`) || tail.endsWith(`-${candidate}`),
+  );
+  const cpu = ['arm64', 'x64', 'ia32', 'arm', 'ppc64', 's390x', 'riscv64', 'loong64', 'wasm32'].find((candidate) =>
+    tail.includes(`-${candidate}`),
+  );
   const libc = tail.includes('-musl') ? 'musl' : tail.includes('-gnu') ? 'glibc' : undefined;
   return {
     ...(os && os !== 'wasm32' ? { os: [os] } : {}),
