@@ -33,7 +33,7 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
-      globals: { process: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', setImmediate: 'readonly' },
+      globals: { process: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', setImmediate: 'readonly', URL: 'readonly' },
     },
   },
   prettier,
