@@ -49,6 +49,11 @@ export class DeliveryService implements DeliverySink {
     return (this.namespaces.get(ref.namespace)?.adapter.rooms.get(ref.key)?.size ?? 0) > 0;
   }
 
+  /** The Socket.IO namespace of a registered gateway (`orders`, not `/orders`). */
+  namespace(name: string): Namespace | undefined {
+    return this.namespaces.get(name);
+  }
+
   /** Connected sockets per namespace path on this node. */
   connectionCounts(): Record<string, number> {
     const counts: Record<string, number> = {};

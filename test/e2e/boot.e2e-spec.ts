@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
-import { freePort } from '../utils/redis-server';
+import { freePort, RedisServer } from '../utils/redis-server';
 
 const root = join(__dirname, '..', '..');
 const runBuilt = join(root, 'scripts', 'run-built.mjs');
@@ -40,37 +40,67 @@ describe('the server process', () => {
     expect(result.stderr).toMatch(/JWT_SECRET: required when NODE_ENV=production/);
   });
 
-  it('starts on the embedded engine with a loud development-key warning, serves health, and exits 0 on SIGTERM', async () => {
+  /** Starts `dist/main.js` as `npm start` would, resolves once it logs that it listens. */
+  async function startServer(
+    vars: Record<string, string>,
+  ): Promise<{ port: number; output: () => string; stop: () => Promise<number | null> }> {
     const port = await freePort();
     const child: ChildProcess = spawn(process.execPath, [runBuilt, 'dist/main.js'], {
       cwd: root,
-      env: envWith({ PORT: String(port), HOST: '127.0.0.1', LOG_FORMAT: 'json' }),
+      env: envWith({ PORT: String(port), HOST: '127.0.0.1', LOG_FORMAT: 'json', ...vars }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const stop = async () => {
+      child.kill('SIGTERM');
+      return exited;
+    };
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no start:\n${output}`)), 30_000);
-        const check = () => {
-          if (output.includes('listening on')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        child.stdout?.on('data', check);
+        child.stdout?.on('data', () => {
+          if (!output.includes('listening on')) return;
+          clearTimeout(timer);
+          resolve();
+        });
         child.once('exit', () => reject(new Error(`exited:\n${output}`)));
       });
-      expect(output).toMatch(/DEVELOPMENT secret/);
-      expect(output).toMatch(/engine: embedded memory/);
-      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    return { port, output: () => output, stop };
+  }
+
+  it('starts on the embedded engine with a loud development-key warning, serves health, and exits 0 on SIGTERM', async () => {
+    const server = await startServer({});
+    try {
+      expect(server.output()).toMatch(/DEVELOPMENT secret/);
+      expect(server.output()).toMatch(/engine: embedded memory/);
+      const ready = await fetch(`http://127.0.0.1:${server.port}/health/ready`);
       expect(ready.status).toBe(200);
     } finally {
-      child.kill('SIGTERM');
+      expect(await server.stop()).toBe(0);
     }
-    expect(await exited).toBe(0);
+  }, 60_000);
+
+  it('starts on the Redis engine when REDIS_URL is set', async () => {
+    const redis = await RedisServer.start();
+    const server = await startServer({ REDIS_URL: redis.url, JWT_SECRET: 'a-real-secret-of-at-least-32-characters!!' });
+    try {
+      expect(server.output()).toMatch(/engine: redis/);
+      expect(server.output()).not.toMatch(/DEVELOPMENT secret/);
+      const ready = (await (await fetch(`http://127.0.0.1:${server.port}/health/ready`)).json()) as {
+        details: { bus: { engine: string } };
+      };
+      expect(ready.details.bus.engine).toBe('redis');
+    } finally {
+      expect(await server.stop()).toBe(0);
+      await redis.stop();
+    }
   }, 60_000);
 
   it('`npm run token` prints a development JWT with the requested claims', () => {

@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+import type { Namespace } from 'socket.io';
+import { DeliveryService } from '../../src/realtime/delivery.service';
 import { closeAllClients, connect, type TestClient } from '../utils/clients';
 import { orderUpdated, publish } from '../utils/http';
 import { RedisServer } from '../utils/redis-server';
@@ -131,6 +133,20 @@ describe('Redis engine across two instances', () => {
       reason: 'EPOCH_CHANGED',
       epoch: after.body.epoch,
     });
+  });
+
+  it('installs the Socket.IO Redis adapter for cluster operations', async () => {
+    const client = await on(a, 'ad');
+    const nsp = a.app.get(DeliveryService).namespace('orders') as Namespace;
+    expect(nsp.adapter.constructor.name).toBe('RedisAdapter');
+    // A cluster-wide query through the adapter sees sockets of both nodes.
+    await on(b, 'ad');
+    // Both nodes' adapters must be subscribed (an earlier test kills pub/sub connections).
+    const adapter = nsp.adapter as unknown as { serverCount(): Promise<number> };
+    for (let i = 0; i < 50 && (await adapter.serverCount()) < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const sockets = await nsp.fetchSockets();
+    expect(sockets.map((s) => s.id)).toContain(client.socket.id);
+    expect(sockets.length).toBeGreaterThanOrEqual(2);
   });
 
   it('keeps channel keys scoped: a tenant prefix in Redis is per company and namespace', async () => {

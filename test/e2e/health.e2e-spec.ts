@@ -1,5 +1,5 @@
 import { closeAllClients, connect } from '../utils/clients';
-import { getJson } from '../utils/http';
+import { getJson, orderUpdated, publish } from '../utils/http';
 import { RedisServer } from '../utils/redis-server';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { staffToken } from '../utils/tokens';
@@ -39,6 +39,7 @@ describe('health endpoints on the Redis engine', () => {
     redis = await RedisServer.start();
     server = await createTestApp({ REDIS_URL: redis.url });
   });
+  afterEach(() => closeAllClients());
   afterAll(async () => {
     await server.close();
     await redis.stop();
@@ -68,8 +69,18 @@ describe('health endpoints on the Redis engine', () => {
     expect((await getJson(`${server.url}/health/redis`)).status).toBe(503);
     expect((await getJson(`${server.url}/health/live`)).status).toBe(200);
 
+    // Publishers get backpressure, not a hang or a silent drop.
+    const refused = await publish(server.url, orderUpdated('branch:b1', 1));
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ error: { code: 'UNAVAILABLE' } });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    const client = await connect(server.url, '/orders', { token: staffToken() });
+    expect(await client.subscribe('branch:b1')).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    client.close();
+
     await redis.launch();
     const back = await until('/health/ready', 200);
     expect(back.details.bus.status).toBe('up');
+    expect((await publish(server.url, orderUpdated('branch:b1', 2))).status).toBe(202);
   });
 });
