@@ -8,6 +8,8 @@ import { OrdersModule } from './orders/orders.module';
 import { PublishModule } from './publish/publish.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
+import { SyncModule } from './sync/sync.module';
+import { ClusterModule } from './cluster/cluster.module';
 
 @Module({})
 export class AppModule {
@@ -18,6 +20,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         RedisModule,
+        ClusterModule,
         BusModule,
         AuthModule,
         RealtimeModule,
@@ -25,6 +28,7 @@ export class AppModule {
         HealthModule,
         OrdersModule,
         AvailabilityModule,
+        SyncModule,
       ],
     };
   }

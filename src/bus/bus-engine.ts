@@ -9,6 +9,8 @@ export interface EventDraft {
   readonly ts: number;
   readonly correlationId?: string;
   readonly idempotencyKey?: string;
+  /** When set, the channel's snapshot keeps this event as the latest for this key (e.g. an entityId). */
+  readonly snapshotKey?: string;
 }
 
 export interface PublishOutcome {
@@ -29,7 +31,12 @@ export interface ReadResult {
   readonly seq: number;
   readonly complete: boolean;
   readonly events: readonly Envelope[];
+  /** With `{ snapshot: true }`: the latest event per snapshot key, newest first, as of `seq`. */
+  readonly snapshot?: readonly Envelope[];
 }
+
+/** At most this many keys are kept in a channel's snapshot (the oldest are dropped). */
+export const SNAPSHOT_LIMIT = 1000;
 
 /** Retention override for internal channels (the health round-trip keeps one event for a minute). */
 export interface Retention {
@@ -54,7 +61,7 @@ export interface BusEngine {
   /** Atomically assigns consecutive seqs, appends to history and fans out, for one channel key. */
   publish(key: string, drafts: readonly EventDraft[], retention?: Retention): Promise<PublishOutcome[]>;
   /** Reads the position (creating the channel's epoch if it has none) and the events after `afterSeq`. */
-  read(key: string, afterSeq: number): Promise<ReadResult>;
+  read(key: string, afterSeq: number, options?: { snapshot?: boolean }): Promise<ReadResult>;
   /** Starts receiving `arrived` for this key; resolves once the feed is live. */
   watch(key: string): Promise<void>;
   unwatch(key: string): Promise<void>;

@@ -11,10 +11,19 @@ export interface DeliverySink {
   hasLocalSubscribers(ref: ChannelRef): boolean;
 }
 
-export type AttachResult =
+/** A channel's snapshot: the latest event per key (newest first), as of `seq`. */
+export interface Snapshot {
+  readonly epoch: string;
+  readonly seq: number;
+  readonly items: readonly Envelope[];
+}
+
+export type AttachPosition =
   | { readonly epoch: string; readonly seq: number; readonly recovered?: undefined }
   | { readonly epoch: string; readonly seq: number; readonly recovered: true; readonly missed: number }
   | { readonly epoch: string; readonly seq: number; readonly recovered: false; readonly reason: NotRecoveredReason };
+
+export type AttachResult = AttachPosition & { readonly snapshot?: Snapshot };
 
 /** Called inside the stream's critical section: emit `replay` to the socket, then join the room. */
 export type JoinFn = (replay: readonly Envelope[]) => void;
@@ -66,11 +75,11 @@ export class ChannelStream {
   }
 
   /** Replays what `since` missed (or nothing), joins the socket, and answers its position. */
-  attach(since: Position | undefined, join: JoinFn): Promise<AttachResult> {
+  attach(since: Position | undefined, join: JoinFn, withSnapshot = false): Promise<AttachResult> {
     return new Promise<AttachResult>((resolve, reject) => {
       this.enqueue(async () => {
         try {
-          resolve(await this.attachNow(since, join));
+          resolve(await this.attachNow(since, join, withSnapshot));
         } catch (error) {
           reject(error instanceof Error ? error : new Error(String(error)));
         }
@@ -87,26 +96,28 @@ export class ChannelStream {
     });
   }
 
-  private async attachNow(since: Position | undefined, join: JoinFn): Promise<AttachResult> {
+  private async attachNow(since: Position | undefined, join: JoinFn, withSnapshot: boolean): Promise<AttachResult> {
+    const afterSeq = since?.seq ?? Number.MAX_SAFE_INTEGER;
     if (!this.ready) {
       // Subscribe to the live feed before reading the baseline, so nothing falls between the two.
       await this.engine.watch(this.ref.key);
-      const read = await this.engine.read(this.ref.key, since?.seq ?? Number.MAX_SAFE_INTEGER);
+      const read = await this.engine.read(this.ref.key, afterSeq, { snapshot: withSnapshot });
       this.epoch = read.epoch;
       this.lastSeq = read.seq;
       this.ready = true;
-      return answer(since, read, this.lastSeq, join);
+      return attachSnapshot(answer(since, read, this.lastSeq, join), read);
     }
-    // Ready: the stream knows "now" without I/O, unless the client's position differs from it.
-    if (!since || (since.epoch === this.epoch && since.seq === this.lastSeq)) {
+    // Ready: the stream knows "now" without I/O, unless the client's position differs from it
+    // or a snapshot is wanted.
+    if (!withSnapshot && (!since || (since.epoch === this.epoch && since.seq === this.lastSeq))) {
       return answer(since, { epoch: this.epoch, seq: this.lastSeq, complete: true, events: [] }, this.lastSeq, join);
     }
     // Behind: fetch the missed events. Ahead or another epoch: another node may already have
     // delivered events still on their way here, so Redis decides whether the position is real.
-    const read = await this.engine.read(this.ref.key, since.seq);
+    const read = await this.engine.read(this.ref.key, afterSeq, { snapshot: withSnapshot });
     // Events newer than lastSeq are still on their way here and will reach the room in order;
     // replaying them too would only duplicate them for this socket.
-    return answer(since, read, read.epoch === this.epoch ? this.lastSeq : read.seq, join);
+    return attachSnapshot(answer(since, read, read.epoch === this.epoch ? this.lastSeq : read.seq, join), read);
   }
 
   private async handleArrival(events: readonly Envelope[]): Promise<void> {
@@ -192,8 +203,12 @@ export class ChannelStream {
   }
 }
 
+function attachSnapshot(position: AttachPosition, read: ReadResult): AttachResult {
+  return read.snapshot ? { ...position, snapshot: { epoch: read.epoch, seq: read.seq, items: read.snapshot } } : position;
+}
+
 /** Decides recovered / not recovered for a subscriber, and joins it with the replay (if any). */
-function answer(since: Position | undefined, read: ReadResult, cap: number, join: JoinFn): AttachResult {
+function answer(since: Position | undefined, read: ReadResult, cap: number, join: JoinFn): AttachPosition {
   const position = { epoch: read.epoch, seq: Math.min(read.seq, cap) };
   if (!since) {
     join([]);

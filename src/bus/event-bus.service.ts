@@ -15,6 +15,8 @@ export interface PublishRequest {
   readonly data: unknown;
   readonly correlationId?: string;
   readonly idempotencyKey?: string;
+  /** Keep this event in the channel's snapshot as the latest for this key. */
+  readonly snapshotKey?: string;
 }
 
 export interface PublishResult {
@@ -88,6 +90,7 @@ export class EventBus implements OnApplicationShutdown {
         ts,
         ...(request.correlationId !== undefined ? { correlationId: request.correlationId } : {}),
         ...(request.idempotencyKey !== undefined ? { idempotencyKey: request.idempotencyKey } : {}),
+        ...(request.snapshotKey !== undefined ? { snapshotKey: request.snapshotKey } : {}),
       });
       group.indexes.push(index);
     });
@@ -110,11 +113,14 @@ export class EventBus implements OnApplicationShutdown {
     return results;
   }
 
-  /** Joins a subscriber to a channel's live feed, replaying from `since` first when possible. */
-  attach(ref: ChannelRef, since: Position | undefined, join: JoinFn): Promise<AttachResult> {
+  /**
+   * Joins a subscriber to a channel's live feed, replaying from `since` first when possible.
+   * With `snapshot`, the result also carries the channel's latest event per snapshot key.
+   */
+  attach(ref: ChannelRef, since: Position | undefined, join: JoinFn, options: { snapshot?: boolean } = {}): Promise<AttachResult> {
     this.cancelRelease(ref.key);
     const stream = this.stream(ref);
-    return this.guard(() => stream.attach(since, join)).finally(() => this.release(ref));
+    return this.guard(() => stream.attach(since, join, options.snapshot ?? false)).finally(() => this.release(ref));
   }
 
   /** Called when a channel may have lost its last local subscriber; unwatches after a linger. */

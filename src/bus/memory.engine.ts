@@ -1,5 +1,13 @@
 import { newEpoch } from './epoch';
-import type { BusEngine, EngineListener, EventDraft, PublishOutcome, ReadResult, Retention } from './bus-engine';
+import {
+  SNAPSHOT_LIMIT,
+  type BusEngine,
+  type EngineListener,
+  type EventDraft,
+  type PublishOutcome,
+  type ReadResult,
+  type Retention,
+} from './bus-engine';
 import type { Envelope } from './envelope';
 import type { HistoryConfig } from '../config';
 
@@ -14,6 +22,8 @@ interface MemoryChannel {
   historyTtlMs: number;
   lastPublishAt: number;
   idempotency: Map<string, { outcome: PublishOutcome; expiresAt: number }>;
+  /** Latest event per snapshot key; Map order is oldest update first. */
+  snapshot: Map<string, Envelope>;
 }
 
 export interface MemoryEngineOptions {
@@ -70,6 +80,7 @@ export class MemoryEngine implements BusEngine {
         ...(draft.correlationId !== undefined ? { correlationId: draft.correlationId } : {}),
       };
       this.append(channel, envelope);
+      if (draft.snapshotKey !== undefined) this.remember(channel, draft.snapshotKey, envelope);
       const outcome: PublishOutcome = { id: draft.id, seq: channel.seq, epoch: channel.epoch, duplicate: false };
       if (draft.idempotencyKey !== undefined) {
         channel.idempotency.set(draft.idempotencyKey, {
@@ -87,17 +98,18 @@ export class MemoryEngine implements BusEngine {
     return Promise.resolve(outcomes);
   }
 
-  read(key: string, afterSeq: number): Promise<ReadResult> {
+  read(key: string, afterSeq: number, options?: { snapshot?: boolean }): Promise<ReadResult> {
     const channel = this.channel(key, this.now());
     const { epoch, seq } = channel;
-    if (afterSeq >= seq) return Promise.resolve({ epoch, seq, complete: true, events: [] });
+    const snapshot = options?.snapshot ? { snapshot: [...channel.snapshot.values()].reverse() } : {};
+    if (afterSeq >= seq) return Promise.resolve({ epoch, seq, complete: true, events: [], ...snapshot });
     const missed = seq - afterSeq;
-    if (missed > channel.count) return Promise.resolve({ epoch, seq, complete: false, events: [] });
+    if (missed > channel.count) return Promise.resolve({ epoch, seq, complete: false, events: [], ...snapshot });
     const events: Envelope[] = [];
     for (let i = channel.count - missed; i < channel.count; i++) {
       events.push(channel.ring[(channel.start + i) % channel.capacity] as Envelope);
     }
-    return Promise.resolve({ epoch, seq, complete: true, events });
+    return Promise.resolve({ epoch, seq, complete: true, events, ...snapshot });
   }
 
   watch(): Promise<void> {
@@ -133,6 +145,7 @@ export class MemoryEngine implements BusEngine {
         historyTtlMs: (retention?.ttlSeconds ?? this.options.history.ttlSeconds) * 1000,
         lastPublishAt: now,
         idempotency: new Map(),
+        snapshot: new Map(),
       };
       this.channels.set(key, channel);
     }
@@ -159,6 +172,12 @@ export class MemoryEngine implements BusEngine {
       channel.ring[channel.start] = envelope;
       channel.start = (channel.start + 1) % channel.capacity;
     }
+  }
+
+  private remember(channel: MemoryChannel, key: string, envelope: Envelope): void {
+    channel.snapshot.delete(key); // re-insert so Map order stays "oldest update first"
+    channel.snapshot.set(key, envelope);
+    if (channel.snapshot.size > SNAPSHOT_LIMIT) channel.snapshot.delete(channel.snapshot.keys().next().value as string);
   }
 
   private sweep(): void {

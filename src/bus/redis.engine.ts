@@ -9,10 +9,21 @@ import {
   type PublishOutcome,
   type ReadResult,
   type Retention,
+  SNAPSHOT_LIMIT,
 } from './bus-engine';
 import type { Envelope } from './envelope';
 import { newEpoch } from './epoch';
-import { idempotencyKey, keyOfLiveChannel, liveChannel, logKey, metaKey, PUBLISH_SCRIPT, READ_SCRIPT } from './redis-scripts';
+import {
+  idempotencyKey,
+  keyOfLiveChannel,
+  liveChannel,
+  logKey,
+  metaKey,
+  PUBLISH_SCRIPT,
+  READ_SCRIPT,
+  snapshotOrderKey,
+  snapshotValuesKey,
+} from './redis-scripts';
 
 export interface RedisEngineOptions {
   readonly command: Redis;
@@ -68,16 +79,18 @@ export class RedisEngine implements BusEngine {
       let index = 0;
       if (draft.idempotencyKey !== undefined) {
         idemKeys.push(idempotencyKey(key, draft.idempotencyKey));
-        index = 2 + idemKeys.length;
+        index = 4 + idemKeys.length;
       }
-      perEvent.push(index, draft.id, envelopeHead(draft));
+      perEvent.push(index, draft.id, draft.snapshotKey ?? '', envelopeHead(draft));
     }
     const history = this.options.history;
     const raw = await this.call(() =>
       this.command.sbPublish(
-        2 + idemKeys.length,
+        4 + idemKeys.length,
         metaKey(key),
         logKey(key),
+        snapshotOrderKey(key),
+        snapshotValuesKey(key),
         ...idemKeys,
         liveChannel(key),
         sharded ? '1' : '0',
@@ -86,6 +99,7 @@ export class RedisEngine implements BusEngine {
         retention?.ttlSeconds ?? history.positionTtlSeconds,
         this.options.idempotencyTtlSeconds,
         newEpoch(),
+        SNAPSHOT_LIMIT,
         drafts.length,
         ...perEvent,
       ),
@@ -96,24 +110,30 @@ export class RedisEngine implements BusEngine {
     });
   }
 
-  async read(key: string, afterSeq: number): Promise<ReadResult> {
+  async read(key: string, afterSeq: number, options?: { snapshot?: boolean }): Promise<ReadResult> {
     const raw = await this.call(() =>
       this.command.sbRead(
-        2,
+        4,
         metaKey(key),
         logKey(key),
+        snapshotOrderKey(key),
+        snapshotValuesKey(key),
         afterSeq,
         this.options.history.size,
         newEpoch(),
         this.options.history.positionTtlSeconds,
+        options?.snapshot ? SNAPSHOT_LIMIT : 0,
       ),
     );
-    const [epoch, seq, complete, ...envelopes] = raw;
+    const [epoch, seq, complete, count, ...rest] = raw;
+    const parse = (json: string | number) => JSON.parse(String(json)) as Envelope;
+    const events = rest.slice(0, Number(count)).map(parse);
     return {
       epoch: String(epoch),
       seq: Number(seq),
       complete: Number(complete) === 1,
-      events: envelopes.map((json) => JSON.parse(String(json)) as Envelope),
+      events,
+      ...(options?.snapshot ? { snapshot: rest.slice(Number(count)).map(parse) } : {}),
     };
   }
 

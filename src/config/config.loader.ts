@@ -94,6 +94,16 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
       httpMaxBodyBytes: need(ENV.httpMaxBodyBytes),
     },
     idempotencyTtlSeconds: need(ENV.idempotencyTtl),
+    cluster: { nodeTtlSeconds: need(ENV.nodeTtl) },
+    presence: { leaveGraceSeconds: need(ENV.presenceGrace), ttlSeconds: need(ENV.presenceTtl) },
+    printing: {
+      ackTimeoutMs: need(ENV.printAckTimeout),
+      retryBaseMs: need(ENV.printRetryBase),
+      retryMaxSeconds: need(ENV.printRetryMax),
+      retentionSeconds: need(ENV.printRetention),
+      offlineAlertSeconds: need(ENV.printOfflineAlert),
+      maxDocumentBytes: need(ENV.printMaxDocument),
+    },
     log: {
       level: need(ENV.logLevel),
       format: read(ENV.logFormat) ?? (nodeEnv === 'production' ? 'json' : 'pretty'),

@@ -52,6 +52,25 @@ export interface LimitsConfig {
   readonly httpMaxBodyBytes: number;
 }
 
+export interface ClusterConfig {
+  /** Heartbeat age after which a process counts as dead. */
+  readonly nodeTtlSeconds: number;
+}
+
+export interface PresenceConfig {
+  readonly leaveGraceSeconds: number;
+  readonly ttlSeconds: number;
+}
+
+export interface PrintingConfig {
+  readonly ackTimeoutMs: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxSeconds: number;
+  readonly retentionSeconds: number;
+  readonly offlineAlertSeconds: number;
+  readonly maxDocumentBytes: number;
+}
+
 export interface AppConfig {
   readonly nodeEnv: NodeEnv;
   readonly port: number;
@@ -63,6 +82,9 @@ export interface AppConfig {
   readonly history: HistoryConfig;
   readonly limits: LimitsConfig;
   readonly idempotencyTtlSeconds: number;
+  readonly cluster: ClusterConfig;
+  readonly presence: PresenceConfig;
+  readonly printing: PrintingConfig;
   readonly log: { readonly level: LogLevel; readonly format: 'json' | 'pretty' };
 }
 

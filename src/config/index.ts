@@ -1,3 +1,14 @@
 export { APP_CONFIG, ConfigModule } from './config.module';
 export { DEVELOPMENT_JWT_SECRET, loadConfig, loadConfigFromEnvironment, type ConfigResult, type Env } from './config.loader';
-export type { AppConfig, CorsPolicy, HistoryConfig, JwtAlgorithm, JwtConfig, LimitsConfig, LogLevel } from './config.types';
+export type {
+  AppConfig,
+  ClusterConfig,
+  CorsPolicy,
+  HistoryConfig,
+  JwtAlgorithm,
+  JwtConfig,
+  LimitsConfig,
+  LogLevel,
+  PresenceConfig,
+  PrintingConfig,
+} from './config.types';

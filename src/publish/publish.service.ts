@@ -73,10 +73,12 @@ export class PublishService {
     // Required fields only: extra fields are the publisher's business and pass through untouched.
     const errors = validateSync(plainToInstance(dataClass, message.data), { forbidUnknownValues: true });
     if (errors.length > 0) throw validationFailed(flattenValidationErrors(errors, `${path}data`));
+    const snapshotKey = namespace.snapshot ? message.data[namespace.snapshot.field] : undefined;
     return {
       ref: channelRef(companyId, namespace.name, channel),
       event: message.event,
       data: message.data,
+      ...(snapshotKey !== undefined ? { snapshotKey: String(snapshotKey) } : {}),
       ...(message.correlationId !== undefined ? { correlationId: message.correlationId } : {}),
       ...(message.idempotencyKey !== undefined ? { idempotencyKey: message.idempotencyKey } : {}),
     };

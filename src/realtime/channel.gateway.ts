@@ -53,11 +53,11 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
 
   @SubscribeMessage(RealtimeEvent.SUBSCRIBE)
   subscribe(@ConnectedSocket() socket: AppSocket, @MessageBody() request: SubscribeDto): Promise<SubscribeAck> {
-    return this.kit.subscriptions.subscribe(socket, this.definition.name, request);
+    return this.kit.subscriptions.subscribe(socket, this.definition, request);
   }
 
   @SubscribeMessage(RealtimeEvent.UNSUBSCRIBE)
   unsubscribe(@ConnectedSocket() socket: AppSocket, @MessageBody() request: UnsubscribeDto): OkAck {
-    return this.kit.subscriptions.unsubscribe(socket, this.definition.name, request);
+    return this.kit.subscriptions.unsubscribe(socket, this.definition, request);
   }
 }

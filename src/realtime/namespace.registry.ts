@@ -12,6 +12,11 @@ export interface NamespaceDefinition {
   readonly roles: readonly Role[];
   /** Events the HTTP publish API accepts for this namespace, with their data DTOs. */
   readonly catalog: Readonly<Record<string, DataClass>>;
+  /**
+   * When set, each channel keeps a snapshot (latest event per `data[field]`), and every subscribe
+   * ack carries it, so a client is correct at once: snapshot, then stream.
+   */
+  readonly snapshot?: { readonly field: string };
 }
 
 @Injectable()

@@ -8,6 +8,8 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { EventBus } from '../bus/event-bus.service';
 import type { SubscribeDto } from './dto/subscribe.dto';
 import type { UnsubscribeDto } from './dto/unsubscribe.dto';
+import type { Envelope } from '../bus/envelope';
+import type { NamespaceDefinition } from './namespace.registry';
 import type { OkAck, SocketData, SubscribeAck } from './realtime.events';
 
 /**
@@ -24,7 +26,7 @@ export class SubscriptionService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async subscribe(socket: AppSocket, namespace: string, request: SubscribeDto): Promise<SubscribeAck> {
+  async subscribe(socket: AppSocket, namespace: NamespaceDefinition, request: SubscribeDto): Promise<SubscribeAck> {
     const { principal, subscriptions } = socket.data;
     const channel = parseChannel(request.channel);
     if (!canSubscribe(principal, channel)) {
@@ -38,14 +40,15 @@ export class SubscriptionService {
     }
     // Reserve the slot before awaiting, so concurrent subscribes cannot overshoot the limit.
     subscriptions.add(channel.name);
-    const ref = channelRef(principal.companyId, namespace, channel);
+    const ref = channelRef(principal.companyId, namespace.name, channel);
     try {
-      const result = await this.bus.attach(ref, request.since, (replay) => {
+      const join = (replay: readonly Envelope[]) => {
         // The socket may have left or unsubscribed while history was being read.
         if (socket.disconnected || !subscriptions.has(channel.name)) return;
         for (const envelope of replay) socket.emit(envelope.event, envelope);
         void socket.join(ref.key);
-      });
+      };
+      const result = await this.bus.attach(ref, request.since, join, { snapshot: namespace.snapshot !== undefined });
       return { ok: true, channel: channel.name, ...result };
     } catch (error) {
       if (isNew) subscriptions.delete(channel.name);
@@ -53,11 +56,11 @@ export class SubscriptionService {
     }
   }
 
-  unsubscribe(socket: AppSocket, namespace: string, request: UnsubscribeDto): OkAck {
+  unsubscribe(socket: AppSocket, namespace: NamespaceDefinition, request: UnsubscribeDto): OkAck {
     const channel = parseChannel(request.channel);
     const { principal, subscriptions } = socket.data;
     if (subscriptions.delete(channel.name)) {
-      void socket.leave(channelRef(principal.companyId, namespace, channel).key);
+      void socket.leave(channelRef(principal.companyId, namespace.name, channel).key);
     }
     return { ok: true };
   }

@@ -3,7 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config';
 
 /** Roles of the connections this process opens; each role gets its own socket. */
-export type RedisRole = 'bus-command' | 'bus-subscriber' | 'adapter-pub' | 'adapter-sub';
+export type RedisRole = 'bus-command' | 'bus-subscriber' | 'state' | 'adapter-pub' | 'adapter-sub';
 
 const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
   // Publishes must fail fast while Redis is away (the caller answers 503 with Retry-After)
@@ -12,6 +12,8 @@ const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
   // Subscribe commands issued during an outage are few (one per watched channel) and must
   // reach Redis once it is back, so this one keeps its offline queue.
   'bus-subscriber': { enableOfflineQueue: true, maxRetriesPerRequest: null },
+  // Presence, print jobs and node heartbeats: small state operations that must also fail fast.
+  state: { enableOfflineQueue: false, commandTimeout: 2000, maxRetriesPerRequest: 1 },
   'adapter-pub': { enableOfflineQueue: false, commandTimeout: 2000, maxRetriesPerRequest: 1 },
   'adapter-sub': { enableOfflineQueue: true, maxRetriesPerRequest: null },
 };

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { BusEngine, EventDraft } from '../../src/bus/bus-engine';
+import { SNAPSHOT_LIMIT, type BusEngine, type EventDraft } from '../../src/bus/bus-engine';
 import type { Envelope } from '../../src/bus/envelope';
 import { MemoryEngine } from '../../src/bus/memory.engine';
 import { RedisEngine } from '../../src/bus/redis.engine';
@@ -130,7 +130,46 @@ describe.each(['memory', 'redis'] as const)('BusEngine contract: %s', (kind) => 
     expect(read.events.map((e) => e.seq)).toEqual([3]);
   });
 
+  it('keeps the latest event per snapshot key, newest first, and only when asked', async () => {
+    const key = 't/sync/company:snap';
+    await engine.publish(key, [
+      draft({ snapshotKey: 'e1', data: 'a' }),
+      draft({ snapshotKey: 'e2', data: 'b' }),
+      draft({ data: 'no key' }),
+    ]);
+    await engine.publish(key, [draft({ snapshotKey: 'e1', data: 'c' })]);
+    const read = await engine.read(key, Number.MAX_SAFE_INTEGER, { snapshot: true });
+    expect(read.seq).toBe(4);
+    expect(read.snapshot?.map((e) => [e.seq, e.data])).toEqual([
+      [4, 'c'],
+      [2, 'b'],
+    ]);
+    expect((await engine.read(key, 0)).snapshot).toBeUndefined();
+  });
+
+  it('keeps at most SNAPSHOT_LIMIT keys, dropping the least recently updated', async () => {
+    const key = 't/sync/company:big';
+    await engine.publish(
+      key,
+      Array.from({ length: SNAPSHOT_LIMIT + 2 }, (_, i) => draft({ snapshotKey: `k${i}` })),
+    );
+    const read = await engine.read(key, Number.MAX_SAFE_INTEGER, { snapshot: true });
+    expect(read.snapshot).toHaveLength(SNAPSHOT_LIMIT);
+    expect(read.snapshot?.[0].seq).toBe(SNAPSHOT_LIMIT + 2);
+    expect(read.snapshot?.at(-1)?.seq).toBe(3);
+  });
+
   if (kind === 'redis') {
+    it('starts a new epoch with an empty snapshot when the channel meta is lost', async () => {
+      const key = 't/sync/company:lost';
+      await engine.publish(key, [draft({ snapshotKey: 'e1' })]);
+      await clients[0].del(`sb:{${key}}:m`);
+      const [next] = await engine.publish(key, [draft({ snapshotKey: 'e2' })]);
+      expect(next.seq).toBe(1);
+      const read = await engine.read(key, Number.MAX_SAFE_INTEGER, { snapshot: true });
+      expect(read.snapshot?.map((e) => e.seq)).toEqual([1]);
+    });
+
     it('sets history and position TTLs in Redis on every publish', async () => {
       const raw = clients[0];
       await engine.publish('t/orders/branch:ttl', [draft()]);

@@ -1,0 +1,47 @@
+import { IsIn, registerDecorator, type ValidationArguments } from 'class-validator';
+import { IsIdentifier } from '../../common/validators';
+
+export const SYNC_TYPES = ['SYNC_PROCESSING', 'SYNC_SUCCESS', 'SYNC_CONFLICT', 'SYNC_FAILED'] as const;
+export type SyncType = (typeof SYNC_TYPES)[number];
+
+/** What `details` must hold for a type, or undefined when any (or no) details are fine. */
+function detailsProblem(type: unknown, details: unknown): string | undefined {
+  if (type !== 'SYNC_CONFLICT' && type !== 'SYNC_FAILED') return undefined;
+  if (typeof details !== 'object' || details === null || Array.isArray(details)) return `details must be an object for ${type}`;
+  const record = details as Record<string, unknown>;
+  if (type === 'SYNC_CONFLICT') {
+    const fields = record.conflictingFields;
+    const ok = Array.isArray(fields) && fields.length <= 1000 && fields.every((field) => typeof field === 'string' && field.length <= 256);
+    return ok ? undefined : 'details.conflictingFields must be an array of field names for SYNC_CONFLICT';
+  }
+  if (typeof record.error !== 'string' || record.error.length === 0) return 'details.error must be a non-empty string for SYNC_FAILED';
+  if (!Number.isInteger(record.retryCount) || (record.retryCount as number) < 0) {
+    return 'details.retryCount must be a non-negative integer for SYNC_FAILED';
+  }
+  return undefined;
+}
+
+function HasDetailsForType(): PropertyDecorator {
+  return (target, propertyName) => {
+    registerDecorator({
+      name: 'hasDetailsForType',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: (args: ValidationArguments) => detailsProblem((args.object as SyncStatusDto).type, args.value) ?? '' },
+      validator: { validate: (value: unknown, args: ValidationArguments) => !detailsProblem((args.object as SyncStatusDto).type, value) },
+    });
+  };
+}
+
+/** `data` of sync:status. Other fields pass through. */
+export class SyncStatusDto {
+  @IsIn(SYNC_TYPES)
+  type!: SyncType;
+
+  @IsIdentifier()
+  entityId!: string | number;
+
+  /** SYNC_CONFLICT: `{ conflictingFields }`; SYNC_FAILED: `{ error, retryCount }`. */
+  @HasDetailsForType()
+  details?: Record<string, unknown>;
+}

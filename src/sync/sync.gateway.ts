@@ -1,0 +1,19 @@
+import { WebSocketGateway } from '@nestjs/websockets';
+import { ChannelGateway } from '../realtime/channel.gateway';
+import { GatewayKit } from '../realtime/gateway-kit.service';
+import type { AppSocket } from '../realtime/subscription.service';
+import { SYNC_NAMESPACE, SyncEvent, type SyncConnectedPayload } from './sync.events';
+
+/** /sync: the status of sync jobs per organization (= company), with a snapshot on subscribe. */
+@WebSocketGateway({ namespace: `/${SYNC_NAMESPACE.name}` })
+export class SyncGateway extends ChannelGateway {
+  constructor(kit: GatewayKit) {
+    super(kit, SYNC_NAMESPACE);
+  }
+
+  override handleConnection(socket: AppSocket): void {
+    super.handleConnection(socket);
+    const payload: SyncConnectedPayload = { organizationId: socket.data.principal.companyId, timestamp: Date.now() };
+    socket.emit(SyncEvent.CONNECTED, payload);
+  }
+}
