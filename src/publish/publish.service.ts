@@ -73,12 +73,15 @@ export class PublishService {
     // Required fields only: extra fields are the publisher's business and pass through untouched.
     const errors = validateSync(plainToInstance(dataClass, message.data), { forbidUnknownValues: true });
     if (errors.length > 0) throw validationFailed(flattenValidationErrors(errors, `${path}data`));
-    const snapshotKey = namespace.snapshot ? message.data[namespace.snapshot.field] : undefined;
+    const snapshotValue = namespace.snapshot ? message.data[namespace.snapshot.field] : undefined;
+    // The catalog DTO has validated the field as an identifier; JSON keeps any other shape distinct.
+    const snapshotKey =
+      snapshotValue === undefined ? undefined : typeof snapshotValue === 'string' ? snapshotValue : JSON.stringify(snapshotValue);
     return {
       ref: channelRef(companyId, namespace.name, channel),
       event: message.event,
       data: message.data,
-      ...(snapshotKey !== undefined ? { snapshotKey: String(snapshotKey) } : {}),
+      ...(snapshotKey !== undefined ? { snapshotKey } : {}),
       ...(message.correlationId !== undefined ? { correlationId: message.correlationId } : {}),
       ...(message.idempotencyKey !== undefined ? { idempotencyKey: message.idempotencyKey } : {}),
     };
