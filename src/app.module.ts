@@ -9,6 +9,7 @@ import { PublishModule } from './publish/publish.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SyncModule } from './sync/sync.module';
+import { PresenceModule } from './presence/presence.module';
 import { ClusterModule } from './cluster/cluster.module';
 
 @Module({})
@@ -29,6 +30,7 @@ export class AppModule {
         OrdersModule,
         AvailabilityModule,
         SyncModule,
+        PresenceModule,
       ],
     };
   }

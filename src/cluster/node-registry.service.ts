@@ -32,9 +32,20 @@ export class NodeRegistry implements OnModuleInit, OnApplicationShutdown {
     return this.redis.enabled;
   }
 
-  onModuleInit(): void {
+  /** Registers this instance before the app serves, so no peer ever sees its connections as a dead node's. */
+  async onModuleInit(): Promise<void> {
     if (!this.clustered) return;
-    void this.beat();
+    const client = this.redis.get('state');
+    if (client.status !== 'ready') {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5000);
+        client.once('ready', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    await this.beat();
     this.timer = setInterval(() => void this.beat(), Math.max(500, Math.floor(this.ttlMs / 3)));
     this.timer.unref();
   }

@@ -52,12 +52,24 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
   }
 
   @SubscribeMessage(RealtimeEvent.SUBSCRIBE)
-  subscribe(@ConnectedSocket() socket: AppSocket, @MessageBody() request: SubscribeDto): Promise<SubscribeAck> {
-    return this.kit.subscriptions.subscribe(socket, this.definition, request);
+  async subscribe(@ConnectedSocket() socket: AppSocket, @MessageBody() request: SubscribeDto): Promise<SubscribeAck> {
+    const ack = await this.kit.subscriptions.subscribe(socket, this.definition, request);
+    await this.afterSubscribe(socket, ack.channel);
+    return ack;
   }
 
   @SubscribeMessage(RealtimeEvent.UNSUBSCRIBE)
-  unsubscribe(@ConnectedSocket() socket: AppSocket, @MessageBody() request: UnsubscribeDto): OkAck {
-    return this.kit.subscriptions.unsubscribe(socket, this.definition, request);
+  async unsubscribe(@ConnectedSocket() socket: AppSocket, @MessageBody() request: UnsubscribeDto): Promise<OkAck> {
+    const ack = this.kit.subscriptions.unsubscribe(socket, this.definition, request);
+    await this.afterUnsubscribe(socket, request.channel);
+    return ack;
   }
+
+  /**
+   * Hooks for namespaces that attach meaning to following a channel (presence). Overriding a
+   * decorated handler would drop its decorators, so namespaces override these instead.
+   */
+  protected afterSubscribe(_socket: AppSocket, _channel: string): Promise<void> | void {}
+
+  protected afterUnsubscribe(_socket: AppSocket, _channel: string): Promise<void> | void {}
 }

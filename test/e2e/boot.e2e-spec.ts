@@ -1,30 +1,18 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import jwt from 'jsonwebtoken';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
-import { freePort, RedisServer } from '../utils/redis-server';
-
-const root = join(__dirname, '..', '..');
-const runBuilt = join(root, 'scripts', 'run-built.mjs');
-
-/** Environment for a child process: no inherited config, so the machine's variables cannot leak in. */
-function envWith(vars: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, ...vars };
-}
+import { RedisServer } from '../utils/redis-server';
+import { buildOnce, envWith, ROOT, RUN_BUILT, startServerProcess } from '../utils/server-process';
 
 function run(entry: string, vars: Record<string, string>, args: string[] = []) {
-  return spawnSync(process.execPath, [runBuilt, entry, ...args], { cwd: root, env: envWith(vars), encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(process.execPath, [RUN_BUILT, entry, ...args], { cwd: ROOT, env: envWith(vars), encoding: 'utf8', timeout: 120_000 });
 }
 
 /** The real `npm start` path: compiled server, real process, real environment. */
 describe('the server process', () => {
   beforeAll(() => {
     // Compiles once if dist/ is stale; every later start in this suite is then just a start.
-    const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    expect(build.status).toBe(0);
+    buildOnce();
   }, 120_000);
 
   it('exits 1 at boot with one line per bad variable, naming each', () => {
@@ -40,43 +28,8 @@ describe('the server process', () => {
     expect(result.stderr).toMatch(/JWT_SECRET: required when NODE_ENV=production/);
   });
 
-  /** Starts `dist/main.js` as `npm start` would, resolves once it logs that it listens. */
-  async function startServer(
-    vars: Record<string, string>,
-  ): Promise<{ port: number; output: () => string; stop: () => Promise<number | null> }> {
-    const port = await freePort();
-    const child: ChildProcess = spawn(process.execPath, [runBuilt, 'dist/main.js'], {
-      cwd: root,
-      env: envWith({ PORT: String(port), HOST: '127.0.0.1', LOG_FORMAT: 'json', ...vars }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const stop = async () => {
-      child.kill('SIGTERM');
-      return exited;
-    };
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no start:\n${output}`)), 30_000);
-        child.stdout?.on('data', () => {
-          if (!output.includes('listening on')) return;
-          clearTimeout(timer);
-          resolve();
-        });
-        child.once('exit', () => reject(new Error(`exited:\n${output}`)));
-      });
-    } catch (error) {
-      await stop();
-      throw error;
-    }
-    return { port, output: () => output, stop };
-  }
-
   it('starts on the embedded engine with a loud development-key warning, serves health, and exits 0 on SIGTERM', async () => {
-    const server = await startServer({});
+    const server = await startServerProcess({});
     try {
       expect(server.output()).toMatch(/DEVELOPMENT secret/);
       expect(server.output()).toMatch(/engine: embedded memory/);
@@ -89,7 +42,7 @@ describe('the server process', () => {
 
   it('starts on the Redis engine when REDIS_URL is set', async () => {
     const redis = await RedisServer.start();
-    const server = await startServer({ REDIS_URL: redis.url, JWT_SECRET: 'a-real-secret-of-at-least-32-characters!!' });
+    const server = await startServerProcess({ REDIS_URL: redis.url, JWT_SECRET: 'a-real-secret-of-at-least-32-characters!!' });
     try {
       expect(server.output()).toMatch(/engine: redis/);
       expect(server.output()).not.toMatch(/DEVELOPMENT secret/);

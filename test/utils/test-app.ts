@@ -14,8 +14,18 @@ export interface TestApp {
  * Boots the real application (same bootstrap as main.ts) on 127.0.0.1 and port 0. `env` is a
  * plain object of environment variables, validated by the real config loader.
  */
+let apps = 0;
+
 export async function createTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
-  const loaded = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'error', ...env, PORT: '0', HOST: '127.0.0.1' });
+  const loaded = loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: 'error',
+    NODE_ID: `test-${process.pid}-${++apps}`,
+    ...env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+  });
   if (!loaded.ok) throw new Error(`invalid test config: ${loaded.errors.join('; ')}`);
   const app = await createApp(loaded.config, false);
   await app.listen(0, '127.0.0.1');

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { RedisConnections } from '../redis/redis-connections.service';
+import { RealtimeModule } from '../realtime/realtime.module';
+import { MemoryPresenceStore } from './memory-presence.store';
+import { PresenceGateway } from './presence.gateway';
+import { PresenceService } from './presence.service';
+import { PRESENCE_STORE, type PresenceStore } from './presence.store';
+import { RedisPresenceStore } from './redis-presence.store';
+
+@Module({
+  imports: [RealtimeModule],
+  providers: [
+    {
+      provide: PRESENCE_STORE,
+      useFactory: (redis: RedisConnections): PresenceStore =>
+        redis.enabled ? new RedisPresenceStore(redis.get('state')) : new MemoryPresenceStore(),
+      inject: [RedisConnections],
+    },
+    PresenceService,
+    PresenceGateway,
+  ],
+})
+export class PresenceModule {}
