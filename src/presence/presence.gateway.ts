@@ -1,4 +1,4 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway, type OnGatewayDisconnect } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { ChannelGateway } from '../realtime/channel.gateway';
 import { GatewayKit } from '../realtime/gateway-kit.service';
 import type { OkAck } from '../realtime/realtime.events';
@@ -10,7 +10,7 @@ import { PresenceService } from './presence.service';
 
 /** /presence: who is online, and what they are looking at, per company and branch. */
 @WebSocketGateway({ namespace: `/${PRESENCE_NAMESPACE.name}` })
-export class PresenceGateway extends ChannelGateway implements OnGatewayDisconnect {
+export class PresenceGateway extends ChannelGateway {
   constructor(
     kit: GatewayKit,
     private readonly presence: PresenceService,
@@ -18,13 +18,12 @@ export class PresenceGateway extends ChannelGateway implements OnGatewayDisconne
     super(kit, PRESENCE_NAMESPACE);
   }
 
-  override async handleConnection(socket: AppSocket): Promise<void> {
-    super.handleConnection(socket);
-    await this.presence.connected(socket);
+  protected override afterConnect(socket: AppSocket): Promise<void> {
+    return this.presence.connected(socket);
   }
 
-  async handleDisconnect(socket: AppSocket): Promise<void> {
-    await this.presence.disconnected(socket);
+  protected override afterDisconnect(socket: AppSocket): Promise<void> {
+    return this.presence.disconnected(socket);
   }
 
   @SubscribeMessage(PresenceEvent.UPDATE)

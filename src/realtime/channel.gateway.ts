@@ -1,5 +1,12 @@
-import { UseFilters, UsePipes } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, SubscribeMessage, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
+import { Logger, UseFilters, UsePipes } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
 import type { Namespace } from 'socket.io';
 import { handshakeAuth } from '../auth/handshake.middleware';
 import { SubscribeDto } from './dto/subscribe.dto';
@@ -20,7 +27,9 @@ import { WsValidationPipe } from './ws-validation.pipe';
  */
 @UsePipes(WsValidationPipe)
 @UseFilters(WsAckExceptionFilter)
-export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnection {
+export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  protected readonly logger = new Logger('Gateway');
+
   protected constructor(
     protected readonly kit: GatewayKit,
     protected readonly definition: NamespaceDefinition,
@@ -34,7 +43,8 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
     this.kit.delivery.attachNamespace(this.definition.name, nsp);
   }
 
-  handleConnection(socket: AppSocket): void {
+  /** Sends `session`, then runs the namespace's hook. Never rejects: Nest does not await it. */
+  async handleConnection(socket: AppSocket): Promise<void> {
     const { principal } = socket.data;
     const session: SessionPayload = {
       sessionId: socket.id,
@@ -49,6 +59,20 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
       serverTime: Date.now(),
     };
     socket.emit(RealtimeEvent.SESSION, session);
+    try {
+      await this.afterConnect(socket);
+    } catch (error) {
+      this.logger.error(`afterConnect on /${this.definition.name}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Never rejects: Nest does not await it. */
+  async handleDisconnect(socket: AppSocket): Promise<void> {
+    try {
+      await this.afterDisconnect(socket);
+    } catch (error) {
+      this.logger.error(`afterDisconnect on /${this.definition.name}: ${(error as Error).message}`);
+    }
   }
 
   @SubscribeMessage(RealtimeEvent.SUBSCRIBE)
@@ -66,9 +90,13 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
   }
 
   /**
-   * Hooks for namespaces that attach meaning to following a channel (presence). Overriding a
-   * decorated handler would drop its decorators, so namespaces override these instead.
+   * Hooks for namespaces that add behaviour to the shared lifecycle (sync:connected, presence).
+   * Overriding a decorated handler would drop its decorators, so namespaces override these instead.
    */
+  protected afterConnect(_socket: AppSocket): Promise<void> | void {}
+
+  protected afterDisconnect(_socket: AppSocket): Promise<void> | void {}
+
   protected afterSubscribe(_socket: AppSocket, _channel: string): Promise<void> | void {}
 
   protected afterUnsubscribe(_socket: AppSocket, _channel: string): Promise<void> | void {}

@@ -11,8 +11,7 @@ export class SyncGateway extends ChannelGateway {
     super(kit, SYNC_NAMESPACE);
   }
 
-  override handleConnection(socket: AppSocket): void {
-    super.handleConnection(socket);
+  protected override afterConnect(socket: AppSocket): void {
     const payload: SyncConnectedPayload = { organizationId: socket.data.principal.companyId, timestamp: Date.now() };
     socket.emit(SyncEvent.CONNECTED, payload);
   }
