@@ -10,6 +10,7 @@ import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SyncModule } from './sync/sync.module';
 import { PresenceModule } from './presence/presence.module';
+import { PrintingModule } from './printing/printing.module';
 import { ClusterModule } from './cluster/cluster.module';
 
 @Module({})
@@ -31,6 +32,7 @@ export class AppModule {
         AvailabilityModule,
         SyncModule,
         PresenceModule,
+        PrintingModule,
       ],
     };
   }

@@ -16,7 +16,12 @@ export function toConnectError(error: unknown): ConnectError {
  * Authenticates at the handshake, before the connection is accepted (guards do not run on
  * connection; nestjs/nest#882). On success the principal is on `socket.data.principal`.
  */
-export function handshakeAuth(verifier: TokenVerifier, namespace: string, allowedRoles: readonly Role[]) {
+export function handshakeAuth(
+  verifier: TokenVerifier,
+  namespace: string,
+  allowedRoles: readonly Role[],
+  admit: (principal: Principal) => string | undefined = () => undefined,
+) {
   return (socket: Socket, next: (error?: Error) => void): void => {
     let principal: Principal;
     try {
@@ -27,6 +32,8 @@ export function handshakeAuth(verifier: TokenVerifier, namespace: string, allowe
           `roles [${principal.roles.join(', ')}] may not connect to ${namespace}; allowed: ${allowedRoles.join(', ')}`,
         );
       }
+      const refusal = admit(principal);
+      if (refusal !== undefined) throw new AppError(ErrorCode.FORBIDDEN, refusal);
     } catch (error) {
       next(toConnectError(error));
       return;

@@ -42,8 +42,9 @@ export class EventBus implements OnApplicationShutdown {
   private readonly releaseTimers = new Map<string, NodeJS.Timeout>();
   private readonly roundTrips = new Map<string, () => void>();
   private sink: DeliverySink | undefined;
+  private readonly internal = new Map<string, Set<(event: Envelope) => void>>();
   private readonly healthKey: string;
-  private healthWatched: Promise<void> | undefined;
+  private healthListening: Promise<void> | undefined;
 
   constructor(
     @Inject(BUS_ENGINE) private readonly engine: BusEngine,
@@ -137,35 +138,55 @@ export class EventBus implements OnApplicationShutdown {
     this.releaseTimers.set(ref.key, timer);
   }
 
+  /**
+   * Internal signals between instances (`!`-prefixed keys, which no tenant channel can produce):
+   * every instance that listens on a key receives every signal published to it, through the same
+   * engine as client events. Listening resolves once the feed is live.
+   */
+  async listen(key: string, handler: (event: Envelope) => void): Promise<void> {
+    if (!key.startsWith('!')) throw new Error(`internal keys start with "!": ${key}`);
+    let listeners = this.internal.get(key);
+    if (!listeners) {
+      listeners = new Set();
+      this.internal.set(key, listeners);
+    }
+    listeners.add(handler);
+    await this.guard(() => this.engine.watch(key));
+  }
+
+  /** Publishes an internal signal; kept in history only briefly, as nobody replays signals. */
+  async signal(key: string, event: string, data: unknown): Promise<void> {
+    await this.guard(() =>
+      this.engine.publish(key, [{ id: randomUUID(), channel: key, event, data, ts: Date.now() }], { size: 16, ttlSeconds: 60 }),
+    );
+  }
+
   /** Publishes a probe through the engine and waits for it to come back: proves the whole path. */
   async roundTrip(timeoutMs: number): Promise<number> {
     const started = performance.now();
-    this.healthWatched ??= this.engine.watch(this.healthKey).catch((error: unknown) => {
-      this.healthWatched = undefined;
+    this.healthListening ??= this.listen(this.healthKey, (event) =>
+      this.roundTrips.get((event.data as { probe?: string }).probe ?? '')?.(),
+    ).catch((error: unknown) => {
+      this.healthListening = undefined;
       throw error;
     });
-    await this.guard(() => this.healthWatched as Promise<void>);
-    const id = randomUUID();
+    await this.healthListening;
+    const probe = randomUUID();
     const arrived = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.roundTrips.delete(id);
+        this.roundTrips.delete(probe);
         reject(new AppError(ErrorCode.UNAVAILABLE, `bus round-trip took longer than ${timeoutMs} ms`));
       }, timeoutMs);
-      this.roundTrips.set(id, () => {
+      this.roundTrips.set(probe, () => {
         clearTimeout(timer);
+        this.roundTrips.delete(probe);
         resolve();
       });
     });
     try {
-      await this.guard(() =>
-        this.engine.publish(
-          this.healthKey,
-          [{ id: randomUUID(), channel: 'health', event: 'health:probe', data: { probe: id }, ts: Date.now() }],
-          { size: 1, ttlSeconds: 60 },
-        ),
-      );
+      await this.signal(this.healthKey, 'health:probe', { probe });
     } catch (error) {
-      this.roundTrips.get(id)?.();
+      this.roundTrips.get(probe)?.();
       throw error;
     }
     await arrived;
@@ -180,14 +201,18 @@ export class EventBus implements OnApplicationShutdown {
   }
 
   private onArrived(key: string, events: readonly Envelope[]): void {
-    if (key === this.healthKey) {
-      for (const event of events) this.roundTrips.get((event.data as { probe?: string }).probe ?? '')?.();
+    const listeners = this.internal.get(key);
+    if (listeners) {
+      for (const event of events) for (const listener of listeners) this.safely(key, () => listener(event));
       return;
     }
     const stream = this.streams.get(key);
-    if (!stream) return;
+    if (stream) this.safely(key, () => stream.arrive(events));
+  }
+
+  private safely(key: string, fn: () => void): void {
     try {
-      stream.arrive(events);
+      fn();
     } catch (error) {
       this.logger.error(`delivery on ${key} failed: ${(error as Error).message}`);
     }

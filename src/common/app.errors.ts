@@ -16,8 +16,8 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** HTTP status for each code; socket transports ignore it. */
-export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+/** HTTP status for each shared code; socket transports ignore it. */
+const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   AUTH_MISSING: 401,
   AUTH_INVALID: 401,
   AUTH_EXPIRED: 401,
@@ -30,9 +30,23 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   INTERNAL: 500,
 };
 
+const statuses = new Map<string, number>(Object.entries(HTTP_STATUS));
+
+/**
+ * Namespaces add their own codes (e.g. PRINT_JOB_NOT_FOUND) with the HTTP status each implies,
+ * from their `<ns>.errors.ts`, so the one filter per transport knows them all.
+ */
+export function registerErrorCodes(codes: Readonly<Record<string, number>>): void {
+  for (const [code, status] of Object.entries(codes)) statuses.set(code, status);
+}
+
+export function isKnownErrorCode(code: unknown): code is string {
+  return typeof code === 'string' && statuses.has(code);
+}
+
 /** The wire shape of every error: `{ code, message, details? }`. */
 export interface ErrorBody {
-  readonly code: ErrorCode;
+  readonly code: string;
   readonly message: string;
   readonly details?: unknown;
 }
@@ -40,7 +54,7 @@ export interface ErrorBody {
 /** A failure we expect and can name. Anything else is reported as INTERNAL without its message. */
 export class AppError extends Error {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: ErrorCode | (string & {}),
     message: string,
     readonly details?: unknown,
     /** Seconds a client should wait before retrying (HTTP Retry-After). */
@@ -51,7 +65,7 @@ export class AppError extends Error {
   }
 
   get httpStatus(): number {
-    return HTTP_STATUS[this.code];
+    return statuses.get(this.code) ?? 500;
   }
 
   toBody(): ErrorBody {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { PrintingModule } from '../printing/printing.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { BusHealthIndicator } from './bus.health';
 import { HealthController } from './health.controller';
@@ -7,7 +8,7 @@ import { RedisHealthIndicator } from './redis.health';
 import { WebsocketHealthIndicator } from './websocket.health';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), RealtimeModule],
+  imports: [TerminusModule.forRoot({ logger: false }), RealtimeModule, PrintingModule],
   controllers: [HealthController],
   providers: [RedisHealthIndicator, BusHealthIndicator, WebsocketHealthIndicator],
 })

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { ANY, type Principal } from '../auth/claims';
+import type { Principal } from '../auth/claims';
+import { tenantOf } from '../auth/tenant';
 import { parseChannel } from '../channels/channel-name';
 import { channelRef } from '../channels/channel-ref';
 import { AppError, ErrorCode } from '../common/app.errors';
@@ -49,7 +50,7 @@ export class PublishService {
     if (!namespace) {
       throw fieldError(`${path}namespace`, `unknown namespace "${message.namespace}"; one of: ${this.registry.names().join(', ')}`);
     }
-    const companyId = this.resolveCompany(principal, message.companyId, path);
+    const companyId = tenantOf(principal, message.companyId, `${path}companyId`);
     const channel = parseChannel(message.channel, `${path}channel`);
     const dataClass = namespace.catalog[message.event];
     if (!dataClass) {
@@ -85,18 +86,6 @@ export class PublishService {
       ...(message.correlationId !== undefined ? { correlationId: message.correlationId } : {}),
       ...(message.idempotencyKey !== undefined ? { idempotencyKey: message.idempotencyKey } : {}),
     };
-  }
-
-  /** The tenant comes from the token; only a platform token (`*`) may name one in the body. */
-  private resolveCompany(principal: Principal, requested: string | undefined, path: string): string {
-    if (principal.companyId === ANY) {
-      if (requested === undefined) throw fieldError(`${path}companyId`, 'companyId is required with a platform token (companyId "*")');
-      return requested;
-    }
-    if (requested !== undefined && requested !== principal.companyId) {
-      throw new AppError(ErrorCode.FORBIDDEN, `this token may only publish to company ${principal.companyId}`);
-    }
-    return principal.companyId;
   }
 }
 

@@ -38,7 +38,7 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
   }
 
   afterInit(nsp: Namespace): void {
-    nsp.use(handshakeAuth(this.kit.verifier, `/${this.definition.name}`, this.definition.roles));
+    nsp.use(handshakeAuth(this.kit.verifier, `/${this.definition.name}`, this.definition.roles, this.definition.admit));
     nsp.use(socketSetup(this.kit.config.limits.maxMessageBytes));
     this.kit.delivery.attachNamespace(this.definition.name, nsp);
   }

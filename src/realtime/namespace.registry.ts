@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Role } from '../auth/claims';
+import type { Principal, Role } from '../auth/claims';
 
 /** The DTO class that validates one event's `data` (required fields only; extra fields pass). */
 export type DataClass = new () => object;
@@ -17,6 +17,8 @@ export interface NamespaceDefinition {
    * ack carries it, so a client is correct at once: snapshot, then stream.
    */
   readonly snapshot?: { readonly field: string };
+  /** Extra admission rule at the handshake, after the role check: a refusal reason, or undefined. */
+  readonly admit?: (principal: Principal) => string | undefined;
 }
 
 @Injectable()

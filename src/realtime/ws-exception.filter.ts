@@ -1,13 +1,11 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import type { Socket } from 'socket.io';
-import { AppError, ErrorCode, INTERNAL_ERROR_BODY, type ErrorBody } from '../common/app.errors';
+import { AppError, ErrorCode, INTERNAL_ERROR_BODY, isKnownErrorCode, type ErrorBody } from '../common/app.errors';
 import { RealtimeEvent, type ErrorAck } from './realtime.events';
 
-const CODES = new Set<string>(Object.values(ErrorCode));
-
 function isErrorBody(value: unknown): value is ErrorBody {
-  return typeof value === 'object' && value !== null && CODES.has((value as ErrorBody).code);
+  return typeof value === 'object' && value !== null && isKnownErrorCode((value as ErrorBody).code);
 }
 
 /** Maps anything a handler, pipe or guard throws onto the ack envelope `{ ok: false, error }`. */

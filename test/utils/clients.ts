@@ -7,6 +7,8 @@ export interface ConnectOptions {
   readonly headers?: Record<string, string>;
   readonly query?: Record<string, string>;
   readonly transports?: ('websocket' | 'polling')[];
+  /** Handlers attached before the connection opens, for events the server sends right after connect. */
+  readonly listeners?: Record<string, (...args: never[]) => void>;
 }
 
 const sockets = new Set<Socket>();
@@ -21,6 +23,7 @@ function open(url: string, namespace: string, options: ConnectOptions): Socket {
     forceNew: true,
     timeout: 5000,
   });
+  for (const [event, handler] of Object.entries(options.listeners ?? {})) socket.on(event, handler as (...args: unknown[]) => void);
   sockets.add(socket);
   return socket;
 }

@@ -16,8 +16,8 @@ export async function postJson<T = Record<string, unknown>>(url: string, body: u
   return { status: response.status, body: (text ? JSON.parse(text) : {}) as T, headers: response.headers };
 }
 
-export async function getJson<T = Record<string, unknown>>(url: string): Promise<HttpResult<T>> {
-  const response = await fetch(url);
+export async function getJson<T = Record<string, unknown>>(url: string, token?: string): Promise<HttpResult<T>> {
+  const response = await fetch(url, { headers: token !== undefined ? { authorization: `Bearer ${token}` } : {} });
   return { status: response.status, body: (await response.json()) as T, headers: response.headers };
 }
 

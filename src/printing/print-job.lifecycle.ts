@@ -1,0 +1,65 @@
+import { FINAL, PENDING, type JobStatus, type Lease, type PrintJob } from './print-job.model';
+
+/**
+ * The print-job state machine, as pure functions shared by both stores. Each returns the next
+ * job, or undefined when the transition does not apply to the job's current state (the store
+ * then writes nothing). Stores apply them with compare-and-set, so two instances racing on one
+ * job can never both succeed: a job is claimed by one agent, acknowledged once, finished once.
+ */
+
+function step(job: PrintJob, status: JobStatus, at: number, detail?: string, patch: Partial<PrintJob> = {}): PrintJob {
+  return { ...job, ...patch, status, history: [...job.history, detail === undefined ? { status, at } : { status, at, detail }] };
+}
+
+/** Takes a pending job for one agent: only if due, unexpired and not held by a live lease. */
+export function claim(job: PrintJob, now: number, lease: Omit<Lease, 'attempt'>, printerId: string | null): PrintJob | undefined {
+  if (!PENDING.includes(job.status) || job.expiresAt <= now || job.nextAttemptAt > now) return undefined;
+  if (job.lease && job.lease.until > now) return undefined;
+  const attempt = job.attempts + 1;
+  return step(job, 'dispatched', now, `attempt ${attempt} to agent ${lease.agentId}${printerId ? ` (printer ${printerId})` : ''}`, {
+    attempts: attempt,
+    lease: { ...lease, attempt },
+    printerId,
+  });
+}
+
+/** The agent accepted the job: from here on it is never dispatched again. */
+export function acknowledge(job: PrintJob, now: number, lease: Pick<Lease, 'instance' | 'attempt'>): PrintJob | undefined {
+  if (job.status !== 'dispatched' || job.lease?.instance !== lease.instance || job.lease.attempt !== lease.attempt) return undefined;
+  return step(job, 'acknowledged', now, `by agent ${job.lease.agentId}`, { lease: null });
+}
+
+/** An attempt went unanswered (or was refused): back to the queue, not before `now + delayMs`. */
+export function release(
+  job: PrintJob,
+  now: number,
+  lease: Pick<Lease, 'instance' | 'attempt'>,
+  delayMs: number,
+  reason: string,
+): PrintJob | undefined {
+  if (job.status !== 'dispatched' || job.lease?.instance !== lease.instance || job.lease.attempt !== lease.attempt) return undefined;
+  return step(job, 'queued', now, reason, { lease: null, nextAttemptAt: now + delayMs });
+}
+
+/**
+ * The agent reports the outcome. A report for a job still queued or dispatched (its ack was lost)
+ * counts as the acknowledgement too: the ticket exists, so it must not be sent again.
+ */
+export function finish(job: PrintJob, now: number, status: 'printed' | 'failed', detail?: string): PrintJob | undefined {
+  if (FINAL.includes(job.status)) return undefined;
+  const acknowledged = job.status === 'acknowledged' ? job : step(job, 'acknowledged', now, 'implied by a status report', { lease: null });
+  return step(acknowledged, status, now, detail);
+}
+
+export function cancel(job: PrintJob, now: number): PrintJob | undefined {
+  return PENDING.includes(job.status) ? step(job, 'cancelled', now, undefined, { lease: null }) : undefined;
+}
+
+export function expire(job: PrintJob, now: number): PrintJob | undefined {
+  return PENDING.includes(job.status) && job.expiresAt <= now ? step(job, 'expired', now, undefined, { lease: null }) : undefined;
+}
+
+/** Retry delay after `attempt` went unanswered: base, 2×base, 4×base … capped. */
+export function backoff(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, attempt - 1), maxMs);
+}

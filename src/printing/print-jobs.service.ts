@@ -1,0 +1,167 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Principal } from '../auth/claims';
+import { tenantOf } from '../auth/tenant';
+import { AppError, ErrorCode } from '../common/app.errors';
+import { APP_CONFIG, type AppConfig } from '../config';
+import type { CreatePrintJobDto } from './dto/create-print-job.dto';
+import type { JobStatusDto } from './dto/job-status.dto';
+import { cancel, expire, finish } from './print-job.lifecycle';
+import type { PrintDocument, PrintJob } from './print-job.model';
+import { PRINT_JOB_STORE, type JobRef, type PrintJobStore } from './print-job.store';
+import { PrintDispatcher } from './print-dispatcher.service';
+import { PrintingError } from './printing.errors';
+import { PrintingNotifier } from './printing-notifier.service';
+
+const DEFAULT_TTL_SECONDS = 86400;
+const EXPIRY_SCAN_MS = 1000;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Creating, reading and cancelling jobs (HTTP), agents' outcome reports, and expiry. */
+@Injectable()
+export class PrintJobsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('PrintJobs');
+  private expirer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(PRINT_JOB_STORE) private readonly store: PrintJobStore,
+    private readonly dispatcher: PrintDispatcher,
+    private readonly notifier: PrintingNotifier,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.expirer = setInterval(() => void this.expireDue(), EXPIRY_SCAN_MS);
+    this.expirer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.expirer);
+  }
+
+  /** Queues a job, or returns the existing one with the same jobId (nothing new is created). */
+  async create(principal: Principal, request: CreatePrintJobDto): Promise<{ created: boolean; job: PrintJob }> {
+    const companyId = tenantOf(principal, request.companyId);
+    const document: PrintDocument = { contentType: request.document.contentType, data: request.document.data };
+    this.checkDocument(document);
+    const now = Date.now();
+    const ttlSeconds = request.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+    const job: PrintJob = {
+      jobId: request.jobId,
+      companyId,
+      branchId: request.branchId,
+      requestedPrinterId: request.printerId ?? null,
+      printerId: null,
+      copies: request.copies ?? 1,
+      orderId: request.orderId === undefined ? null : String(request.orderId),
+      correlationId: request.correlationId ?? null,
+      status: 'queued',
+      attempts: 0,
+      createdAt: now,
+      expiresAt: now + ttlSeconds * 1000,
+      nextAttemptAt: now,
+      lease: null,
+      history: [{ status: 'queued', at: now }],
+    };
+    const result = await this.guard(() => this.store.create(job, document, ttlSeconds + this.config.printing.retentionSeconds));
+    if (result.created) {
+      await this.notifier.jobChanged(job);
+      this.dispatcher.kick(companyId, job.branchId);
+      await this.notifier.signal({ type: 'queued', companyId, branchId: job.branchId });
+    }
+    return result;
+  }
+
+  async get(principal: Principal, jobId: string, companyId?: string): Promise<PrintJob> {
+    const ref = { companyId: tenantOf(principal, companyId), jobId };
+    return (await this.guard(() => this.store.get(ref))) ?? notFound(jobId);
+  }
+
+  /** Cancels a job that no agent has acknowledged yet; an agent holding it is told to drop it. */
+  async cancel(principal: Principal, jobId: string, companyId?: string): Promise<PrintJob> {
+    const ref = { companyId: tenantOf(principal, companyId), jobId };
+    const cancelled = await this.guard(() => this.store.update(ref, (job) => cancel(job, Date.now())));
+    if (!cancelled) {
+      const current = (await this.guard(() => this.store.get(ref))) ?? notFound(jobId);
+      throw new AppError(PrintingError.PRINT_JOB_CONFLICT, `job ${jobId} is ${current.status} and can no longer be cancelled`, {
+        status: current.status,
+      });
+    }
+    await this.notifier.jobChanged(cancelled);
+    await this.notifier.signal({
+      type: 'cancelled',
+      companyId: ref.companyId,
+      branchId: cancelled.branchId,
+      payload: { jobId, reason: 'cancelled' },
+    });
+    return cancelled;
+  }
+
+  /** An agent's printed/failed report. Repeating the same report is fine; a different one after the end is a conflict. */
+  async report(agent: { companyId: string; branchId: string }, request: JobStatusDto): Promise<PrintJob> {
+    const ref: JobRef = { companyId: agent.companyId, jobId: request.jobId };
+    const current = await this.guard(() => this.store.get(ref));
+    // Another branch's job is reported as missing: agents never learn about other branches.
+    if (!current || current.branchId !== agent.branchId) return notFound(request.jobId);
+    if (current.status === request.status) return current;
+    const finished = await this.guard(() => this.store.update(ref, (job) => finish(job, Date.now(), request.status, request.error)));
+    if (!finished) {
+      const latest = (await this.guard(() => this.store.get(ref))) ?? current;
+      if (latest.status === request.status) return latest;
+      throw new AppError(PrintingError.PRINT_JOB_CONFLICT, `job ${request.jobId} already ended as ${latest.status}`, {
+        status: latest.status,
+      });
+    }
+    await this.notifier.jobChanged(finished);
+    return finished;
+  }
+
+  private async expireDue(): Promise<void> {
+    try {
+      const now = Date.now();
+      for (const ref of await this.store.expiring(now, 100)) {
+        const expired = await this.store.update(ref, (job) => expire(job, now));
+        if (!expired) continue;
+        await this.notifier.jobChanged(expired);
+        await this.notifier.signal({
+          type: 'cancelled',
+          companyId: ref.companyId,
+          branchId: expired.branchId,
+          payload: { jobId: ref.jobId, reason: 'expired' },
+        });
+      }
+    } catch (error) {
+      this.logger.warn(`expiry scan: ${(error as Error).message}`);
+    }
+  }
+
+  private checkDocument(document: PrintDocument): void {
+    const binary = document.contentType !== 'text/plain';
+    if (binary && !BASE64.test(document.data)) {
+      const message = 'document.data must be base64 for binary content types';
+      throw new AppError(ErrorCode.VALIDATION_FAILED, message, [{ path: 'document.data', errors: [message] }]);
+    }
+    const size = binary ? Buffer.from(document.data, 'base64').length : Buffer.byteLength(document.data);
+    const limit = this.config.printing.maxDocumentBytes;
+    if (size > limit) {
+      throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `document is ${size} bytes decoded; the limit is ${limit}`, {
+        path: 'document.data',
+        size,
+        limit,
+      });
+    }
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      this.logger.warn(`print job store: ${(error as Error).message}`);
+      throw new AppError(ErrorCode.UNAVAILABLE, 'print job storage is unreachable; retry shortly', undefined, 1);
+    }
+  }
+}
+
+function notFound(jobId: string): never {
+  throw new AppError(PrintingError.PRINT_JOB_NOT_FOUND, `no print job ${jobId}`);
+}

@@ -1,0 +1,84 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EventBus } from '../bus/event-bus.service';
+import type { Envelope } from '../bus/envelope';
+import { channelRef } from '../channels/channel-ref';
+import { ORDERS_NAMESPACE } from '../orders/orders.events';
+import type { PrintJob } from './print-job.model';
+import {
+  PRINTING_NAMESPACE,
+  PrintingEvent,
+  type AgentAlertData,
+  type PrintersUpdatedData,
+  type PrintJobCancelledPayload,
+  type PrintJobUpdatedData,
+} from './printing.events';
+
+/** Cross-instance printing signals, on the bus's internal channel. */
+export type PrintingSignal =
+  | { readonly type: 'queued'; readonly companyId: string; readonly branchId: string }
+  | { readonly type: 'cancelled'; readonly companyId: string; readonly branchId: string; readonly payload: PrintJobCancelledPayload };
+
+const SIGNALS_KEY = '!signals/printing';
+
+/**
+ * Everything printing tells the world: lifecycle changes to dashboards (/orders and /printing-ws,
+ * channel branch:<id>), agent alerts (/orders company:<id>), and signals to the other instances.
+ * A failed announcement is logged, never thrown: the job's state in the store is the truth.
+ */
+@Injectable()
+export class PrintingNotifier {
+  private readonly logger = new Logger('Printing');
+
+  constructor(private readonly bus: EventBus) {}
+
+  async jobChanged(job: PrintJob): Promise<void> {
+    const data: PrintJobUpdatedData = {
+      jobId: job.jobId,
+      status: job.status,
+      ...(job.orderId !== null ? { orderId: job.orderId } : {}),
+      correlationId: job.correlationId,
+      printerId: job.printerId ?? job.requestedPrinterId,
+      at: job.history[job.history.length - 1]?.at ?? Date.now(),
+    };
+    const channel = `branch:${job.branchId}`;
+    await this.announce([
+      { ref: channelRef(job.companyId, ORDERS_NAMESPACE.name, channel), event: PrintingEvent.JOB_UPDATED, data },
+      { ref: channelRef(job.companyId, PRINTING_NAMESPACE.name, channel), event: PrintingEvent.JOB_UPDATED, data },
+    ]);
+  }
+
+  async agentAlert(companyId: string, type: 'offline' | 'online', data: AgentAlertData): Promise<void> {
+    const event = type === 'offline' ? PrintingEvent.AGENT_OFFLINE : PrintingEvent.AGENT_ONLINE;
+    await this.announce([
+      { ref: channelRef(companyId, ORDERS_NAMESPACE.name, `company:${companyId}`), event, data },
+      { ref: channelRef(companyId, PRINTING_NAMESPACE.name, `branch:${data.branchId}`), event, data },
+    ]);
+  }
+
+  async printersChanged(companyId: string, branchId: string, data: PrintersUpdatedData): Promise<void> {
+    await this.announce([
+      { ref: channelRef(companyId, PRINTING_NAMESPACE.name, `branch:${branchId}`), event: PrintingEvent.PRINTERS_UPDATED, data },
+    ]);
+  }
+
+  async signal(signal: PrintingSignal): Promise<void> {
+    try {
+      await this.bus.signal(SIGNALS_KEY, signal.type, signal);
+    } catch (error) {
+      // Every instance also scans its branches each second, so a lost signal only delays.
+      this.logger.warn(`printing signal ${signal.type} not sent: ${(error as Error).message}`);
+    }
+  }
+
+  onSignal(handler: (signal: PrintingSignal) => void): Promise<void> {
+    return this.bus.listen(SIGNALS_KEY, (event: Envelope) => handler(event.data as PrintingSignal));
+  }
+
+  private async announce(requests: Parameters<EventBus['publish']>[0]): Promise<void> {
+    try {
+      await this.bus.publish(requests);
+    } catch (error) {
+      this.logger.warn(`printing announcement not sent: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ChannelGateway } from '../realtime/channel.gateway';
+import { GatewayKit } from '../realtime/gateway-kit.service';
+import type { OkAck } from '../realtime/realtime.events';
+import type { AppSocket } from '../realtime/subscription.service';
+import { JobStatusDto } from './dto/job-status.dto';
+import { PrinterStatusDto } from './dto/printer-status.dto';
+import { RegisterPrintersDto } from './dto/register-printers.dto';
+import type { JobStatus } from './print-job.model';
+import { PrintAgentsService } from './print-agents.service';
+import { PRINTING_NAMESPACE, PrintingEvent, type RegisterAck } from './printing.events';
+
+/** /printing-ws: desktop printing agents receive jobs; admins subscribe to branch:<id> to watch. */
+@WebSocketGateway({ namespace: `/${PRINTING_NAMESPACE.name}` })
+export class PrintingGateway extends ChannelGateway {
+  constructor(
+    kit: GatewayKit,
+    private readonly agents: PrintAgentsService,
+  ) {
+    super(kit, PRINTING_NAMESPACE);
+  }
+
+  @SubscribeMessage(PrintingEvent.REGISTER)
+  async register(@ConnectedSocket() socket: AppSocket, @MessageBody() request: RegisterPrintersDto): Promise<RegisterAck> {
+    return { ok: true, pending: await this.agents.register(socket, request) };
+  }
+
+  @SubscribeMessage(PrintingEvent.PRINTER_STATUS)
+  async printerStatus(@ConnectedSocket() socket: AppSocket, @MessageBody() request: PrinterStatusDto): Promise<OkAck> {
+    await this.agents.printerStatus(socket, request);
+    return { ok: true };
+  }
+
+  @SubscribeMessage(PrintingEvent.JOB_STATUS)
+  async jobStatus(@ConnectedSocket() socket: AppSocket, @MessageBody() request: JobStatusDto): Promise<OkAck & { status: JobStatus }> {
+    const job = await this.agents.report(socket, request);
+    return { ok: true, status: job.status };
+  }
+
+  protected override afterConnect(socket: AppSocket): Promise<void> {
+    return this.agents.connected(socket);
+  }
+
+  protected override afterDisconnect(socket: AppSocket): Promise<void> {
+    return this.agents.disconnected(socket);
+  }
+}

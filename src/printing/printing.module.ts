@@ -1,0 +1,46 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { RealtimeModule } from '../realtime/realtime.module';
+import { RedisConnections } from '../redis/redis-connections.service';
+import { AGENT_DIRECTORY, type AgentDirectory } from './agent-directory.store';
+import { AgentMonitor } from './agent-monitor.service';
+import { AgentRegistry } from './agent-registry.service';
+import { MemoryAgentDirectory } from './memory-agent-directory.store';
+import { MemoryPrintJobStore } from './memory-print-job.store';
+import { PrintAgentsService } from './print-agents.service';
+import { PrintDispatcher } from './print-dispatcher.service';
+import { PRINT_JOB_STORE, type PrintJobStore } from './print-job.store';
+import { PrintJobsController } from './print-jobs.controller';
+import { PrintJobsService } from './print-jobs.service';
+import { PrintingGateway } from './printing.gateway';
+import { PrintingNotifier } from './printing-notifier.service';
+import { RedisAgentDirectory } from './redis-agent-directory.store';
+import { RedisPrintJobStore } from './redis-print-job.store';
+
+@Module({
+  imports: [AuthModule, RealtimeModule],
+  controllers: [PrintJobsController],
+  providers: [
+    {
+      provide: PRINT_JOB_STORE,
+      useFactory: (redis: RedisConnections): PrintJobStore =>
+        redis.enabled ? new RedisPrintJobStore(redis.get('state')) : new MemoryPrintJobStore(),
+      inject: [RedisConnections],
+    },
+    {
+      provide: AGENT_DIRECTORY,
+      useFactory: (redis: RedisConnections): AgentDirectory =>
+        redis.enabled ? new RedisAgentDirectory(redis.get('state')) : new MemoryAgentDirectory(),
+      inject: [RedisConnections],
+    },
+    AgentRegistry,
+    PrintingNotifier,
+    PrintDispatcher,
+    PrintJobsService,
+    PrintAgentsService,
+    AgentMonitor,
+    PrintingGateway,
+  ],
+  exports: [AgentMonitor, AgentRegistry],
+})
+export class PrintingModule {}
