@@ -179,9 +179,10 @@ describe.each(['memory', 'redis'] as const)('print jobs on the %s engine', (engi
     const attempts = silent.received(`${branch}-never`);
     expect(attempts.length).toBeGreaterThanOrEqual(3);
     expect(attempts.map((job) => job.attempt)).toEqual(attempts.map((_, i) => i + 1));
-    // Each gap is the 300 ms ack timeout plus a backoff of 100, 200, 400 … ms: strictly growing.
+    // Attempt n+1 comes no sooner than the 300 ms ack timeout plus a backoff of 100, 200, 400 … ms.
+    // (Lower bounds only: timers never fire early, but a loaded machine may fire them late.)
     const gaps = attempts.slice(1).map((job, i) => job.receivedAt - attempts[i].receivedAt);
-    for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThan(gaps[i - 1]);
+    gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(300 + 100 * 2 ** i - 5));
     await board.until((c) => updates(c, `${branch}-never`).includes('expired'));
     const sent = attempts.length;
     expect((await get(`${branch}-never`)).body.attempts).toBe(sent);
