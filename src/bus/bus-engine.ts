@@ -49,6 +49,8 @@ export interface EngineListener {
   arrived(key: string, events: readonly Envelope[]): void;
   /** The live feed was interrupted and is back: anything may have been missed meanwhile. */
   resumed(): void;
+  /** Publishing works again after the connection for publishes was lost. */
+  writable(): void;
 }
 
 /**
@@ -62,6 +64,11 @@ export interface BusEngine {
   publish(key: string, drafts: readonly EventDraft[], retention?: Retention): Promise<PublishOutcome[]>;
   /** Reads the position (creating the channel's epoch if it has none) and the events after `afterSeq`. */
   read(key: string, afterSeq: number, options?: { snapshot?: boolean }): Promise<ReadResult>;
+  /**
+   * Starts a new epoch for the channel if it is still in `epoch` (used when history went
+   * backwards, e.g. Redis restored an AOF that lost its last writes). Returns the current epoch.
+   */
+  resetEpoch(key: string, epoch: string): Promise<string>;
   /** Starts receiving `arrived` for this key; resolves once the feed is live. */
   watch(key: string): Promise<void>;
   unwatch(key: string): Promise<void>;

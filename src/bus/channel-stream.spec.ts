@@ -32,6 +32,11 @@ class ScriptedEngine implements BusEngine {
     const next = this.answers.shift();
     return next ? next() : Promise.reject(new Error('no scripted answer'));
   }
+  readonly resets: string[] = [];
+  resetEpoch(_key: string, epoch: string): Promise<string> {
+    this.resets.push(epoch);
+    return Promise.resolve(`${epoch}-new`);
+  }
   watch(): Promise<void> {
     return Promise.resolve();
   }
@@ -154,6 +159,33 @@ describe('ChannelStream', () => {
     stream.resume();
     await flush();
     expect(log).toEqual(['join a []', 'deliver E1 2,3', 'reset E9@0 EPOCH_CHANGED']);
+  });
+
+  it('after a resume into a new epoch, delivers what the new epoch already holds', async () => {
+    const { engine, log, stream, join } = setup();
+    engine.answer({ epoch: 'E1', seq: 4, complete: true, events: [] });
+    await stream.attach(undefined, join('a'));
+    engine.answer({ epoch: 'E2', seq: 2, complete: true, events: [] });
+    engine.answer({ epoch: 'E2', seq: 2, complete: true, events: range(1, 2, 'E2') });
+    stream.resume();
+    await flush();
+    expect(engine.reads.slice(-2)).toEqual([4, 0]);
+    expect(log).toEqual(['join a []', 'reset E2@0 EPOCH_CHANGED', 'deliver E2 1,2']);
+  });
+
+  it('gives the channel a new epoch when history went backwards, instead of reusing seqs', async () => {
+    const { engine, log, stream, join } = setup();
+    engine.answer({ epoch: 'E1', seq: 5, complete: true, events: [] });
+    await stream.attach(undefined, join('a'));
+    engine.answer({ epoch: 'E1', seq: 3, complete: true, events: [] });
+    stream.resume();
+    await flush();
+    expect(engine.resets).toEqual(['E1']);
+    expect(log).toEqual(['join a []', 'reset E1-new@0 EPOCH_CHANGED']);
+    stream.arrive([env(5, 'E1')]);
+    stream.arrive([env(1, 'E1-new')]);
+    await flush();
+    expect(log.at(-1)).toBe('deliver E1-new 1');
   });
 
   it('rejects an attach whose read fails, and stays usable', async () => {

@@ -48,6 +48,8 @@ const DEFAULT_REFILL: RefillPolicy = { attempts: 4, backoffMs: 150 };
 export class ChannelStream {
   private epoch = '';
   private lastSeq = 0;
+  /** Epochs this stream has moved away from; late events of theirs are stale, not a new history. */
+  private readonly retired = new Set<string>();
   private ready = false;
   private readonly queue: (() => Promise<void>)[] = [];
   private running = false;
@@ -91,8 +93,15 @@ export class ChannelStream {
   resume(): void {
     this.enqueue(async () => {
       if (!this.ready) return;
-      const read = await this.readWithRetry();
-      if (read) this.applyCatchUp(read);
+      let read = await this.readWithRetry();
+      if (read && read.epoch === this.epoch && read.seq < this.lastSeq) {
+        // History went backwards (Redis came back from an AOF that lost its last writes). The
+        // lost seqs would be reused for new events that clients would drop as duplicates, so
+        // the channel gets a new epoch instead.
+        const epoch = await this.engine.resetEpoch(this.ref.key, read.epoch);
+        read = { epoch, seq: epoch === read.epoch ? read.seq : 0, complete: true, events: [] };
+      }
+      if (read) await this.applyCatchUp(read);
     });
   }
 
@@ -123,11 +132,12 @@ export class ChannelStream {
   private async handleArrival(events: readonly Envelope[]): Promise<void> {
     if (!this.ready) return; // nobody on this node has joined yet; their attach reads the baseline
     const first = events[0];
+    if (this.retired.has(first.epoch)) return;
     if (first.epoch !== this.epoch) {
       // Redis lost the channel (restart without persistence, FLUSHALL, eviction): tell clients
       // their positions are void before the new epoch's events reach them.
       this.sink.reset(this.ref, { epoch: first.epoch, seq: 0 }, 'EPOCH_CHANGED');
-      this.epoch = first.epoch;
+      this.retire(first.epoch);
       this.lastSeq = 0;
     }
     const last = events[events.length - 1];
@@ -139,7 +149,7 @@ export class ChannelStream {
     // A seq jump: pub/sub dropped something. Refill from history before delivering anything later.
     const read = await this.readWithRetry();
     if (read) {
-      this.applyCatchUp(read);
+      await this.applyCatchUp(read);
       if (this.lastSeq >= last.seq) return;
     } else {
       this.reset({ epoch: this.epoch, seq: first.seq - 1 }, 'UNAVAILABLE');
@@ -148,10 +158,16 @@ export class ChannelStream {
   }
 
   /** Brings the stream up to `read`: deliver the missing events, or reset when they are gone. */
-  private applyCatchUp(read: ReadResult): void {
+  private async applyCatchUp(read: ReadResult): Promise<void> {
     if (read.epoch !== this.epoch) {
-      this.reset({ epoch: read.epoch, seq: read.seq }, 'EPOCH_CHANGED');
-    } else if (!read.complete) {
+      // A new history: announce it from its start, then deliver what it already holds, so clients
+      // miss nothing of the new epoch either.
+      this.reset({ epoch: read.epoch, seq: 0 }, 'EPOCH_CHANGED');
+      const fromStart = read.seq === 0 ? read : await this.readWithRetry();
+      if (fromStart) await this.applyCatchUp(fromStart);
+      return;
+    }
+    if (!read.complete) {
       this.reset({ epoch: read.epoch, seq: read.seq }, 'HISTORY_EXPIRED');
     } else {
       this.deliverFresh(read.events);
@@ -159,6 +175,7 @@ export class ChannelStream {
   }
 
   private deliverFresh(events: readonly Envelope[]): void {
+    if (events.length === 0) return;
     const fresh = events[0].seq > this.lastSeq ? events : events.filter((event) => event.seq > this.lastSeq);
     if (fresh.length === 0) return;
     this.lastSeq = fresh[fresh.length - 1].seq;
@@ -166,9 +183,15 @@ export class ChannelStream {
   }
 
   private reset(position: Position, reason: ResetReason): void {
-    this.epoch = position.epoch;
+    this.retire(position.epoch);
     this.lastSeq = position.seq;
     this.sink.reset(this.ref, position, reason);
+  }
+
+  private retire(next: string): void {
+    if (next !== this.epoch && this.epoch !== '') this.retired.add(this.epoch);
+    if (this.retired.size > 16) this.retired.delete(this.retired.values().next().value as string);
+    this.epoch = next;
   }
 
   private async readWithRetry(): Promise<ReadResult | undefined> {

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { ChannelRef } from '../channels/channel-ref';
+import { NodeRegistry } from '../cluster/node-registry.service';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { EngineUnavailableError, type BusEngine, type EventDraft } from './bus-engine';
 import { ChannelStream, type AttachResult, type DeliverySink, type JoinFn } from './channel-stream';
 import type { Envelope, Position } from './envelope';
+import { OutageSpool } from './outage-queue';
+import { ResilientPublisher } from './resilient-publisher';
 
 export const BUS_ENGINE = Symbol('BUS_ENGINE');
 
@@ -19,16 +22,14 @@ export interface PublishRequest {
   readonly snapshotKey?: string;
 }
 
-export interface PublishResult {
-  readonly id: string;
-  readonly channel: string;
-  readonly seq: number;
-  readonly epoch: string;
-  readonly duplicate?: true;
-}
+/** Published: its position. Queued during a Redis outage: accepted, sequenced when flushed. */
+export type PublishResult =
+  | { readonly id: string; readonly channel: string; readonly seq: number; readonly epoch: string; readonly duplicate?: true }
+  | { readonly id: string; readonly channel: string; readonly queued: true; readonly duplicate?: true };
 
 /** How long a channel nobody on this node follows keeps its subscription, so quick re-joins don't churn Redis. */
 const RELEASE_LINGER_MS = 5000;
+const DRAIN_ON_SHUTDOWN_MS = 2000;
 
 /**
  * The only door to the event engine. Publishers call publish(); the realtime layer calls
@@ -36,7 +37,7 @@ const RELEASE_LINGER_MS = 5000;
  * (ChannelStream → sink) and cluster fan-out (the engine) are separate steps.
  */
 @Injectable()
-export class EventBus implements OnApplicationShutdown {
+export class EventBus implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('EventBus');
   private readonly streams = new Map<string, ChannelStream>();
   private readonly releaseTimers = new Map<string, NodeJS.Timeout>();
@@ -45,19 +46,50 @@ export class EventBus implements OnApplicationShutdown {
   private readonly internal = new Map<string, Set<(event: Envelope) => void>>();
   private readonly healthKey: string;
   private healthListening: Promise<void> | undefined;
+  private readonly resilient: ResilientPublisher | undefined;
+  private adopter: NodeJS.Timeout | undefined;
+  /** A crashed instance's spool becomes adoptable once its heartbeat expires; look that often. */
+  private readonly adoptIntervalMs: number;
 
   constructor(
     @Inject(BUS_ENGINE) private readonly engine: BusEngine,
     @Inject(APP_CONFIG) config: AppConfig,
+    nodes: NodeRegistry,
   ) {
     // `!` cannot occur in a tenant id, so this key can never collide with a real channel.
-    this.healthKey = `!health/${config.nodeId}`;
+    this.healthKey = `!health/${nodes.instanceId}`;
+    this.adoptIntervalMs = config.cluster.nodeTtlSeconds * 1000;
+    // The embedded engine cannot be unreachable; only Redis publishes need the breaker and the outage queue.
+    this.resilient =
+      engine.kind === 'redis'
+        ? new ResilientPublisher(engine, {
+            maxEvents: config.outage.maxEvents,
+            maxBytes: config.outage.maxBytes,
+            spool: new OutageSpool(config.outage.spoolDir, nodes.instanceId),
+            aliveInstances: () => nodes.aliveInstances(),
+          })
+        : undefined;
     engine.setListener({
       arrived: (key, events) => this.onArrived(key, events),
       resumed: () => {
         for (const stream of this.streams.values()) stream.resume();
+        void this.resilient?.adoptOrphans().catch(() => undefined);
       },
+      writable: () => this.resilient?.nudge(),
     });
+  }
+
+  /** Outage state for health and metrics. */
+  get outage(): ResilientPublisher['state'] | undefined {
+    return this.resilient?.state;
+  }
+
+  onModuleInit(): void {
+    if (!this.resilient) return;
+    // Queues left by crashed workers are adopted whenever Redis is reachable; resumes trigger it too.
+    this.adopter = setInterval(() => void this.resilient?.adoptOrphans().catch(() => undefined), this.adoptIntervalMs);
+    this.adopter.unref();
+    void this.resilient.adoptOrphans().catch(() => undefined);
   }
 
   get engineKind(): BusEngine['kind'] {
@@ -71,8 +103,9 @@ export class EventBus implements OnApplicationShutdown {
   /**
    * Publishes in request order. Events for the same channel go to the engine together, so they
    * get consecutive seqs and reach clients as one `batch`. Results come back in request order.
-   * A failure for one channel fails the call even if other channels were written: callers retry
-   * with the same idempotency keys.
+   * While Redis is unreachable they wait in the outage queue (`queued: true`); only a full queue
+   * fails the call (UNAVAILABLE), possibly after other channels of the call were accepted, so
+   * callers retry with the same idempotency keys.
    */
   async publish(requests: readonly PublishRequest[]): Promise<PublishResult[]> {
     const ts = Date.now();
@@ -98,16 +131,17 @@ export class EventBus implements OnApplicationShutdown {
     const results = new Array<PublishResult>(requests.length);
     await Promise.all(
       [...groups].map(async ([key, group]) => {
-        const outcomes = await this.guard(() => this.engine.publish(key, group.drafts));
+        const outcomes = await this.guard(() =>
+          this.resilient ? this.resilient.publish(key, group.drafts) : this.engine.publish(key, group.drafts),
+        );
         outcomes.forEach((outcome, i) => {
           const index = group.indexes[i];
-          results[index] = {
-            id: outcome.id,
-            channel: requests[index].ref.channel,
-            seq: outcome.seq,
-            epoch: outcome.epoch,
-            ...(outcome.duplicate ? { duplicate: true as const } : {}),
-          };
+          const channel = requests[index].ref.channel;
+          const duplicate = outcome.duplicate ? { duplicate: true as const } : {};
+          results[index] =
+            'queued' in outcome
+              ? { id: outcome.id, channel, queued: true, ...duplicate }
+              : { id: outcome.id, channel, seq: outcome.seq, epoch: outcome.epoch, ...duplicate };
         });
       }),
     );
@@ -194,9 +228,15 @@ export class EventBus implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.adopter);
     for (const timer of this.releaseTimers.values()) clearTimeout(timer);
     this.releaseTimers.clear();
     this.streams.clear();
+    if (this.resilient) {
+      // Whatever cannot be flushed in time stays in the spool file for the next instance to adopt.
+      await this.resilient.drain(Date.now() + DRAIN_ON_SHUTDOWN_MS);
+      this.resilient.close();
+    }
     await this.engine.close();
   }
 

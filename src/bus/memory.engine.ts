@@ -112,6 +112,13 @@ export class MemoryEngine implements BusEngine {
     return Promise.resolve({ epoch, seq, complete: true, events, ...snapshot });
   }
 
+  /** One process never loses its own writes, but the contract is shared: retire `epoch` if current. */
+  resetEpoch(key: string, epoch: string): Promise<string> {
+    const channel = this.channels.get(key);
+    if (channel && channel.epoch === epoch) this.channels.delete(key);
+    return Promise.resolve(this.channel(key, this.now()).epoch);
+  }
+
   watch(): Promise<void> {
     return Promise.resolve();
   }

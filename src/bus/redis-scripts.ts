@@ -140,6 +140,20 @@ end
 return out
 `;
 
+/**
+ * KEYS[1] meta, KEYS[2] log, KEYS[3] snapshot order, KEYS[4] snapshot values
+ * ARGV[1] the epoch to retire, ARGV[2] the new epoch, ARGV[3] position ttl
+ * Returns the channel's epoch afterwards.
+ */
+export const RESET_EPOCH_SCRIPT = `
+local current = redis.call('HGET', KEYS[1], 'e')
+if current and current ~= ARGV[1] then return current end
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+redis.call('HSET', KEYS[1], 'e', ARGV[2], 's', 0)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return ARGV[2]
+`;
+
 export function metaKey(key: string): string {
   return `sb:{${key}}:m`;
 }

@@ -21,6 +21,7 @@ import {
   metaKey,
   PUBLISH_SCRIPT,
   READ_SCRIPT,
+  RESET_EPOCH_SCRIPT,
   snapshotOrderKey,
   snapshotValuesKey,
 } from './redis-scripts';
@@ -37,6 +38,7 @@ export interface RedisEngineOptions {
 type ScriptClient = Redis & {
   sbPublish(...args: (string | number)[]): Promise<string[]>;
   sbRead(...args: (string | number)[]): Promise<(string | number)[]>;
+  sbResetEpoch(...args: (string | number)[]): Promise<string>;
 };
 
 /**
@@ -59,11 +61,17 @@ export class RedisEngine implements BusEngine {
     this.command = options.command as ScriptClient;
     this.command.defineCommand('sbPublish', { lua: PUBLISH_SCRIPT });
     this.command.defineCommand('sbRead', { lua: READ_SCRIPT });
+    this.command.defineCommand('sbResetEpoch', { lua: RESET_EPOCH_SCRIPT });
     this.subscriber = options.subscriber;
     const onMessage = (channel: string | Buffer, message: string | Buffer) => this.onMessage(String(channel), String(message));
     this.subscriber.on('message', onMessage);
     this.subscriber.on('smessage', onMessage);
     this.subscriber.on('ready', () => this.onSubscriberReady());
+    let commandWasReady = this.command.status === 'ready';
+    this.command.on('ready', () => {
+      if (commandWasReady && !this.closed) this.listener?.writable();
+      commandWasReady = true;
+    });
     if (this.subscriber.status === 'ready') this.subscriberWasReady = true;
   }
 
@@ -135,6 +143,21 @@ export class RedisEngine implements BusEngine {
       events,
       ...(options?.snapshot ? { snapshot: rest.slice(Number(count)).map(parse) } : {}),
     };
+  }
+
+  resetEpoch(key: string, epoch: string): Promise<string> {
+    return this.call(() =>
+      this.command.sbResetEpoch(
+        4,
+        metaKey(key),
+        logKey(key),
+        snapshotOrderKey(key),
+        snapshotValuesKey(key),
+        epoch,
+        newEpoch(),
+        this.options.history.positionTtlSeconds,
+      ),
+    );
   }
 
   async watch(key: string): Promise<void> {

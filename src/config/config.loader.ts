@@ -1,6 +1,7 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ENV, InvalidValue, type EnvVarSpec } from './config.schema';
 import type { AppConfig, CorsPolicy, JwtAlgorithm, JwtConfig, NodeEnv } from './config.types';
 
@@ -94,6 +95,21 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
       httpMaxBodyBytes: need(ENV.httpMaxBodyBytes),
     },
     idempotencyTtlSeconds: need(ENV.idempotencyTtl),
+    outage: {
+      maxEvents: need(ENV.outageMaxEvents),
+      maxBytes: need(ENV.outageMaxBytes),
+      // Per Redis: deployments sharing a host must never adopt each other's queued events.
+      spoolDir:
+        read(ENV.outageSpoolDir) ??
+        join(
+          tmpdir(),
+          'switchboard-spool',
+          createHash('sha256')
+            .update(env.REDIS_URL ?? '')
+            .digest('hex')
+            .slice(0, 12),
+        ),
+    },
     cluster: { nodeTtlSeconds: need(ENV.nodeTtl) },
     presence: { leaveGraceSeconds: need(ENV.presenceGrace), ttlSeconds: need(ENV.presenceTtl) },
     printing: {

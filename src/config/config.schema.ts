@@ -175,6 +175,19 @@ export const ENV = {
   publishMaxDataBytes: int('PUBLISH_MAX_DATA_BYTES', 65536, 16, 1_048_576, 'Largest `data` of one published event (JSON bytes).'),
   httpMaxBodyBytes: int('HTTP_MAX_BODY_BYTES', 4_194_304, 1024, 67_108_864, 'Largest HTTP request body.'),
   idempotencyTtl: int('IDEMPOTENCY_TTL_SECONDS', 300, 1, 86400, 'How long an idempotencyKey is remembered per channel.'),
+  outageMaxEvents: int(
+    'OUTAGE_QUEUE_MAX_EVENTS',
+    10_000,
+    0,
+    1_000_000,
+    'Publishes held in memory while Redis is unreachable, flushed in order when it returns; past this, 503 UNAVAILABLE.',
+  ),
+  outageMaxBytes: int('OUTAGE_QUEUE_MAX_BYTES', 16 * 1024 * 1024, 0, 1024 * 1024 * 1024, 'Byte bound of the outage queue (JSON size).'),
+  outageSpoolDir: text(
+    'OUTAGE_SPOOL_DIR',
+    undefined,
+    'Where queued publishes are also written, so a worker that crashes during an outage does not lose them. Default: <tmpdir>/switchboard-spool/<hash of REDIS_URL>.',
+  ),
   nodeTtl: int(
     'CLUSTER_NODE_TTL_SECONDS',
     15,

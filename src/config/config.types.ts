@@ -52,6 +52,12 @@ export interface LimitsConfig {
   readonly httpMaxBodyBytes: number;
 }
 
+export interface OutageConfig {
+  readonly maxEvents: number;
+  readonly maxBytes: number;
+  readonly spoolDir: string;
+}
+
 export interface ClusterConfig {
   /** Heartbeat age after which a process counts as dead. */
   readonly nodeTtlSeconds: number;
@@ -82,6 +88,7 @@ export interface AppConfig {
   readonly history: HistoryConfig;
   readonly limits: LimitsConfig;
   readonly idempotencyTtlSeconds: number;
+  readonly outage: OutageConfig;
   readonly cluster: ClusterConfig;
   readonly presence: PresenceConfig;
   readonly printing: PrintingConfig;

@@ -9,6 +9,7 @@ export type {
   JwtConfig,
   LimitsConfig,
   LogLevel,
+  OutageConfig,
   PresenceConfig,
   PrintingConfig,
 } from './config.types';

@@ -38,6 +38,7 @@ describe.each(['memory', 'redis'] as const)('BusEngine contract: %s', (kind) => 
         arrived?.();
       },
       resumed: () => undefined,
+      writable: () => undefined,
     });
   });
   afterAll(async () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { closeAllClients, connect } from '../utils/clients';
 import { getJson, orderUpdated, publish } from '../utils/http';
 import { RedisServer } from '../utils/redis-server';
@@ -33,11 +36,12 @@ describe('health endpoints on the memory engine', () => {
 });
 
 describe('health endpoints on the Redis engine', () => {
+  const spoolDir = mkdtempSync(join(tmpdir(), 'sb-spool-'));
   let redis: RedisServer;
   let server: TestApp;
   beforeAll(async () => {
     redis = await RedisServer.start();
-    server = await createTestApp({ REDIS_URL: redis.url });
+    server = await createTestApp({ REDIS_URL: redis.url, OUTAGE_QUEUE_MAX_EVENTS: '2', OUTAGE_SPOOL_DIR: spoolDir });
   });
   afterEach(() => closeAllClients());
   afterAll(async () => {
@@ -69,8 +73,12 @@ describe('health endpoints on the Redis engine', () => {
     expect((await getJson(`${server.url}/health/redis`)).status).toBe(503);
     expect((await getJson(`${server.url}/health/live`)).status).toBe(200);
 
-    // Publishers get backpressure, not a hang or a silent drop.
-    const refused = await publish(server.url, orderUpdated('branch:b1', 1));
+    // Publishes wait in the bounded outage queue; past its bound, publishers get backpressure, never a silent drop.
+    const queued = await publish(server.url, orderUpdated('branch:b1', 1));
+    expect(queued.status).toBe(202);
+    expect(queued.body).toEqual({ id: expect.any(String), channel: 'branch:b1', queued: true });
+    expect((await publish(server.url, orderUpdated('branch:b1', 2))).body).toMatchObject({ queued: true });
+    const refused = await publish(server.url, orderUpdated('branch:b1', 3));
     expect(refused.status).toBe(503);
     expect(refused.body).toMatchObject({ error: { code: 'UNAVAILABLE' } });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -81,6 +89,8 @@ describe('health endpoints on the Redis engine', () => {
     await redis.launch();
     const back = await until('/health/ready', 200);
     expect(back.details.bus.status).toBe('up');
-    expect((await publish(server.url, orderUpdated('branch:b1', 2))).status).toBe(202);
+    // The two queued events were flushed, in order, before this newer one.
+    const after = await publish(server.url, orderUpdated('branch:b1', 4));
+    expect(after.body).toMatchObject({ seq: 3 });
   });
 });

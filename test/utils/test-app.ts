@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from '../../src/bootstrap';
 import { loadConfig, type AppConfig } from '../../src/config';
@@ -22,6 +25,8 @@ export async function createTestApp(env: Record<string, string | undefined> = {}
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'error',
     NODE_ID: `test-${process.pid}-${++apps}`,
+    // A private spool per app: apps of different suites must not adopt each other's outage queues.
+    OUTAGE_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'sb-spool-')),
     ...env,
     PORT: '0',
     HOST: '127.0.0.1',

@@ -1,0 +1,190 @@
+import { Logger } from '@nestjs/common';
+import CircuitBreaker from 'opossum';
+import { AppError, ErrorCode } from '../common/app.errors';
+import { EngineUnavailableError, type BusEngine, type EventDraft, type PublishOutcome } from './bus-engine';
+import { OutageQueue, type OutageSpool, type QueuedGroup } from './outage-queue';
+
+/** The answer for a publish that waits in the outage queue: accepted, not yet sequenced. */
+export interface QueuedOutcome {
+  readonly id: string;
+  readonly queued: true;
+  readonly duplicate?: true;
+}
+
+export interface ResilientPublisherOptions {
+  readonly maxEvents: number;
+  readonly maxBytes: number;
+  readonly spool?: OutageSpool;
+  /** Instances alive right now, to adopt the spools of the dead ones. */
+  readonly aliveInstances?: () => Promise<ReadonlySet<string>>;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+const FLUSH_RETRY_MS = [100, 200, 400, 800, 1000];
+const FLUSH_WINDOW = 64;
+// Internal idempotency keys contain a space, which user keys (printable ASCII, no spaces) never do.
+const SPOOL_KEY_PREFIX = ' spool:';
+
+/**
+ * Publishing that survives a Redis outage. A circuit breaker (opossum) makes a dead Redis fail
+ * fast instead of stacking timeouts; publishes it cannot take go to the bounded outage queue (and
+ * its spool file), which is flushed in publish order when Redis answers again. While the queue
+ * holds anything, new publishes queue behind it, so nothing newer overtakes. A full queue is
+ * backpressure (503), never a silent drop.
+ */
+export class ResilientPublisher {
+  private readonly logger = new Logger('OutageQueue');
+  private readonly breaker: CircuitBreaker<[string, readonly EventDraft[]], PublishOutcome[]>;
+  private readonly queue: OutageQueue;
+  /** `<channel key>\n<idempotencyKey>` of queued drafts, so a retry during the outage is a duplicate too. */
+  private readonly queuedKeys = new Map<string, string>();
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    engine: BusEngine,
+    private readonly options: ResilientPublisherOptions,
+  ) {
+    this.queue = new OutageQueue({ maxEvents: options.maxEvents, maxBytes: options.maxBytes }, options.spool);
+    this.breaker = new CircuitBreaker((key: string, drafts: readonly EventDraft[]) => engine.publish(key, drafts), {
+      timeout: false, // ioredis' commandTimeout bounds each call
+      errorThresholdPercentage: 50,
+      volumeThreshold: 3,
+      resetTimeout: 1000,
+      // Only storage failures open the circuit; anything else is a bug and must surface.
+      errorFilter: (error: unknown) => !(error instanceof EngineUnavailableError),
+    });
+    this.breaker.on('open', () => this.logger.warn('circuit open: Redis publishes fail fast and queue'));
+    this.breaker.on('close', () => this.logger.log('circuit closed'));
+  }
+
+  get state(): { breaker: BreakerState; queued: { events: number; bytes: number } } {
+    const breaker: BreakerState = this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'half-open' : 'closed';
+    return { breaker, queued: this.queue.depth };
+  }
+
+  async publish(key: string, drafts: readonly EventDraft[]): Promise<PublishOutcome[] | QueuedOutcome[]> {
+    if (this.queue.empty) {
+      try {
+        return await this.breaker.fire(key, drafts);
+      } catch (error) {
+        if (!isUnavailable(error)) throw error;
+      }
+    }
+    return this.enqueue(key, drafts);
+  }
+
+  /**
+   * Redis took connections again: close the circuit and flush now, instead of waiting for a
+   * half-open trial (which could fire before the client reconnected and re-open the circuit).
+   */
+  nudge(): void {
+    this.breaker.close();
+    if (!this.queue.empty) void this.flush();
+  }
+
+  /** Tries to empty the queue before `deadline` (shutdown); what remains stays in the spool. */
+  async drain(deadline: number): Promise<boolean> {
+    while (!this.queue.empty && Date.now() < deadline) {
+      await Promise.race([this.flush(), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
+    }
+    return this.queue.empty;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.breaker.shutdown();
+  }
+
+  /** Adopts queues left on disk by crashed instances; called when Redis is reachable. */
+  async adoptOrphans(): Promise<void> {
+    const { spool, aliveInstances } = this.options;
+    if (!spool || !aliveInstances) return;
+    const files = spool.orphans(await aliveInstances());
+    let adopted = 0;
+    for (const file of files) {
+      for (const group of spool.adopt(file)) {
+        this.queue.push(group, true);
+        adopted += group.drafts.length;
+      }
+    }
+    if (adopted > 0) {
+      this.logger.warn(`adopted ${adopted} queued events from ${files.length} crashed instance(s)`);
+      void this.flush();
+    }
+  }
+
+  private enqueue(key: string, drafts: readonly EventDraft[]): QueuedOutcome[] {
+    const outcomes: QueuedOutcome[] = [];
+    const fresh: EventDraft[] = [];
+    for (const draft of drafts) {
+      const pendingId = draft.idempotencyKey !== undefined ? this.queuedKeys.get(`${key}\n${draft.idempotencyKey}`) : undefined;
+      if (pendingId !== undefined) {
+        outcomes.push({ id: pendingId, queued: true, duplicate: true });
+        continue;
+      }
+      // Every queued event carries an idempotency key, so a flush repeated after a crash is deduplicated.
+      fresh.push(draft.idempotencyKey !== undefined ? draft : { ...draft, idempotencyKey: `${SPOOL_KEY_PREFIX}${draft.id}` });
+      outcomes.push({ id: draft.id, queued: true });
+    }
+    if (fresh.length > 0) {
+      if (!this.queue.push({ key, drafts: fresh })) {
+        throw new AppError(
+          ErrorCode.UNAVAILABLE,
+          'Redis is unreachable and the outage queue is full; retry later with the same idempotency keys',
+          { queued: this.queue.depth },
+          2,
+        );
+      }
+      for (const draft of fresh) if (draft.idempotencyKey) this.queuedKeys.set(`${key}\n${draft.idempotencyKey}`, draft.id);
+      void this.flush();
+    }
+    return outcomes;
+  }
+
+  /**
+   * One flusher at a time. It sends up to FLUSH_WINDOW head groups at once: they travel in order
+   * on one connection and Redis runs them in order, so successes form a prefix, which is removed;
+   * the rest is retried after a pause. A group that ran but lost its reply is sent again and
+   * deduplicated by its idempotency key.
+   */
+  private flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      let failures = 0;
+      while (!this.closed && !this.queue.empty) {
+        const window = this.queue.head(FLUSH_WINDOW);
+        const settled = await Promise.allSettled(window.map((group) => this.breaker.fire(group.key, group.drafts)));
+        let failed = false;
+        for (const [index, result] of settled.entries()) {
+          if (result.status === 'fulfilled' && !failed) {
+            this.shiftHead(window[index]);
+          } else if (result.status === 'rejected' && !failed && !isUnavailable(result.reason)) {
+            // Only a bug makes Redis refuse a group for another reason; it would block the queue forever.
+            this.logger.error(`dropping an unpublishable queued group for ${window[index].key}: ${(result.reason as Error).message}`);
+            this.shiftHead(window[index]);
+          } else {
+            failed = true;
+          }
+        }
+        if (!failed) {
+          failures = 0;
+          continue;
+        }
+        await new Promise((resolve) => setTimeout(resolve, FLUSH_RETRY_MS[Math.min(failures++, FLUSH_RETRY_MS.length - 1)]).unref());
+      }
+    })().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private shiftHead(head: QueuedGroup): void {
+    this.queue.shift();
+    for (const draft of head.drafts) if (draft.idempotencyKey) this.queuedKeys.delete(`${head.key}\n${draft.idempotencyKey}`);
+  }
+}
+
+function isUnavailable(error: unknown): boolean {
+  return error instanceof EngineUnavailableError || (error as { code?: string }).code === 'EOPENBREAKER';
+}
