@@ -1,4 +1,3 @@
-import type { Envelope } from '../../src/bus/envelope';
 import type { TestClient } from './clients';
 import { publish } from './http';
 
