@@ -3,8 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { bodyParserErrorHandler, HttpErrorFilter } from './common/http-error.filter';
+import { enforceHeaderDeadline } from './common/header-deadline';
 import { isOriginAllowed } from './common/origin-policy';
 import type { AppConfig } from './config';
+import { ConnectionMonitor } from './realtime/connection-monitor.service';
 import { SwitchboardIoAdapter } from './realtime/socket.adapter';
 import { RedisConnections } from './redis/redis-connections.service';
 
@@ -36,6 +38,7 @@ export async function createApp(config: AppConfig, logger: LoggerService | false
       callback(null, origin === undefined || isOriginAllowed(config.cors, origin)),
   });
   app.useGlobalFilters(new HttpErrorFilter());
-  app.useWebSocketAdapter(new SwitchboardIoAdapter(app, config, app.get(RedisConnections)));
+  app.useWebSocketAdapter(new SwitchboardIoAdapter(app, config, app.get(RedisConnections), app.get(ConnectionMonitor)));
+  enforceHeaderDeadline(app.getHttpServer(), config.limits.headersTimeoutMs);
   return app;
 }

@@ -50,6 +50,21 @@ export interface LimitsConfig {
   /** Largest `data` of one published event, measured as JSON. */
   readonly publishMaxDataBytes: number;
   readonly httpMaxBodyBytes: number;
+  /** Engine.IO frame limit on /printing-ws. */
+  readonly printMaxFrameBytes: number;
+  readonly ratePerSocket: number;
+  readonly rateBurst: number;
+  readonly ratePerUser: number;
+  readonly rateDisconnectSeconds: number;
+  /** 0 = unlimited. */
+  readonly connectionsPerIp: number;
+  /** 0 = unlimited. */
+  readonly connectionsPerCompany: number;
+  readonly trustProxy: boolean;
+  readonly slowConsumerBytes: number;
+  readonly idleTimeoutSeconds: number;
+  readonly connectTimeoutMs: number;
+  readonly headersTimeoutMs: number;
 }
 
 export interface OutageConfig {

@@ -14,7 +14,6 @@ import { UnsubscribeDto } from './dto/unsubscribe.dto';
 import type { GatewayKit } from './gateway-kit.service';
 import type { NamespaceDefinition } from './namespace.registry';
 import { RealtimeEvent, type OkAck, type SessionPayload, type SubscribeAck } from './realtime.events';
-import { socketSetup } from './socket-setup.middleware';
 import type { AppSocket } from './subscription.service';
 import { WsAckExceptionFilter } from './ws-exception.filter';
 import { WsValidationPipe } from './ws-validation.pipe';
@@ -39,7 +38,9 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
 
   afterInit(nsp: Namespace): void {
     nsp.use(handshakeAuth(this.kit.verifier, `/${this.definition.name}`, this.definition.roles, this.definition.admit));
-    nsp.use(socketSetup(this.kit.config.limits.maxMessageBytes));
+    nsp.use(this.kit.inbound.middleware());
+    // Last: a socket counted by the connection limits is sure to connect.
+    nsp.use(this.kit.connections.middleware());
     this.kit.delivery.attachNamespace(this.definition.name, nsp);
   }
 
@@ -51,10 +52,7 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
       namespace: `/${this.definition.name}`,
       node: this.kit.config.nodeId,
       user: { id: principal.id, companyId: principal.companyId, branchIds: principal.branchIds, roles: principal.roles },
-      limits: {
-        maxPayloadBytes: this.kit.config.limits.maxMessageBytes,
-        maxSubscriptions: this.kit.config.limits.maxSubscriptionsPerSocket,
-      },
+      limits: this.kit.sessionLimits(`/${this.definition.name}`),
       tokenExpiresAt: principal.expiresAt,
       serverTime: Date.now(),
     };

@@ -1,9 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TokenVerifier } from '../auth/token-verifier.service';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { ConnectionLimits } from './connection-limits.service';
 import { DeliveryService } from './delivery.service';
+import { InboundLimits } from './inbound-limits.service';
 import { NamespaceRegistry } from './namespace.registry';
+import type { SessionLimits } from './realtime.events';
 import { SubscriptionService } from './subscription.service';
+
+/** Seconds after `exp` before a socket that did not refresh its token is disconnected. */
+export const TOKEN_GRACE_SECONDS = 30;
 
 /**
  * Everything a namespace gateway needs, injected as one value so each gateway's constructor
@@ -17,5 +23,22 @@ export class GatewayKit {
     readonly registry: NamespaceRegistry,
     readonly delivery: DeliveryService,
     readonly subscriptions: SubscriptionService,
+    readonly inbound: InboundLimits,
+    readonly connections: ConnectionLimits,
   ) {}
+
+  sessionLimits(namespace: string): SessionLimits {
+    const { limits } = this.config;
+    return {
+      maxPayloadBytes: limits.maxMessageBytes,
+      maxFrameBytes: namespace === '/printing-ws' ? limits.printMaxFrameBytes : limits.maxFrameBytes,
+      maxSubscriptions: limits.maxSubscriptionsPerSocket,
+      messagesPerSecond: limits.ratePerSocket,
+      burst: limits.rateBurst,
+      rateLimitDisconnectSeconds: limits.rateDisconnectSeconds,
+      maxBufferedBytes: limits.slowConsumerBytes,
+      idleTimeoutSeconds: limits.idleTimeoutSeconds,
+      tokenGraceSeconds: TOKEN_GRACE_SECONDS,
+    };
+  }
 }

@@ -12,7 +12,30 @@ export const RealtimeEvent = {
   SUBSCRIBE: 'subscribe',
   UNSUBSCRIBE: 'unsubscribe',
   EXCEPTION: 'exception',
+  SESSION_ENDED: 'session:ended',
+  AUTH_REFRESH: 'auth:refresh',
+  AUTH_EXPIRING: 'auth:expiring',
 } as const;
+
+/** Every limit a client can run into, advertised in `session` so clients need not guess. */
+export interface SessionLimits {
+  /** Largest client message (JSON bytes); larger: PAYLOAD_TOO_LARGE, connection kept. */
+  readonly maxPayloadBytes: number;
+  /** Largest Engine.IO frame on this namespace; larger: the connection is closed. */
+  readonly maxFrameBytes: number;
+  readonly maxSubscriptions: number;
+  /** Messages per second per socket, plus a burst per 10 s; past them: RATE_LIMITED. */
+  readonly messagesPerSecond: number;
+  readonly burst: number;
+  /** Continuously rate-limited this long: disconnected (RATE_LIMITED). */
+  readonly rateLimitDisconnectSeconds: number;
+  /** Outbound data buffered for this connection past this: disconnected (SLOW_CONSUMER). */
+  readonly maxBufferedBytes: number;
+  /** No inbound traffic (pings included) this long: disconnected (IDLE_TIMEOUT). */
+  readonly idleTimeoutSeconds: number;
+  /** After exp, a socket that did not refresh its token has this long before AUTH_EXPIRED. */
+  readonly tokenGraceSeconds: number;
+}
 
 /** Sent once on connect. */
 export interface SessionPayload {
@@ -25,7 +48,7 @@ export interface SessionPayload {
     readonly branchIds: readonly string[];
     readonly roles: readonly Role[];
   };
-  readonly limits: { readonly maxPayloadBytes: number; readonly maxSubscriptions: number };
+  readonly limits: SessionLimits;
   /** Token `exp`, epoch milliseconds. */
   readonly tokenExpiresAt: number;
   readonly serverTime: number;

@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { ConnectionLimits } from './connection-limits.service';
+import { ConnectionMonitor } from './connection-monitor.service';
 import { DeliveryService } from './delivery.service';
+import { InboundLimits } from './inbound-limits.service';
 import { GatewayKit } from './gateway-kit.service';
 import { NamespaceRegistry } from './namespace.registry';
 import { SubscriptionService } from './subscription.service';
 
 @Module({
   imports: [AuthModule],
-  providers: [NamespaceRegistry, DeliveryService, SubscriptionService, GatewayKit],
-  exports: [NamespaceRegistry, DeliveryService, GatewayKit],
+  providers: [NamespaceRegistry, DeliveryService, SubscriptionService, GatewayKit, InboundLimits, ConnectionLimits, ConnectionMonitor],
+  exports: [NamespaceRegistry, DeliveryService, GatewayKit, ConnectionMonitor],
 })
 export class RealtimeModule {}

@@ -5,6 +5,7 @@ import type { Server, ServerOptions } from 'socket.io';
 import { isOriginAllowed } from '../common/origin-policy';
 import type { AppConfig } from '../config';
 import type { RedisConnections } from '../redis/redis-connections.service';
+import type { ConnectionMonitor } from './connection-monitor.service';
 
 /**
  * Creates the one Socket.IO server every namespace gateway attaches to, with options from
@@ -16,6 +17,7 @@ export class SwitchboardIoAdapter extends IoAdapter {
     app: INestApplicationContext,
     private readonly config: AppConfig,
     private readonly redis: RedisConnections,
+    private readonly monitor: ConnectionMonitor,
   ) {
     super(app);
   }
@@ -27,8 +29,9 @@ export class SwitchboardIoAdapter extends IoAdapter {
       serveClient: false,
       pingInterval: 25_000,
       pingTimeout: 20_000,
-      connectTimeout: 10_000,
-      maxHttpBufferSize: this.config.limits.maxFrameBytes,
+      connectTimeout: this.config.limits.connectTimeoutMs,
+      // The largest any namespace accepts; the monitor holds the others to their own limit.
+      maxHttpBufferSize: this.monitor.engineFrameLimit,
       cors: {
         origin: (origin, callback) => callback(null, origin === undefined || isOriginAllowed(cors, origin)),
         credentials: true,
@@ -43,6 +46,7 @@ export class SwitchboardIoAdapter extends IoAdapter {
     if (this.redis.enabled) {
       server.adapter(createAdapter(this.redis.get('adapter-pub'), this.redis.get('adapter-sub')));
     }
+    this.monitor.install(server);
     return server;
   }
 }

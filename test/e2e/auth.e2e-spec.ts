@@ -31,7 +31,17 @@ describe('handshake authentication (HS256, issuer and audience enforced)', () =>
       namespace: '/orders',
       node: server.config.nodeId,
       user: { id: 'user-1', companyId: 'acme', branchIds: ['b1'], roles: ['staff'] },
-      limits: { maxPayloadBytes: 16384, maxSubscriptions: 100 },
+      limits: {
+        maxPayloadBytes: 16384,
+        maxFrameBytes: 65536,
+        maxSubscriptions: 100,
+        messagesPerSecond: 100,
+        burst: 50,
+        rateLimitDisconnectSeconds: 5,
+        maxBufferedBytes: 1048576,
+        idleTimeoutSeconds: 300,
+        tokenGraceSeconds: 30,
+      },
       tokenExpiresAt: expect.any(Number),
       serverTime: expect.any(Number),
     });

@@ -64,6 +64,8 @@ describe('health endpoints on the Redis engine', () => {
     expect(ready.details.bus).toMatchObject({ status: 'up', engine: 'redis' });
     expect(ready.details.redis).toMatchObject({ status: 'up', configured: true });
     expect((await getJson(`${server.url}/health/redis`)).status).toBe(200);
+    const watcher = await connect(server.url, '/orders', { token: staffToken() });
+    await watcher.subscribe('branch:b1');
 
     await redis.kill9();
     const down = await until('/health/ready', 503);
@@ -83,14 +85,21 @@ describe('health endpoints on the Redis engine', () => {
     expect(refused.body).toMatchObject({ error: { code: 'UNAVAILABLE' } });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     const client = await connect(server.url, '/orders', { token: staffToken() });
-    expect(await client.subscribe('branch:b1')).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    // A channel this node does not follow yet needs Redis to learn its position.
+    expect(await client.subscribe('company:acme')).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
     client.close();
 
     await redis.launch();
     const back = await until('/health/ready', 200);
     expect(back.details.bus.status).toBe('up');
-    // The two queued events were flushed, in order, before this newer one.
-    const after = await publish(server.url, orderUpdated('branch:b1', 4));
-    expect(after.body).toMatchObject({ seq: 3 });
+    // The two queued events are flushed, in order, before any newer one (Redis came back empty: a new epoch).
+    await watcher.until((c) => c.envelopes().length === 2, 10_000);
+    expect((await publish(server.url, orderUpdated('branch:b1', 4))).status).toBe(202);
+    await watcher.until((c) => c.envelopes().length === 3, 10_000);
+    expect(watcher.envelopes().map((e) => [(e.data as { orderId: number }).orderId, e.seq])).toEqual([
+      [1, 1],
+      [2, 2],
+      [4, 3],
+    ]);
   });
 });

@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Socket } from 'socket.io';
+import { toConnectError } from '../auth/handshake.middleware';
+import { AppError, ErrorCode } from '../common/app.errors';
+import { APP_CONFIG, type AppConfig } from '../config';
+import type { SocketData } from './realtime.events';
+
+/** The client's IP: the socket's peer, or the first X-Forwarded-For hop behind a trusted proxy. */
+export function clientIp(socket: Socket, trustProxy: boolean): string {
+  const forwarded = socket.handshake.headers['x-forwarded-for'];
+  if (trustProxy && typeof forwarded === 'string' && forwarded.length > 0) return forwarded.split(',')[0].trim();
+  return socket.handshake.address;
+}
+
+/**
+ * Caps Socket.IO connections per client IP and per company, on this process. Counting locally
+ * keeps the handshake free of Redis round trips; behind a load balancer that pins clients (sticky
+ * sessions) an IP's connections all land on one process anyway. Refusals are connect_error
+ * TOO_MANY_CONNECTIONS. Install it last in the handshake chain: a socket counted here always connects.
+ */
+@Injectable()
+export class ConnectionLimits {
+  private readonly perIp = new Map<string, number>();
+  private readonly perCompany = new Map<string, number>();
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  middleware() {
+    return (socket: Socket, next: (error?: Error) => void): void => {
+      const { connectionsPerIp, connectionsPerCompany, trustProxy } = this.config.limits;
+      const ip = clientIp(socket, trustProxy);
+      const company = (socket.data as SocketData).principal.companyId;
+      if (connectionsPerIp > 0 && (this.perIp.get(ip) ?? 0) >= connectionsPerIp) {
+        next(toConnectError(new AppError(ErrorCode.TOO_MANY_CONNECTIONS, `at most ${connectionsPerIp} connections per IP`)));
+        return;
+      }
+      if (connectionsPerCompany > 0 && (this.perCompany.get(company) ?? 0) >= connectionsPerCompany) {
+        next(toConnectError(new AppError(ErrorCode.TOO_MANY_CONNECTIONS, `at most ${connectionsPerCompany} connections per company`)));
+        return;
+      }
+      increment(this.perIp, ip, 1);
+      increment(this.perCompany, company, 1);
+      socket.once('disconnect', () => {
+        increment(this.perIp, ip, -1);
+        increment(this.perCompany, company, -1);
+      });
+      next();
+    };
+  }
+}
+
+function increment(counts: Map<string, number>, key: string, by: number): void {
+  const next = (counts.get(key) ?? 0) + by;
+  if (next <= 0) counts.delete(key);
+  else counts.set(key, next);
+}
