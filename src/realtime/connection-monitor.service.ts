@@ -7,10 +7,11 @@ import { endSession } from './session-end';
 /** The parts of an Engine.IO socket we read; engine.io does not export these types. */
 interface EngineSocket {
   readonly id: string;
+  readonly readyState: string;
   readonly writeBuffer: { data?: unknown }[];
-  readonly transport: { name: string; socket?: { bufferedAmount?: number } };
+  readonly transport: { name: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
   on(event: 'packet', listener: (packet: { type: string; data?: unknown }) => void): void;
-  close(): void;
+  close(discard?: boolean): void;
 }
 
 const CHECK_INTERVAL_MS = 1000;
@@ -82,13 +83,22 @@ export class ConnectionMonitor implements OnApplicationShutdown {
         const conn = socket.conn as unknown as EngineSocket;
         if (!verdicts.has(conn)) verdicts.set(conn, this.verdict(conn, now, idleMs));
         const verdict = verdicts.get(conn);
-        if (verdict === 'slow') endSession(socket as Socket, ErrorCode.SLOW_CONSUMER, 'too much data buffered for this connection', true);
-        if (verdict === 'idle') endSession(socket as Socket, ErrorCode.IDLE_TIMEOUT, 'no traffic on this connection', true);
+        if (verdict === 'slow') endSession(socket as Socket, ErrorCode.SLOW_CONSUMER, 'too much data buffered for this connection');
+        if (verdict === 'idle') endSession(socket as Socket, ErrorCode.IDLE_TIMEOUT, 'no traffic on this connection');
       }
     }
-    for (const verdict of verdicts.values()) {
-      if (verdict === 'slow') this.counts.slowConsumers += 1;
-      if (verdict === 'idle') this.counts.idle += 1;
+    for (const [conn, verdict] of verdicts) {
+      if (verdict === 'slow') {
+        this.counts.slowConsumers += 1;
+        // A graceful close would wait for the stuck buffer to drain, which never happens: drop it.
+        terminate(conn);
+      }
+      if (verdict === 'idle') {
+        this.counts.idle += 1;
+        conn.close();
+        // An idle peer may still read (the reason above reaches it); if it does not, drop it too.
+        setTimeout(() => conn.readyState !== 'closed' && terminate(conn), 2000).unref();
+      }
     }
     if ([...verdicts.values()].some((verdict) => verdict === 'slow'))
       this.logger.warn(`disconnected slow consumers (total ${this.counts.slowConsumers})`);
@@ -99,6 +109,12 @@ export class ConnectionMonitor implements OnApplicationShutdown {
     if (now - (this.lastInbound.get(conn) ?? now) > idleMs) return 'idle';
     return undefined;
   }
+}
+
+/** Closes at once, discarding whatever is buffered (a WebSocket is destroyed without a close handshake). */
+function terminate(conn: EngineSocket): void {
+  conn.transport.socket?.terminate?.();
+  conn.close(true);
 }
 
 /** Bytes waiting to go out: Engine.IO's write buffer plus the WebSocket's own. */

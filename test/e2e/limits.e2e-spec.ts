@@ -1,0 +1,223 @@
+import { connect as netConnect } from 'node:net';
+import { ConnectionMonitor } from '../../src/realtime/connection-monitor.service';
+import { closeAllClients, connect, connectError, type TestClient } from '../utils/clients';
+import { orderUpdated, publishBatch } from '../utils/http';
+import { TestAgent } from '../utils/printer-agent';
+import { RawClient } from '../utils/raw-client';
+import { RedisServer } from '../utils/redis-server';
+import { createTestApp, type TestApp } from '../utils/test-app';
+import { signToken, staffToken } from '../utils/tokens';
+
+const disconnected = (client: TestClient) =>
+  new Promise<string>((resolve) => client.socket.once('disconnect', (reason) => resolve(reason)));
+
+describe('frame and message size limits', () => {
+  let server: TestApp;
+  let control: TestClient;
+  beforeAll(async () => {
+    server = await createTestApp({ PRINT_WS_MAX_FRAME_BYTES: '200000' });
+    control = await connect(server.url, '/orders', { token: staffToken() });
+    await control.subscribe('branch:b1');
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await server.close();
+  });
+
+  it('closes only the connection that sent a frame over the namespace limit (64 KB on /orders)', async () => {
+    const offender = await connect(server.url, '/orders', { token: staffToken() });
+    const gone = disconnected(offender);
+    offender.socket.emit('subscribe', { channel: 'branch:b1', pad: 'x'.repeat(70_000) });
+    expect(await gone).toBe('transport close');
+    expect(control.socket.connected).toBe(true);
+    expect(await control.emitAck('unsubscribe', { channel: 'company:acme' })).toEqual({ ok: true });
+  });
+
+  it('lets /printing-ws take larger frames, but still answers an oversized message with PAYLOAD_TOO_LARGE', async () => {
+    const agent = await TestAgent.connect(server.url);
+    const ack = await agent.client.emitAck('printers:status', { printerId: 'p1', status: 'ready', pad: 'x'.repeat(70_000) });
+    expect(ack).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect(agent.client.socket.connected).toBe(true);
+    const gone = disconnected(agent.client);
+    agent.client.socket.emit('printers:status', { pad: 'x'.repeat(200_001) });
+    expect(await gone).toBe('transport close');
+    expect(control.socket.connected).toBe(true);
+  });
+
+  it('advertises the limits in session', async () => {
+    const agent = await TestAgent.connect(server.url);
+    expect(agent.client.session.limits).toMatchObject({ maxFrameBytes: 200000, maxPayloadBytes: 16384 });
+    expect(control.session.limits).toMatchObject({ maxFrameBytes: 65536 });
+  });
+});
+
+describe('rate limits', () => {
+  let server: TestApp;
+  beforeAll(async () => {
+    server = await createTestApp({
+      RATE_LIMIT_PER_SOCKET: '5',
+      RATE_LIMIT_BURST: '0',
+      RATE_LIMIT_DISCONNECT_SECONDS: '2',
+      RATE_LIMIT_PER_USER: '8',
+    });
+  });
+  afterEach(() => closeAllClients());
+  afterAll(() => server.close());
+
+  const burst = (client: TestClient, count: number) =>
+    Promise.all(
+      Array.from({ length: count }, () =>
+        client.emitAck<{ ok: boolean; error?: { code: string; details?: { retryAfterMs: number } } }>('unsubscribe', {
+          channel: 'company:acme',
+        }),
+      ),
+    );
+
+  it('answers messages over the per-socket rate with RATE_LIMITED and retryAfterMs, and keeps the socket', async () => {
+    const client = await connect(server.url, '/orders', { token: signToken({ sub: 'burster' }) });
+    const answers = await burst(client, 8);
+    expect(answers.filter((answer) => answer.ok)).toHaveLength(5);
+    const limited = answers.filter((answer) => !answer.ok);
+    expect(limited).toHaveLength(3);
+    for (const answer of limited) {
+      expect(answer.error).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterMs: expect.any(Number) } });
+      expect(answer.error?.details?.retryAfterMs).toBeGreaterThan(0);
+      expect(answer.error?.details?.retryAfterMs).toBeLessThanOrEqual(1000);
+    }
+    expect(client.socket.connected).toBe(true);
+  });
+
+  it('shares a budget across one user’s sockets', async () => {
+    const a = await connect(server.url, '/orders', { token: signToken({ sub: 'twins' }) });
+    const b = await connect(server.url, '/availability', { token: signToken({ sub: 'twins' }) });
+    const answers = [...(await burst(a, 5)), ...(await burst(b, 5))];
+    expect(answers.filter((answer) => answer.ok)).toHaveLength(8);
+  });
+
+  it('disconnects a socket that stays over the limit without pause, with session:ended RATE_LIMITED', async () => {
+    const control = await connect(server.url, '/orders', { token: signToken({ sub: 'calm' }) });
+    const abuser = await connect(server.url, '/orders', { token: signToken({ sub: 'abuser' }) });
+    const gone = disconnected(abuser);
+    const ended = new Promise((resolve) => abuser.socket.once('session:ended', resolve));
+    let stop = false;
+    const flood = (async () => {
+      for (let i = 0; i < 400 && !stop; i++) {
+        abuser.socket.emit('unsubscribe', { channel: 'company:acme' });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    expect(await ended).toEqual({ reason: 'RATE_LIMITED', message: expect.any(String) });
+    expect(await gone).toBe('io server disconnect');
+    stop = true;
+    await flood;
+    expect(control.socket.connected).toBe(true);
+  });
+});
+
+describe('connection caps', () => {
+  let server: TestApp;
+  beforeAll(async () => {
+    server = await createTestApp({ CONNECTIONS_PER_IP: '3', CONNECTIONS_PER_COMPANY: '2' });
+  });
+  afterEach(() => closeAllClients());
+  afterAll(() => server.close());
+
+  it('refuses connections past the per-company cap with TOO_MANY_CONNECTIONS, and admits again after one leaves', async () => {
+    const first = await connect(server.url, '/orders', { token: staffToken('cap-a') });
+    await connect(server.url, '/orders', { token: staffToken('cap-a') });
+    const refused = await connectError(server.url, '/orders', { token: staffToken('cap-a') });
+    expect(refused.message).toBe('TOO_MANY_CONNECTIONS');
+    expect(refused.data?.code).toBe('TOO_MANY_CONNECTIONS');
+    const gone = disconnected(first);
+    first.close();
+    await gone;
+    await connect(server.url, '/orders', { token: staffToken('cap-a') });
+  });
+
+  it('refuses connections past the per-IP cap', async () => {
+    await connect(server.url, '/orders', { token: staffToken('ip-1') });
+    await connect(server.url, '/orders', { token: staffToken('ip-2') });
+    await connect(server.url, '/orders', { token: staffToken('ip-3') });
+    expect((await connectError(server.url, '/orders', { token: staffToken('ip-4') })).message).toBe('TOO_MANY_CONNECTIONS');
+  });
+});
+
+describe('slow consumers', () => {
+  let redis: RedisServer;
+  let server: TestApp;
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    server = await createTestApp({ REDIS_URL: redis.url, SLOW_CONSUMER_BYTES: '262144' });
+  });
+  afterEach(() => closeAllClients());
+  afterAll(async () => {
+    await server.close();
+    await redis.stop();
+  });
+
+  it('disconnects a client that stops reading once 256 KB are buffered, and counts it', async () => {
+    const control = await connect(server.url, '/orders', { token: staffToken() });
+    await control.subscribe('branch:b1');
+    const stuck = await RawClient.open(server.url);
+    await stuck.join('/orders', staffToken());
+    stuck.send('42/orders,1["subscribe",{"channel":"branch:b1"}]');
+    await stuck.until((frames) => frames.some((frame) => typeof frame === 'string' && frame.startsWith('43/orders,1')), 5000);
+    stuck.stopReading();
+
+    const monitor = server.app.get(ConnectionMonitor);
+    const before = monitor.counts.slowConsumers;
+    const blob = 'y'.repeat(60_000);
+    // The kernel's socket buffers absorb a few MB first; after that the server's own buffer grows.
+    // The stuck client reads nothing, so only the server can tell that it hung up.
+    for (let round = 0; round < 200 && monitor.counts.slowConsumers === before; round++) {
+      await publishBatch(
+        server.url,
+        Array.from({ length: 5 }, (_, i) => orderUpdated('branch:b1', `${round}-${i}`, { blob })),
+      );
+      if (round % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 1100)); // the monitor looks once a second
+    }
+    stuck.close();
+    expect(monitor.counts.slowConsumers).toBeGreaterThan(before);
+    expect(control.socket.connected).toBe(true);
+    await control.until((c) => c.envelopes().length >= 5, 10_000);
+  }, 60_000);
+});
+
+describe('idle connections and slow handshakes', () => {
+  let server: TestApp;
+  beforeAll(async () => {
+    server = await createTestApp({ IDLE_TIMEOUT_SECONDS: '5', WS_CONNECT_TIMEOUT_MS: '1000', HTTP_HEADERS_TIMEOUT_MS: '1000' });
+  });
+  afterEach(() => closeAllClients());
+  afterAll(() => server.close());
+
+  it('closes a connection with no inbound traffic, pings included, after IDLE_TIMEOUT_SECONDS', async () => {
+    const silent = await RawClient.open(server.url, { pong: false });
+    await silent.join('/orders', staffToken());
+    const started = Date.now();
+    await silent.closed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
+    expect(
+      silent.frames.some((frame) => typeof frame === 'string' && frame.includes('session:ended') && frame.includes('IDLE_TIMEOUT')),
+    ).toBe(true);
+  }, 15_000);
+
+  it('drops an Engine.IO session that never joins a namespace, and a slowloris request', async () => {
+    const lurker = await RawClient.open(server.url);
+    const slowloris = netConnect(Number(new URL(server.url).port), '127.0.0.1');
+    slowloris.on('error', () => undefined); // the server resets it: that is the point
+    const slowClosed = new Promise<number>((resolve) => slowloris.once('close', () => resolve(Date.now())));
+    slowloris.write('GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const drip = setInterval(() => slowloris.write('X-Slow: 1\r\n'), 200);
+    const started = Date.now();
+    // Meanwhile a legitimate client connects promptly.
+    const fresh = Date.now();
+    await connect(server.url, '/orders', { token: staffToken() });
+    expect(Date.now() - fresh).toBeLessThan(500);
+    await lurker.closed;
+    const slowEnd = await slowClosed;
+    clearInterval(drip);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(slowEnd - started).toBeLessThan(3000);
+  }, 15_000);
+});
