@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Server, Socket } from 'socket.io';
+import type { Server } from 'socket.io';
 import { ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { endSession } from './session-end';
@@ -83,8 +83,8 @@ export class ConnectionMonitor implements OnApplicationShutdown {
         const conn = socket.conn as unknown as EngineSocket;
         if (!verdicts.has(conn)) verdicts.set(conn, this.verdict(conn, now, idleMs));
         const verdict = verdicts.get(conn);
-        if (verdict === 'slow') endSession(socket as Socket, ErrorCode.SLOW_CONSUMER, 'too much data buffered for this connection');
-        if (verdict === 'idle') endSession(socket as Socket, ErrorCode.IDLE_TIMEOUT, 'no traffic on this connection');
+        if (verdict === 'slow') endSession(socket, ErrorCode.SLOW_CONSUMER, 'too much data buffered for this connection');
+        if (verdict === 'idle') endSession(socket, ErrorCode.IDLE_TIMEOUT, 'no traffic on this connection');
       }
     }
     for (const [conn, verdict] of verdicts) {

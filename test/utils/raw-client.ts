@@ -23,7 +23,7 @@ export class RawClient {
     this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('error', () => undefined);
     ws.on('message', (data, isBinary) => {
-      const frame = isBinary ? (data as Buffer) : data.toString();
+      const frame = isBinary ? (data as Buffer) : (data as Buffer).toString('utf8');
       if (frame === '2' && this.pong) ws.send('3');
       this.frames.push(frame);
       for (const waiter of [...this.waiters]) waiter();
