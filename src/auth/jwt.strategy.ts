@@ -12,7 +12,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   constructor(verifier: TokenVerifier) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: verifier.key,
+      // The same key choice as the handshake (a JWKS `kid` picks the key).
+      secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (error: unknown, key?: string) => void) => {
+        try {
+          done(null, verifier.keyFor(rawJwt).key);
+        } catch (error) {
+          done(error);
+        }
+      },
       algorithms: verifier.verifyOptions.algorithms,
       issuer: verifier.verifyOptions.issuer as string | undefined,
       audience: verifier.verifyOptions.audience as string | string[] | undefined,

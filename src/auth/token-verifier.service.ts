@@ -2,22 +2,24 @@ import { Inject, Injectable } from '@nestjs/common';
 import jwt, { type VerifyOptions } from 'jsonwebtoken';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
+import type { JwtKey } from '../config/config.types';
 import { principalFromClaims, type Principal } from './claims';
 
 /** Tokens longer than this are refused before any crypto runs (a cheap guard against oversized handshakes). */
 export const MAX_TOKEN_LENGTH = 8192;
 
 /**
- * The single place that decides whether a JWT is acceptable, shared by the socket handshake
- * and (through the same options) the HTTP passport strategy.
+ * The single place that decides whether a JWT is acceptable, shared by the socket handshake and
+ * the HTTP passport strategy. With a JWKS (key rotation) the token's `kid` picks the key, and each
+ * key only verifies its own algorithms, so an algorithm-confusion token never meets a key it fits.
  */
 @Injectable()
 export class TokenVerifier {
   readonly verifyOptions: VerifyOptions & { algorithms: jwt.Algorithm[] };
-  readonly key: string;
+  private readonly keys: readonly JwtKey[];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.key = config.jwt.key;
+    this.keys = config.jwt.keys;
     this.verifyOptions = {
       algorithms: [...config.jwt.algorithms],
       clockTolerance: config.jwt.clockToleranceSeconds,
@@ -28,16 +30,29 @@ export class TokenVerifier {
 
   /** Verifies signature, algorithm, exp/nbf, iss/aud and our claims; throws AppError with an AUTH_* code. */
   verify(token: string): Principal {
-    if (token.length > MAX_TOKEN_LENGTH) {
-      throw new AppError(ErrorCode.AUTH_INVALID, `token is longer than ${MAX_TOKEN_LENGTH} characters`);
-    }
+    const key = this.keyFor(token);
     let payload: unknown;
     try {
-      payload = jwt.verify(token, this.key, this.verifyOptions);
+      payload = jwt.verify(token, key.key, { ...this.verifyOptions, algorithms: [...key.algorithms] });
     } catch (error) {
       throw TokenVerifier.toAppError(error);
     }
     return principalFromClaims(payload);
+  }
+
+  /** The key a token must verify with: the only one, or the one its `kid` names. */
+  keyFor(token: string): JwtKey {
+    if (token.length > MAX_TOKEN_LENGTH) {
+      throw new AppError(ErrorCode.AUTH_INVALID, `token is longer than ${MAX_TOKEN_LENGTH} characters`);
+    }
+    if (this.keys.length === 1 && this.keys[0].kid === undefined) return this.keys[0];
+    const header = (jwt.decode(token, { complete: true }) as { header?: { kid?: unknown } } | null)?.header;
+    if (!header) throw new AppError(ErrorCode.AUTH_INVALID, 'token rejected: jwt malformed');
+    if (typeof header.kid !== 'string')
+      throw new AppError(ErrorCode.AUTH_INVALID, 'token has no kid; the server verifies with several keys');
+    const key = this.keys.find((candidate) => candidate.kid === header.kid);
+    if (!key) throw new AppError(ErrorCode.AUTH_INVALID, 'unknown key id (kid)');
+    return key;
   }
 
   /** Maps jsonwebtoken's errors onto our codes; messages never contain the token itself. */

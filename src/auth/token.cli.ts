@@ -62,7 +62,7 @@ function main(): void {
     if (!values['private-key']) fail('the server verifies with a public key: pass --private-key <pem file>');
     key = readFileSync(values['private-key'], 'utf8');
   } else {
-    key = jwtConfig.key;
+    key = jwtConfig.keys[0].key;
   }
 
   const claims = { companyId: values.company, branchIds, roles: roles as Role[], ...(values.jti ? { jti: values.jti } : {}) };

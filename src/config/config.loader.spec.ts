@@ -65,7 +65,10 @@ describe('loadConfig', () => {
   describe('JWT keys', () => {
     it('falls back to the development secret with a loud warning outside production', () => {
       const result = loadConfig({}, io());
-      expect(result).toMatchObject({ ok: true, config: { jwt: { key: DEVELOPMENT_JWT_SECRET, keySource: 'development-default' } } });
+      expect(result).toMatchObject({
+        ok: true,
+        config: { jwt: { keys: [{ key: DEVELOPMENT_JWT_SECRET, algorithms: ['HS256'] }], keySource: 'development-default' } },
+      });
       expect(result.ok && result.warnings[0]).toMatch(/DEVELOPMENT secret/);
     });
 
@@ -91,7 +94,7 @@ describe('loadConfig', () => {
       const files = { '/rsa.pem': rsa, '/ec.pem': ec, '/ec384.pem': ec384 };
       expect(loadConfig({ JWT_PUBLIC_KEY_FILE: '/rsa.pem' }, io(files))).toMatchObject({
         ok: true,
-        config: { jwt: { algorithms: ['RS256'], key: rsa } },
+        config: { jwt: { algorithms: ['RS256'], keys: [{ key: rsa, algorithms: ['RS256'] }] } },
       });
       expect(loadConfig({ JWT_PUBLIC_KEY_FILE: '/ec.pem' }, io(files))).toMatchObject({
         ok: true,
@@ -119,6 +122,47 @@ describe('loadConfig', () => {
       expect(errorsOf({ JWT_PUBLIC_KEY_FILE: '/nope.pem' }, files)[0]).toBe('JWT_PUBLIC_KEY_FILE: cannot read /nope.pem: ENOENT');
       expect(errorsOf({ JWT_PUBLIC_KEY_FILE: '/private.pem' }, files)[0]).toMatch(/holds a private key/);
       expect(errorsOf({ JWT_PUBLIC_KEY_FILE: '/junk.pem' }, files)[0]).toMatch(/is not a PEM public key/);
+    });
+
+    it('reads a JWKS for key rotation: one key per kid, each with its own algorithm', () => {
+      const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
+      const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+      const jwks = JSON.stringify({
+        keys: [
+          { ...rsa, kid: 'old' },
+          { ...ec, kid: 'new', alg: 'ES256' },
+        ],
+      });
+      const result = loadConfig({ JWT_PUBLIC_KEY_FILE: '/jwks.json' }, io({ '/jwks.json': jwks }));
+      expect(result).toMatchObject({
+        ok: true,
+        config: {
+          jwt: {
+            algorithms: ['RS256', 'ES256'],
+            keys: [
+              { kid: 'old', algorithms: ['RS256'], key: expect.stringContaining('BEGIN PUBLIC KEY') },
+              { kid: 'new', algorithms: ['ES256'] },
+            ],
+          },
+        },
+      });
+      const files = {
+        '/nokid.json': JSON.stringify({ keys: [rsa] }),
+        '/twice.json': JSON.stringify({
+          keys: [
+            { ...rsa, kid: 'a' },
+            { ...ec, kid: 'a' },
+          ],
+        }),
+        '/private.json': JSON.stringify({
+          keys: [{ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), kid: 'p' }],
+        }),
+        '/empty.json': '{"keys":[]}',
+      };
+      expect(errorsOf({ JWT_PUBLIC_KEY_FILE: '/nokid.json' }, files)[0]).toMatch(/has no "kid"/);
+      expect(errorsOf({ JWT_PUBLIC_KEY_FILE: '/twice.json' }, files)[0]).toMatch(/appears twice/);
+      expect(errorsOf({ JWT_PUBLIC_KEY_FILE: '/private.json' }, files)[0]).toMatch(/private key/);
+      expect(errorsOf({ JWT_PUBLIC_KEY_FILE: '/empty.json' }, files)[0]).toMatch(/no "keys"/);
     });
 
     it('passes issuer, audience list and clock tolerance through', () => {

@@ -1,9 +1,10 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, InvalidValue, type EnvVarSpec } from './config.schema';
-import type { AppConfig, CorsPolicy, JwtAlgorithm, JwtConfig, NodeEnv } from './config.types';
+import type { AppConfig, CorsPolicy, JwtConfig, NodeEnv } from './config.types';
+import { parsePublicKeys } from './jwt-keys';
 
 /**
  * The fixed secret used outside production when no key is configured, so that `npm start`
@@ -175,38 +176,19 @@ function resolveJwt(
   }
 
   if (keyFile !== undefined) {
-    let pem: string;
+    let text: string;
     try {
-      pem = io.readFile(keyFile);
+      text = io.readFile(keyFile);
     } catch (error) {
       errors.push(`${ENV.jwtPublicKeyFile.name}: cannot read ${keyFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
       return undefined;
     }
-    if (pem.includes('PRIVATE KEY')) {
-      errors.push(`${ENV.jwtPublicKeyFile.name}: ${keyFile} holds a private key; give the server only the public key`);
+    const parsed = parsePublicKeys(text, keyFile, explicitAlgorithms);
+    if (typeof parsed === 'string') {
+      errors.push(parsed);
       return undefined;
     }
-    let key: KeyObject;
-    try {
-      key = createPublicKey(pem);
-    } catch {
-      errors.push(`${ENV.jwtPublicKeyFile.name}: ${keyFile} is not a PEM public key`);
-      return undefined;
-    }
-    const family = keyFamily(key);
-    if (family === undefined) {
-      errors.push(
-        `${ENV.jwtPublicKeyFile.name}: unsupported key type ${key.asymmetricKeyType ?? 'unknown'} (use RSA or EC P-256/P-384/P-521)`,
-      );
-      return undefined;
-    }
-    const algorithms = explicitAlgorithms ?? [family.defaultAlgorithm];
-    const wrong = algorithms.filter((alg) => !family.accepts(alg));
-    if (wrong.length > 0) {
-      errors.push(`${ENV.jwtAlgorithms.name}: ${wrong.join(', ')} cannot be verified with the ${family.label} key in JWT_PUBLIC_KEY_FILE`);
-      return undefined;
-    }
-    return { key: pem, keySource: 'public-key-file', algorithms, ...shared };
+    return { ...parsed, keySource: 'public-key-file', ...shared };
   }
 
   if (!secretGiven && nodeEnv === 'production') {
@@ -226,30 +208,7 @@ function resolveJwt(
       'NO JWT KEY CONFIGURED: using the built-in DEVELOPMENT secret. Anyone can forge tokens for this server. ' +
         'Set JWT_SECRET or JWT_PUBLIC_KEY_FILE before exposing it (NODE_ENV=production refuses to start without one).',
     );
-    return { key: DEVELOPMENT_JWT_SECRET, keySource: 'development-default', algorithms, ...shared };
+    return { keys: [{ key: DEVELOPMENT_JWT_SECRET, algorithms }], algorithms, keySource: 'development-default', ...shared };
   }
-  return { key: secret, keySource: 'secret', algorithms, ...shared };
-}
-
-interface KeyFamily {
-  label: string;
-  defaultAlgorithm: JwtAlgorithm;
-  accepts(alg: JwtAlgorithm): boolean;
-}
-
-function keyFamily(key: KeyObject): KeyFamily | undefined {
-  switch (key.asymmetricKeyType) {
-    case 'rsa':
-      return { label: 'RSA', defaultAlgorithm: 'RS256', accepts: (alg) => alg.startsWith('RS') || alg.startsWith('PS') };
-    case 'rsa-pss':
-      return { label: 'RSA-PSS', defaultAlgorithm: 'PS256', accepts: (alg) => alg.startsWith('PS') };
-    case 'ec': {
-      const curve = key.asymmetricKeyDetails?.namedCurve;
-      const alg = curve === 'prime256v1' ? 'ES256' : curve === 'secp384r1' ? 'ES384' : curve === 'secp521r1' ? 'ES512' : undefined;
-      if (alg === undefined) return undefined;
-      return { label: `EC ${curve}`, defaultAlgorithm: alg, accepts: (candidate) => candidate === alg };
-    }
-    default:
-      return undefined;
-  }
+  return { keys: [{ key: secret, algorithms }], algorithms, keySource: 'secret', ...shared };
 }

@@ -19,10 +19,18 @@ export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 /** Where the verification key came from; `development-default` is the fixed dev secret. */
 export type JwtKeySource = 'secret' | 'public-key-file' | 'development-default';
 
-export interface JwtConfig {
-  /** HMAC secret, or a PEM public key. */
+/** One verification key: an HMAC secret or a PEM public key, with the algorithms it may verify. */
+export interface JwtKey {
+  /** Set for keys from a JWKS; a token must then name it in its `kid` header. */
+  readonly kid?: string;
   readonly key: string;
+  readonly algorithms: readonly JwtAlgorithm[];
+}
+
+export interface JwtConfig {
+  readonly keys: readonly JwtKey[];
   readonly keySource: JwtKeySource;
+  /** Every algorithm accepted by some key. */
   readonly algorithms: readonly JwtAlgorithm[];
   readonly issuer?: string;
   readonly audience?: readonly string[];
