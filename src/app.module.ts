@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { AvailabilityModule } from './availability/availability.module';
 import { BusModule } from './bus/bus.module';
@@ -33,6 +34,7 @@ export class AppModule {
         SyncModule,
         PresenceModule,
         PrintingModule,
+        AdminModule,
       ],
     };
   }

@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { HttpAuthGuard } from './http-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
+import { Revocations } from './revocations.service';
 import { TokenVerifier } from './token-verifier.service';
 
 @Module({
   imports: [PassportModule],
-  providers: [TokenVerifier, JwtStrategy, HttpAuthGuard],
-  exports: [TokenVerifier, HttpAuthGuard],
+  providers: [TokenVerifier, JwtStrategy, HttpAuthGuard, Revocations],
+  exports: [TokenVerifier, HttpAuthGuard, Revocations],
 })
 export class AuthModule {}

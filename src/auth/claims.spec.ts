@@ -15,12 +15,13 @@ const reason = (claims: Record<string, unknown>): string => {
 
 describe('principalFromClaims', () => {
   it('maps claims onto a principal, exp in milliseconds', () => {
-    expect(principalFromClaims({ ...base, jti: 'j1', iss: 'x' })).toEqual({
+    expect(principalFromClaims({ ...base, jti: 'j1', iss: 'x', iat: 1_900_000_000 })).toEqual({
       id: 'u1',
       companyId: 'acme',
       branchIds: ['b1'],
       roles: ['staff'],
       expiresAt: 2_000_000_000_000,
+      issuedAt: 1_900_000_000_000,
       jti: 'j1',
     });
   });

@@ -18,6 +18,8 @@ export interface Principal {
   readonly roles: readonly Role[];
   /** `exp` in epoch milliseconds. */
   readonly expiresAt: number;
+  /** `iat` in epoch milliseconds, when the token has one (revocations compare against it). */
+  readonly issuedAt?: number;
   readonly jti?: string;
 }
 
@@ -75,6 +77,7 @@ export function principalFromClaims(payload: unknown): Principal {
     branchIds: [...(branchIds as string[])],
     roles: typedRoles,
     expiresAt: claims.exp * 1000,
+    ...(typeof claims.iat === 'number' && Number.isFinite(claims.iat) ? { issuedAt: claims.iat * 1000 } : {}),
     ...(claims.jti !== undefined ? { jti: claims.jti } : {}),
   };
 }

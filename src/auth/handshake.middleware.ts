@@ -2,6 +2,7 @@ import type { Socket } from 'socket.io';
 import { AppError, ErrorCode, INTERNAL_ERROR_BODY, type ErrorBody } from '../common/app.errors';
 import { hasAnyRole, type Principal, type Role } from './claims';
 import { extractHandshakeToken } from './handshake-token';
+import type { Revocations } from './revocations.service';
 import type { TokenVerifier } from './token-verifier.service';
 
 /** The error a Socket.IO client sees as `connect_error`: `message` is the code, `data` the full body. */
@@ -18,6 +19,7 @@ export function toConnectError(error: unknown): ConnectError {
  */
 export function handshakeAuth(
   verifier: TokenVerifier,
+  revocations: Revocations,
   namespace: string,
   allowedRoles: readonly Role[],
   admit: (principal: Principal) => string | undefined = () => undefined,
@@ -26,6 +28,7 @@ export function handshakeAuth(
     let principal: Principal;
     try {
       principal = verifier.verify(extractHandshakeToken(socket.handshake));
+      if (revocations.isRevoked(principal)) throw new AppError(ErrorCode.REVOKED, 'this token has been revoked');
       if (!hasAnyRole(principal, allowedRoles)) {
         throw new AppError(
           ErrorCode.FORBIDDEN,

@@ -4,6 +4,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { hasAnyRole, type Principal, type Role } from './claims';
 import { JWT_STRATEGY } from './jwt.strategy';
+import { Revocations } from './revocations.service';
 import { TokenVerifier } from './token-verifier.service';
 
 const ROLES_KEY = 'switchboard:roles';
@@ -17,7 +18,10 @@ export const RequireRoles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
  */
 @Injectable()
 export class HttpAuthGuard extends AuthGuard(JWT_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly revocations: Revocations,
+  ) {
     super();
   }
 
@@ -31,6 +35,7 @@ export class HttpAuthGuard extends AuthGuard(JWT_STRATEGY) {
       throw TokenVerifier.toAppError(info);
     }
     const principal = user as Principal;
+    if (this.revocations.isRevoked(principal)) throw new AppError(ErrorCode.REVOKED, 'this token has been revoked');
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
     if (roles && !hasAnyRole(principal, roles)) {
       throw new AppError(ErrorCode.FORBIDDEN, `this endpoint needs one of the roles: ${roles.join(', ')}`);

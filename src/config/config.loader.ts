@@ -167,6 +167,8 @@ function resolveJwt(
     issuer: read(ENV.jwtIssuer),
     audience: read(ENV.jwtAudience),
     clockToleranceSeconds: read(ENV.jwtClockTolerance) ?? 0,
+    revocationTtlSeconds: read(ENV.revocationTtl) ?? 7 * 86400,
+    graceSeconds: read(ENV.tokenGrace) ?? 30,
   };
   const secretGiven = (env[ENV.jwtSecret.name]?.trim() ?? '') !== '';
 

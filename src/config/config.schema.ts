@@ -128,6 +128,20 @@ export const ENV = {
     300,
     'Leeway for `exp`/`nbf` against clock skew between the token issuer and this server.',
   ),
+  tokenGrace: int(
+    'TOKEN_GRACE_SECONDS',
+    30,
+    0,
+    3600,
+    'After a token expires, a socket that did not send auth:refresh has this long before it is disconnected (AUTH_EXPIRED).',
+  ),
+  revocationTtl: int(
+    'REVOCATION_TTL_SECONDS',
+    7 * 86400,
+    60,
+    365 * 86400,
+    'How long a revocation is remembered; set it to at least your longest token lifetime.',
+  ),
   corsOrigins: {
     name: 'CORS_ORIGINS',
     default: undefined,

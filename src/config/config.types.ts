@@ -35,6 +35,8 @@ export interface JwtConfig {
   readonly issuer?: string;
   readonly audience?: readonly string[];
   readonly clockToleranceSeconds: number;
+  readonly revocationTtlSeconds: number;
+  readonly graceSeconds: number;
 }
 
 /** `localhost` admits any http(s) origin on localhost/127.0.0.1/[::1]; `list` admits exactly the listed origins. */

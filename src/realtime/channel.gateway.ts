@@ -10,10 +10,12 @@ import {
 import type { Namespace } from 'socket.io';
 import { handshakeAuth } from '../auth/handshake.middleware';
 import { SubscribeDto } from './dto/subscribe.dto';
+import { RefreshDto } from './dto/refresh.dto';
 import { UnsubscribeDto } from './dto/unsubscribe.dto';
 import type { GatewayKit } from './gateway-kit.service';
 import type { NamespaceDefinition } from './namespace.registry';
 import { RealtimeEvent, type OkAck, type SessionPayload, type SubscribeAck } from './realtime.events';
+import type { RefreshAck } from './session-tokens.service';
 import type { AppSocket } from './subscription.service';
 import { WsAckExceptionFilter } from './ws-exception.filter';
 import { WsValidationPipe } from './ws-validation.pipe';
@@ -37,7 +39,9 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
   }
 
   afterInit(nsp: Namespace): void {
-    nsp.use(handshakeAuth(this.kit.verifier, `/${this.definition.name}`, this.definition.roles, this.definition.admit));
+    nsp.use(
+      handshakeAuth(this.kit.verifier, this.kit.revocations, `/${this.definition.name}`, this.definition.roles, this.definition.admit),
+    );
     nsp.use(this.kit.inbound.middleware());
     // Last: a socket counted by the connection limits is sure to connect.
     nsp.use(this.kit.connections.middleware());
@@ -57,6 +61,7 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
       serverTime: Date.now(),
     };
     socket.emit(RealtimeEvent.SESSION, session);
+    this.kit.tokens.track(socket);
     try {
       await this.afterConnect(socket);
     } catch (error) {
@@ -66,6 +71,7 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
 
   /** Never rejects: Nest does not await it. */
   async handleDisconnect(socket: AppSocket): Promise<void> {
+    this.kit.tokens.untrack(socket);
     try {
       await this.afterDisconnect(socket);
     } catch (error) {
@@ -84,6 +90,14 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
   async unsubscribe(@ConnectedSocket() socket: AppSocket, @MessageBody() request: UnsubscribeDto): Promise<OkAck> {
     const ack = this.kit.subscriptions.unsubscribe(socket, this.definition, request);
     await this.afterUnsubscribe(socket, request.channel);
+    return ack;
+  }
+
+  /** Swaps in a newer token (same user and company) before this one expires. */
+  @SubscribeMessage(RealtimeEvent.AUTH_REFRESH)
+  async refresh(@ConnectedSocket() socket: AppSocket, @MessageBody() request: RefreshDto): Promise<RefreshAck> {
+    const ack = this.kit.tokens.refresh(socket, this.definition, request.token);
+    for (const channel of ack.dropped) await this.afterUnsubscribe(socket, channel);
     return ack;
   }
 

@@ -54,6 +54,10 @@ export class DeliveryService implements DeliverySink {
     return this.namespaces.get(name);
   }
 
+  namespaceNames(): string[] {
+    return [...this.namespaces.keys()];
+  }
+
   /** Connected sockets per namespace path on this node. */
   connectionCounts(): Record<string, number> {
     const counts: Record<string, number> = {};

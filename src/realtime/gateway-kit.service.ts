@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Revocations } from '../auth/revocations.service';
 import { TokenVerifier } from '../auth/token-verifier.service';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { ConnectionLimits } from './connection-limits.service';
@@ -6,10 +7,8 @@ import { DeliveryService } from './delivery.service';
 import { InboundLimits } from './inbound-limits.service';
 import { NamespaceRegistry } from './namespace.registry';
 import type { SessionLimits } from './realtime.events';
+import { SessionTokens } from './session-tokens.service';
 import { SubscriptionService } from './subscription.service';
-
-/** Seconds after `exp` before a socket that did not refresh its token is disconnected. */
-export const TOKEN_GRACE_SECONDS = 30;
 
 /**
  * Everything a namespace gateway needs, injected as one value so each gateway's constructor
@@ -20,11 +19,13 @@ export class GatewayKit {
   constructor(
     @Inject(APP_CONFIG) readonly config: AppConfig,
     readonly verifier: TokenVerifier,
+    readonly revocations: Revocations,
     readonly registry: NamespaceRegistry,
     readonly delivery: DeliveryService,
     readonly subscriptions: SubscriptionService,
     readonly inbound: InboundLimits,
     readonly connections: ConnectionLimits,
+    readonly tokens: SessionTokens,
   ) {}
 
   sessionLimits(namespace: string): SessionLimits {
@@ -38,7 +39,7 @@ export class GatewayKit {
       rateLimitDisconnectSeconds: limits.rateDisconnectSeconds,
       maxBufferedBytes: limits.slowConsumerBytes,
       idleTimeoutSeconds: limits.idleTimeoutSeconds,
-      tokenGraceSeconds: TOKEN_GRACE_SECONDS,
+      tokenGraceSeconds: this.config.jwt.graceSeconds,
     };
   }
 }

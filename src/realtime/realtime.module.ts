@@ -6,11 +6,21 @@ import { DeliveryService } from './delivery.service';
 import { InboundLimits } from './inbound-limits.service';
 import { GatewayKit } from './gateway-kit.service';
 import { NamespaceRegistry } from './namespace.registry';
+import { SessionTokens } from './session-tokens.service';
 import { SubscriptionService } from './subscription.service';
 
 @Module({
   imports: [AuthModule],
-  providers: [NamespaceRegistry, DeliveryService, SubscriptionService, GatewayKit, InboundLimits, ConnectionLimits, ConnectionMonitor],
+  providers: [
+    NamespaceRegistry,
+    DeliveryService,
+    SubscriptionService,
+    GatewayKit,
+    InboundLimits,
+    ConnectionLimits,
+    ConnectionMonitor,
+    SessionTokens,
+  ],
   exports: [NamespaceRegistry, DeliveryService, GatewayKit, ConnectionMonitor],
 })
 export class RealtimeModule {}

@@ -1,0 +1,25 @@
+import { Body, Controller, HttpCode, Post, UseGuards, UsePipes } from '@nestjs/common';
+import type { Principal } from '../auth/claims';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { HttpAuthGuard, RequireRoles } from '../auth/http-auth.guard';
+import { Revocations, type RevocationRule } from '../auth/revocations.service';
+import { tenantOf } from '../auth/tenant';
+import { httpValidationPipe } from '../common/http-validation.pipe';
+import { RevokeDto } from './dto/revoke.dto';
+
+/** Token revocation for admins (their own company) and services (their own, or any with a platform token). */
+@Controller('v1/admin')
+@UseGuards(HttpAuthGuard)
+@RequireRoles('admin', 'service')
+@UsePipes(httpValidationPipe())
+export class RevocationsController {
+  constructor(private readonly revocations: Revocations) {}
+
+  /** Disconnects matching sockets on every node (REVOKED) and refuses those tokens until the rule expires. */
+  @Post('revoke')
+  @HttpCode(202)
+  async revoke(@CurrentPrincipal() principal: Principal, @Body() request: RevokeDto): Promise<{ revoked: RevocationRule }> {
+    const companyId = tenantOf(principal, request.companyId);
+    return { revoked: await this.revocations.revoke({ companyId, userId: request.userId, jti: request.jti }) };
+  }
+}

@@ -1,0 +1,119 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config';
+import type { Socket } from 'socket.io';
+import { hasAnyRole, type Principal } from '../auth/claims';
+import { matches, Revocations, type RevocationRule } from '../auth/revocations.service';
+import { TokenVerifier } from '../auth/token-verifier.service';
+import { tryParseChannel } from '../channels/channel-name';
+import { canSubscribe } from '../channels/channel-policy';
+import { channelRef } from '../channels/channel-ref';
+import { AppError, ErrorCode } from '../common/app.errors';
+import { DeliveryService } from './delivery.service';
+import type { NamespaceDefinition } from './namespace.registry';
+import { RealtimeEvent, type SocketData } from './realtime.events';
+import { endSession } from './session-end';
+
+/** `auth:expiring` goes out this long before `exp`. */
+export const EXPIRING_NOTICE_SECONDS = 60;
+/** setTimeout's ceiling; a token valid longer gets its timer re-armed. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+export interface RefreshAck {
+  readonly ok: true;
+  readonly expiresAt: number;
+  /** Channels the new token no longer allows; the socket left them. */
+  readonly dropped: readonly string[];
+}
+
+export interface AuthExpiringPayload {
+  readonly expiresAt: number;
+  /** Seconds after expiresAt before the socket is disconnected (AUTH_EXPIRED). */
+  readonly graceSeconds: number;
+}
+
+/**
+ * A socket's token over its lifetime: `auth:expiring` 60 s before `exp`, disconnection with
+ * AUTH_EXPIRED at `exp` + TOKEN_GRACE_SECONDS (30) unless `auth:refresh` brought a newer token for the same user and
+ * company, and disconnection with REVOKED (on every node) when a revocation matches.
+ */
+@Injectable()
+export class SessionTokens implements OnModuleInit {
+  private readonly timers = new WeakMap<Socket, NodeJS.Timeout[]>();
+
+  constructor(
+    private readonly verifier: TokenVerifier,
+    private readonly revocations: Revocations,
+    private readonly delivery: DeliveryService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.revocations.onRevoke((rule) => this.disconnectMatching(rule));
+  }
+
+  track(socket: Socket): void {
+    this.untrack(socket);
+    const { expiresAt } = (socket.data as SocketData).principal;
+    const now = Date.now();
+    const notice = setTimeout(
+      () => {
+        const payload: AuthExpiringPayload = { expiresAt, graceSeconds: this.config.jwt.graceSeconds };
+        socket.emit(RealtimeEvent.AUTH_EXPIRING, payload);
+      },
+      Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - EXPIRING_NOTICE_SECONDS * 1000 - now)),
+    );
+    const endIn = expiresAt + this.config.jwt.graceSeconds * 1000 - now;
+    const end = setTimeout(
+      () => {
+        if (endIn > MAX_TIMER_MS) this.track(socket);
+        else endSession(socket, ErrorCode.AUTH_EXPIRED, 'token expired and was not refreshed');
+      },
+      Math.min(MAX_TIMER_MS, Math.max(0, endIn)),
+    );
+    notice.unref();
+    end.unref();
+    this.timers.set(socket, [notice, end]);
+  }
+
+  untrack(socket: Socket): void {
+    for (const timer of this.timers.get(socket) ?? []) clearTimeout(timer);
+    this.timers.delete(socket);
+  }
+
+  /**
+   * Swaps in a newer token for the same user and company. Channels the new claims no longer
+   * allow are left (and returned), so narrowing a user's access takes effect without a reconnect.
+   */
+  refresh(socket: Socket, namespace: NamespaceDefinition, token: string): RefreshAck {
+    const data = socket.data as SocketData;
+    const next: Principal = this.verifier.verify(token);
+    if (next.id !== data.principal.id || next.companyId !== data.principal.companyId) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'a refresh token must be for the same user and company');
+    }
+    if (next.expiresAt <= data.principal.expiresAt)
+      throw new AppError(ErrorCode.AUTH_INVALID, 'the new token must expire later than the current one');
+    if (this.revocations.isRevoked(next)) throw new AppError(ErrorCode.REVOKED, 'this token has been revoked');
+    if (!hasAnyRole(next, namespace.roles) || namespace.admit?.(next) !== undefined) {
+      throw new AppError(ErrorCode.FORBIDDEN, `the new token may not use /${namespace.name}`);
+    }
+    data.principal = next;
+    const dropped: string[] = [];
+    for (const name of [...data.subscriptions]) {
+      const channel = tryParseChannel(name);
+      if (channel && canSubscribe(next, channel)) continue;
+      data.subscriptions.delete(name);
+      dropped.push(name);
+      void socket.leave(channelRef(next.companyId, namespace.name, name).key);
+    }
+    this.track(socket);
+    return { ok: true, expiresAt: next.expiresAt, dropped };
+  }
+
+  private disconnectMatching(rule: RevocationRule): void {
+    for (const name of this.delivery.namespaceNames()) {
+      for (const socket of this.delivery.namespace(name)?.sockets.values() ?? []) {
+        if (matches(rule, (socket.data as SocketData).principal)) endSession(socket, ErrorCode.REVOKED, 'this token has been revoked');
+      }
+    }
+  }
+}
