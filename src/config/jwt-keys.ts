@@ -44,7 +44,7 @@ function algorithmsFor(
   if (typeof jwkAlg === 'string') {
     if (!family.accepts(jwkAlg as JwtAlgorithm))
       return `${ENV.jwtPublicKeyFile.name}: alg ${jwkAlg} does not fit the ${family.label} key in ${where}`;
-    return [jwkAlg as JwtAlgorithm];
+    return [jwkAlg];
   }
   return [family.defaultAlgorithm];
 }

@@ -52,7 +52,7 @@ describe('token expiry and refresh', () => {
 
   it('refuses a refresh for another user or company, an older token, or an invalid one', async () => {
     const client = await connect(server.url, '/orders', { token: signToken({ sub: 'u1', exp: seconds() + 600 }) });
-    const code = async (token: string) => ((await client.emitAck('auth:refresh', { token })) as { error?: { code: string } }).error?.code;
+    const code = async (token: string) => (await client.emitAck<{ error?: { code: string } }>('auth:refresh', { token })).error?.code;
     expect(await code(signToken({ sub: 'u2', exp: seconds() + 3600 }))).toBe('FORBIDDEN');
     expect(await code(signToken({ sub: 'u1', companyId: 'globex', exp: seconds() + 3600 }))).toBe('FORBIDDEN');
     expect(await code(signToken({ sub: 'u1', exp: seconds() + 60 }))).toBe('AUTH_INVALID');
