@@ -42,9 +42,9 @@ function algorithmsFor(
     return fitting;
   }
   if (typeof jwkAlg === 'string') {
-    if (!family.accepts(jwkAlg as JwtAlgorithm))
-      return `${ENV.jwtPublicKeyFile.name}: alg ${jwkAlg} does not fit the ${family.label} key in ${where}`;
-    return [jwkAlg];
+    const alg = jwkAlg as JwtAlgorithm;
+    if (!family.accepts(alg)) return `${ENV.jwtPublicKeyFile.name}: alg ${alg} does not fit the ${family.label} key in ${where}`;
+    return [alg];
   }
   return [family.defaultAlgorithm];
 }
