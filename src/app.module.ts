@@ -17,10 +17,11 @@ import { ClusterModule } from './cluster/cluster.module';
 @Module({})
 export class AppModule {
   /** The config is validated before Nest starts and passed in, so tests build apps without touching the environment. */
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, extraImports: DynamicModule['imports'] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
+        ...extraImports,
         ConfigModule.forRoot(config),
         RedisModule,
         ClusterModule,

@@ -1,4 +1,4 @@
-import { ConsoleLogger, type LoggerService, type LogLevel } from '@nestjs/common';
+import { ConsoleLogger, type DynamicModule, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
@@ -24,8 +24,13 @@ export function createLogger(config: AppConfig): ConsoleLogger {
  * Builds the whole application (HTTP + Socket.IO) exactly as production runs it; main.ts and
  * the test helpers both come through here, so tests exercise the real wiring.
  */
-export async function createApp(config: AppConfig, logger: LoggerService | false = createLogger(config)): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+export async function createApp(
+  config: AppConfig,
+  logger: LoggerService | false = createLogger(config),
+  /** Extra modules (tests add namespaces that misbehave on purpose). */
+  extraImports: DynamicModule['imports'] = [],
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extraImports), {
     bodyParser: false,
     logger,
     abortOnError: false,

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DynamicModule } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from '../../src/bootstrap';
 import { loadConfig, type AppConfig } from '../../src/config';
@@ -19,7 +20,10 @@ export interface TestApp {
  */
 let apps = 0;
 
-export async function createTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string | undefined> = {},
+  extraImports: DynamicModule['imports'] = [],
+): Promise<TestApp> {
   const loaded = loadConfig({
     NODE_ENV: 'test',
     JWT_SECRET: TEST_JWT_SECRET,
@@ -32,7 +36,7 @@ export async function createTestApp(env: Record<string, string | undefined> = {}
     HOST: '127.0.0.1',
   });
   if (!loaded.ok) throw new Error(`invalid test config: ${loaded.errors.join('; ')}`);
-  const app = await createApp(loaded.config, false);
+  const app = await createApp(loaded.config, false, extraImports);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   let closed = false;
