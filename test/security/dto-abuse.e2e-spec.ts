@@ -105,7 +105,7 @@ describe('DTO abuse on every handler', () => {
 
   it.each(cases)('%s with %s: a typed error, and the handler never runs', async (_event, _label, handler, payload) => {
     const [serviceClass, method] = handler.service;
-    const service = server.app.get(serviceClass) as Record<string, (...args: unknown[]) => unknown>;
+    const service = server.app.get<object, Record<string, (...args: unknown[]) => unknown>>(serviceClass);
     const spy = jest.spyOn(service, method);
     try {
       const client = clients.get(handler.namespace) as TestClient;
@@ -124,7 +124,7 @@ describe('DTO abuse on every handler', () => {
   it('still runs every handler for its valid payload (the spies see real calls)', async () => {
     for (const handler of HANDLERS.filter((h) => h.event !== 'auth:refresh')) {
       const [serviceClass, method] = handler.service;
-      const spy = jest.spyOn(server.app.get(serviceClass) as Record<string, (...args: unknown[]) => unknown>, method);
+      const spy = jest.spyOn(server.app.get<object, Record<string, (...args: unknown[]) => unknown>>(serviceClass), method);
       try {
         await (clients.get(handler.namespace) as TestClient).emitAck(handler.event, handler.valid);
         expect([handler.event, spy.mock.calls.length]).toEqual([handler.event, 1]);
