@@ -53,7 +53,11 @@ export class Revocations implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     try {
-      await this.bus.listen(SIGNAL_KEY, (event) => this.apply(event.data as RevocationRule));
+      await this.bus.listen(
+        SIGNAL_KEY,
+        (event) => this.apply(event.data as RevocationRule),
+        () => void this.reload(),
+      );
     } catch (error) {
       this.logger.warn(`revocation signals unavailable until the bus recovers: ${(error as Error).message}`);
     }

@@ -30,6 +30,7 @@ export type PublishResult =
 /** How long a channel nobody on this node follows keeps its subscription, so quick re-joins don't churn Redis. */
 const RELEASE_LINGER_MS = 5000;
 const DRAIN_ON_SHUTDOWN_MS = 2000;
+const INTERNAL_WATCH_RETRY_MS = 1000;
 
 /**
  * The only door to the event engine. Publishers call publish(); the realtime layer calls
@@ -45,9 +46,14 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   private sink: DeliverySink | undefined;
   private readonly internal = new Map<string, Set<(event: Envelope) => void>>();
   private readonly healthKey: string;
-  private healthListening: Promise<void> | undefined;
+  /** Called when internal feeds (re)become live after a gap, so listeners can reload what they missed. */
+  private readonly onLive = new Set<() => void>();
+  private readonly internalFailed = new Set<string>();
+  /** Internal keys being watched (or whose watch is in flight). */
+  private readonly internalWatches = new Map<string, Promise<void>>();
   private readonly resilient: ResilientPublisher | undefined;
   private adopter: NodeJS.Timeout | undefined;
+  private closing = false;
   /** A crashed instance's spool becomes adoptable once its heartbeat expires; look that often. */
   private readonly adoptIntervalMs: number;
 
@@ -73,6 +79,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
       arrived: (key, events) => this.onArrived(key, events),
       resumed: () => {
         for (const stream of this.streams.values()) stream.resume();
+        this.catchUpInternal();
         void this.resilient?.adoptOrphans().catch(() => undefined);
       },
       writable: () => this.resilient?.nudge(),
@@ -177,7 +184,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
    * every instance that listens on a key receives every signal published to it, through the same
    * engine as client events. Listening resolves once the feed is live.
    */
-  async listen(key: string, handler: (event: Envelope) => void): Promise<void> {
+  async listen(key: string, handler: (event: Envelope) => void, onLive?: () => void): Promise<void> {
     if (!key.startsWith('!')) throw new Error(`internal keys start with "!": ${key}`);
     let listeners = this.internal.get(key);
     if (!listeners) {
@@ -185,7 +192,33 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
       this.internal.set(key, listeners);
     }
     listeners.add(handler);
-    await this.guard(() => this.engine.watch(key));
+    if (onLive) this.onLive.add(onLive);
+    await this.watchInternal(key);
+  }
+
+  /**
+   * Watches an internal key. If storage is unreachable (say, Redis is down at boot), the first
+   * attempt fails to the caller but the watch keeps being retried, so signals flow once it is back.
+   */
+  private watchInternal(key: string): Promise<void> {
+    let pending = this.internalWatches.get(key);
+    if (pending) return pending;
+    pending = this.guard(() => this.engine.watch(key));
+    this.internalWatches.set(key, pending);
+    pending.then(
+      () => {
+        // Live after earlier failures: signals sent meanwhile were missed; listeners catch up from their stores.
+        if (this.internalFailed.delete(key)) this.catchUpInternal();
+      },
+      () => this.internalFailed.add(key),
+    );
+    pending.catch(() => {
+      this.internalWatches.delete(key);
+      if (this.closing) return;
+      const retry = setTimeout(() => void this.watchInternal(key).catch(() => undefined), INTERNAL_WATCH_RETRY_MS);
+      retry.unref();
+    });
+    return pending;
   }
 
   /** Publishes an internal signal; kept in history only briefly, as nobody replays signals. */
@@ -198,13 +231,10 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   /** Publishes a probe through the engine and waits for it to come back: proves the whole path. */
   async roundTrip(timeoutMs: number): Promise<number> {
     const started = performance.now();
-    this.healthListening ??= this.listen(this.healthKey, (event) =>
-      this.roundTrips.get((event.data as { probe?: string }).probe ?? '')?.(),
-    ).catch((error: unknown) => {
-      this.healthListening = undefined;
-      throw error;
-    });
-    await this.healthListening;
+    if (!this.internal.has(this.healthKey)) {
+      this.internal.set(this.healthKey, new Set([(event) => this.roundTrips.get((event.data as { probe?: string }).probe ?? '')?.()]));
+    }
+    await this.watchInternal(this.healthKey);
     const probe = randomUUID();
     const arrived = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -228,6 +258,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
     clearInterval(this.adopter);
     for (const timer of this.releaseTimers.values()) clearTimeout(timer);
     this.releaseTimers.clear();
@@ -248,6 +279,10 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     }
     const stream = this.streams.get(key);
     if (stream) this.safely(key, () => stream.arrive(events));
+  }
+
+  private catchUpInternal(): void {
+    for (const callback of this.onLive) this.safely('internal catch-up', callback);
   }
 
   private safely(key: string, fn: () => void): void {

@@ -53,6 +53,7 @@ export class RedisEngine implements BusEngine {
   private readonly subscriber: Redis;
   private listener: EngineListener | undefined;
   private readonly watched = new Set<string>();
+  private readonly watching = new Map<string, Promise<void>>();
   private sharded: Promise<boolean> | undefined;
   private subscriberWasReady = false;
   private closed = false;
@@ -160,11 +161,22 @@ export class RedisEngine implements BusEngine {
     );
   }
 
-  async watch(key: string): Promise<void> {
-    if (this.watched.has(key)) return;
-    this.watched.add(key);
+  /** Resolves once the subscription is live; concurrent calls for one key share one attempt. */
+  watch(key: string): Promise<void> {
+    if (this.watched.has(key)) return Promise.resolve();
+    let attempt = this.watching.get(key);
+    if (!attempt) {
+      attempt = this.subscribeLive(key).finally(() => this.watching.delete(key));
+      this.watching.set(key, attempt);
+    }
+    return attempt;
+  }
+
+  private async subscribeLive(key: string): Promise<void> {
     const sharded = await this.pubsubMode();
     const channel = liveChannel(key);
+    // Marked before the subscription is confirmed, so a message racing the confirmation is kept.
+    this.watched.add(key);
     const subscribe = sharded ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel);
     try {
       await withTimeout(subscribe, this.options.watchTimeoutMs ?? 2000, 'subscribe timed out');

@@ -40,12 +40,13 @@ export class PrintDispatcher implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    this.scanner = setInterval(() => {
-      for (const [companyId, branchId] of this.agents.branches()) this.kick(companyId, branchId);
-    }, SCAN_INTERVAL_MS);
+    this.scanner = setInterval(() => this.kickAll(), SCAN_INTERVAL_MS);
     this.scanner.unref();
     try {
-      await this.notifier.onSignal((signal) => this.onSignal(signal));
+      await this.notifier.onSignal(
+        (signal) => this.onSignal(signal),
+        () => this.kickAll(),
+      );
     } catch (error) {
       this.logger.warn(`printing signals unavailable until the bus recovers: ${(error as Error).message}`);
     }
@@ -55,6 +56,10 @@ export class PrintDispatcher implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.scanner);
     for (const { timer } of this.wakeups.values()) clearTimeout(timer);
     this.wakeups.clear();
+  }
+
+  private kickAll(): void {
+    for (const [companyId, branchId] of this.agents.branches()) this.kick(companyId, branchId);
   }
 
   /** Looks for work for this branch's local agents; concurrent kicks for one branch coalesce into one more run. */

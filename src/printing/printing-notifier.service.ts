@@ -70,8 +70,9 @@ export class PrintingNotifier {
     }
   }
 
-  onSignal(handler: (signal: PrintingSignal) => void): Promise<void> {
-    return this.bus.listen(SIGNALS_KEY, (event: Envelope) => handler(event.data as PrintingSignal));
+  /** `onLive` runs when the signal feed comes back after a gap (signals may have been missed). */
+  onSignal(handler: (signal: PrintingSignal) => void, onLive?: () => void): Promise<void> {
+    return this.bus.listen(SIGNALS_KEY, (event: Envelope) => handler(event.data as PrintingSignal), onLive);
   }
 
   private async announce(requests: Parameters<EventBus['publish']>[0]): Promise<void> {

@@ -9,12 +9,15 @@ const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
   // Publishes must fail fast while Redis is away (the caller answers 503 with Retry-After)
   // instead of queueing without bound in ioredis' offline queue.
   'bus-command': { enableOfflineQueue: false, commandTimeout: 2000, maxRetriesPerRequest: 1 },
-  // Subscribe commands issued during an outage are few (one per watched channel) and must
-  // reach Redis once it is back, so this one keeps its offline queue.
-  'bus-subscriber': { enableOfflineQueue: true, maxRetriesPerRequest: null },
+  // Subscribe commands issued during an outage are few (one per watched channel, so the queue is
+  // bounded by the channels this node follows) and must reach Redis once it is back, so this one
+  // keeps its offline queue; the timeout makes a caller fail instead of waiting forever.
+  'bus-subscriber': { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: 5000 },
   // Presence, print jobs and node heartbeats: small state operations that must also fail fast.
   state: { enableOfflineQueue: false, commandTimeout: 2000, maxRetriesPerRequest: 1 },
   'adapter-pub': { enableOfflineQueue: false, commandTimeout: 2000, maxRetriesPerRequest: 1 },
+  // The Socket.IO adapter subscribes once at start, before the connection is up, and does not
+  // handle a rejected subscribe: it keeps its (tiny) offline queue and no command timeout.
   'adapter-sub': { enableOfflineQueue: true, maxRetriesPerRequest: null },
 };
 

@@ -20,6 +20,8 @@ export function freePort(): Promise<number> {
 export interface RedisOptions {
   /** Keep data across restarts (AOF, fsync always) in a private directory. */
   readonly persistent?: boolean;
+  /** A port chosen in advance (e.g. to boot an app against a Redis that is not there yet). */
+  readonly port?: number;
 }
 
 /**
@@ -38,7 +40,7 @@ export class RedisServer {
   }
 
   static async start(options: RedisOptions = {}): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), options);
+    const server = new RedisServer(options.port ?? (await freePort()), options);
     await server.launch();
     return server;
   }
