@@ -14,6 +14,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   for (const warning of loaded.warnings) logger.warn(warning, 'Config');
 
+  // A library promise nobody awaits (the Socket.IO Redis adapter's subscribe, say) must not take
+  // the whole process down; it is logged loudly instead. Our own code is tested to leave none.
+  process.on('unhandledRejection', (reason) => {
+    logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`, 'Process');
+  });
+
   const app = await createApp(config, logger);
   // Close every module (sockets, bus, Redis) on SIGTERM/SIGINT, then exit 0: a clean stop, not a kill.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
