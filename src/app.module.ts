@@ -5,6 +5,7 @@ import { AvailabilityModule } from './availability/availability.module';
 import { BusModule } from './bus/bus.module';
 import { ConfigModule, type AppConfig } from './config';
 import { HealthModule } from './health/health.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { OrdersModule } from './orders/orders.module';
 import { PublishModule } from './publish/publish.module';
 import { RealtimeModule } from './realtime/realtime.module';
@@ -36,6 +37,7 @@ export class AppModule {
         PresenceModule,
         PrintingModule,
         AdminModule,
+        LifecycleModule,
       ],
     };
   }

@@ -6,6 +6,7 @@ import { bodyParserErrorHandler, HttpErrorFilter } from './common/http-error.fil
 import { enforceHeaderDeadline } from './common/header-deadline';
 import { isOriginAllowed } from './common/origin-policy';
 import type { AppConfig } from './config';
+import { DrainService } from './lifecycle/drain.service';
 import { ConnectionMonitor } from './realtime/connection-monitor.service';
 import { SwitchboardIoAdapter } from './realtime/socket.adapter';
 import { RedisConnections } from './redis/redis-connections.service';
@@ -43,7 +44,10 @@ export async function createApp(
       callback(null, origin === undefined || isOriginAllowed(config.cors, origin)),
   });
   app.useGlobalFilters(new HttpErrorFilter());
-  app.useWebSocketAdapter(new SwitchboardIoAdapter(app, config, app.get(RedisConnections), app.get(ConnectionMonitor)));
+  const drain = app.get(DrainService);
+  app.useWebSocketAdapter(
+    new SwitchboardIoAdapter(app, config, app.get(RedisConnections), app.get(ConnectionMonitor), () => drain.draining),
+  );
   enforceHeaderDeadline(app.getHttpServer(), config.limits.headersTimeoutMs);
   return app;
 }

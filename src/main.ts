@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createApp, createLogger } from './bootstrap';
 import { loadConfigFromEnvironment } from './config';
+import { shutDownOnSignals } from './lifecycle/shutdown';
 
 async function main(): Promise<void> {
   const loaded = loadConfigFromEnvironment();
@@ -21,11 +22,12 @@ async function main(): Promise<void> {
   });
 
   const app = await createApp(config, logger);
-  // Close every module (sockets, bus, Redis) on SIGTERM/SIGINT, then exit 0: a clean stop, not a kill.
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  shutDownOnSignals(app, config, logger);
   await app.listen(config.port, config.host);
   const engine = config.redisUrl ? `redis (${new URL(config.redisUrl).host})` : 'embedded memory';
   Logger.log(`listening on http://${config.host}:${config.port} as ${config.nodeId}, engine: ${engine}`, 'Switchboard');
+  // PM2 (wait_ready) starts routing to this process, and stops the previous one, only after this.
+  process.send?.('ready');
 }
 
 main().catch((error: unknown) => {

@@ -257,6 +257,11 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     return performance.now() - started;
   }
 
+  /** Flushes the outage queue within `budgetMs`; true when nothing is left (it stays in the spool otherwise). */
+  async drainOutageQueue(budgetMs: number): Promise<boolean> {
+    return this.resilient ? this.resilient.drain(Date.now() + budgetMs) : true;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
     clearInterval(this.adopter);

@@ -124,6 +124,7 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
         ),
     },
     cluster: { nodeTtlSeconds: need(ENV.nodeTtl) },
+    process: { drainDeadlineSeconds: need(ENV.drainDeadline), workers: need(ENV.workers), transports: need(ENV.transports) },
     presence: { leaveGraceSeconds: need(ENV.presenceGrace), ttlSeconds: need(ENV.presenceTtl) },
     printing: {
       ackTimeoutMs: need(ENV.printAckTimeout),

@@ -273,6 +273,32 @@ export const ENV = {
     undefined,
     'Where queued publishes are also written, so a worker that crashes during an outage does not lose them. Default: <tmpdir>/switchboard-spool/<hash of REDIS_URL>.',
   ),
+  drainDeadline: int(
+    'DRAIN_DEADLINE_SECONDS',
+    25,
+    1,
+    600,
+    'On SIGTERM/SIGINT the process drains (readiness down, clients told to reconnect elsewhere in batches, print jobs requeued, queue flushed) and exits within this long.',
+  ),
+  workers: int(
+    'WORKERS',
+    0,
+    0,
+    256,
+    'Worker processes of the sticky cluster (dist/primary.js). 0: one per CPU core. More than one needs REDIS_URL.',
+  ),
+  transports: {
+    name: 'WS_TRANSPORTS',
+    default: 'websocket,polling',
+    doc: 'Socket.IO transports the server accepts. `websocket` alone needs no sticky sessions (stock PM2 cluster mode).',
+    parse(raw: string): ('websocket' | 'polling')[] {
+      const list = csv(raw);
+      if (list.length === 0 || list.some((item) => item !== 'websocket' && item !== 'polling')) {
+        throw new InvalidValue('must be websocket, polling, or both, comma-separated');
+      }
+      return list as ('websocket' | 'polling')[];
+    },
+  } satisfies EnvVarSpec<('websocket' | 'polling')[]>,
   nodeTtl: int(
     'CLUSTER_NODE_TTL_SECONDS',
     15,

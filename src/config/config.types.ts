@@ -102,6 +102,13 @@ export interface PrintingConfig {
   readonly maxDocumentBytes: number;
 }
 
+export interface ProcessConfig {
+  readonly drainDeadlineSeconds: number;
+  /** Sticky-cluster workers; 0 means one per CPU core. */
+  readonly workers: number;
+  readonly transports: readonly ('websocket' | 'polling')[];
+}
+
 export interface AppConfig {
   readonly nodeEnv: NodeEnv;
   readonly port: number;
@@ -114,6 +121,7 @@ export interface AppConfig {
   readonly limits: LimitsConfig;
   readonly idempotencyTtlSeconds: number;
   readonly outage: OutageConfig;
+  readonly process: ProcessConfig;
   readonly cluster: ClusterConfig;
   readonly presence: PresenceConfig;
   readonly printing: PrintingConfig;

@@ -11,5 +11,6 @@ export type {
   LogLevel,
   OutageConfig,
   PresenceConfig,
+  ProcessConfig,
   PrintingConfig,
 } from './config.types';

@@ -1,5 +1,6 @@
 import { Controller, Get, UseFilters } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { DrainService } from '../lifecycle/drain.service';
 import { BusHealthIndicator } from './bus.health';
 import { HealthResponseFilter } from './health-response.filter';
 import { RedisHealthIndicator } from './redis.health';
@@ -15,6 +16,7 @@ export class HealthController {
     private readonly redis: RedisHealthIndicator,
     private readonly bus: BusHealthIndicator,
     private readonly websocket: WebsocketHealthIndicator,
+    private readonly drain: DrainService,
   ) {}
 
   /** The process is up and its event loop answers. */
@@ -26,11 +28,18 @@ export class HealthController {
     ]);
   }
 
-  /** Ready for traffic: Redis (when configured) answers and a bus round-trip completes within 2 s. */
+  /** Ready for traffic: not draining, Redis (when configured) answers, and a bus round-trip completes within 2 s. */
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.redis.check(), () => this.bus.check()]);
+    return this.health.check([
+      () =>
+        this.drain.draining
+          ? this.indicators.check('lifecycle').down({ draining: true })
+          : this.indicators.check('lifecycle').up({ draining: false }),
+      () => this.redis.check(),
+      () => this.bus.check(),
+    ]);
   }
 
   @Get('redis')

@@ -28,6 +28,7 @@ export class PrintDispatcher implements OnModuleInit, OnApplicationShutdown {
   private readonly wakeups = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private scanner: NodeJS.Timeout | undefined;
   private readonly ackTimeoutMs: number;
+  private draining = false;
 
   constructor(
     @Inject(PRINT_JOB_STORE) private readonly store: PrintJobStore,
@@ -62,8 +63,33 @@ export class PrintDispatcher implements OnModuleInit, OnApplicationShutdown {
     for (const [companyId, branchId] of this.agents.branches()) this.kick(companyId, branchId);
   }
 
+  /**
+   * Draining: dispatch nothing more here, and hand every unanswered job back to the queue at
+   * once (no backoff), announced to the other instances so their agents take them.
+   */
+  async requeueAll(reason: string): Promise<number> {
+    this.draining = true;
+    let requeued = 0;
+    for (const [companyId, branchId] of this.agents.branches()) {
+      for (const agent of this.agents.ofBranch(companyId, branchId)) {
+        for (const [jobId, attempt] of agent.inFlight) {
+          const released = await this.store.update({ companyId, jobId }, (job) =>
+            release(job, Date.now(), { instance: this.nodes.instanceId, attempt }, 0, reason),
+          );
+          if (!released) continue;
+          requeued += 1;
+          await this.notifier.jobChanged(released);
+        }
+        agent.inFlight.clear();
+      }
+      await this.notifier.signal({ type: 'queued', companyId, branchId });
+    }
+    return requeued;
+  }
+
   /** Looks for work for this branch's local agents; concurrent kicks for one branch coalesce into one more run. */
   kick(companyId: string, branchId: string): void {
+    if (this.draining) return;
     const key = `${companyId}/${branchId}`;
     if (this.running.has(key)) {
       this.again.add(key);

@@ -41,6 +41,6 @@ import { RedisPrintJobStore } from './redis-print-job.store';
     AgentMonitor,
     PrintingGateway,
   ],
-  exports: [AgentMonitor, AgentRegistry],
+  exports: [AgentMonitor, AgentRegistry, PrintDispatcher],
 })
 export class PrintingModule {}

@@ -13,6 +13,7 @@ export const RealtimeEvent = {
   UNSUBSCRIBE: 'unsubscribe',
   EXCEPTION: 'exception',
   SESSION_ENDED: 'session:ended',
+  SERVER_DRAINING: 'server:draining',
   AUTH_REFRESH: 'auth:refresh',
   AUTH_EXPIRING: 'auth:expiring',
 } as const;
@@ -52,6 +53,11 @@ export interface SessionPayload {
   /** Token `exp`, epoch milliseconds. */
   readonly tokenExpiresAt: number;
   readonly serverTime: number;
+}
+
+/** This server is shutting down: reconnect (to another node) after `reconnectAfterMs`. */
+export interface ServerDrainingPayload {
+  readonly reconnectAfterMs: number;
 }
 
 /** Several events of one channel from one publish, in seq order. */

@@ -18,15 +18,21 @@ export class SwitchboardIoAdapter extends IoAdapter {
     private readonly config: AppConfig,
     private readonly redis: RedisConnections,
     private readonly monitor: ConnectionMonitor,
+    /** While draining, new Engine.IO sessions are refused (existing ones carry on until drained). */
+    private readonly isDraining: () => boolean = () => false,
   ) {
     super(app);
   }
+
+  /** The server every gateway attached to, once created. */
+  server: Server | undefined;
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     const { cors } = this.config;
     const server = super.createIOServer(port, {
       ...options,
       serveClient: false,
+      transports: [...this.config.process.transports],
       pingInterval: 25_000,
       pingTimeout: 20_000,
       connectTimeout: this.config.limits.connectTimeoutMs,
@@ -39,6 +45,10 @@ export class SwitchboardIoAdapter extends IoAdapter {
       // CORS headers alone do not stop a WebSocket upgrade from a foreign page; this does.
       // Non-browser clients (the desktop app) send no Origin and still need a valid token.
       allowRequest: (req, callback) => {
+        if (this.isDraining()) {
+          callback('server draining', false);
+          return;
+        }
         const origin = req.headers.origin;
         callback(null, origin === undefined || isOriginAllowed(cors, origin));
       },
@@ -47,6 +57,7 @@ export class SwitchboardIoAdapter extends IoAdapter {
       server.adapter(createAdapter(this.redis.get('adapter-pub'), this.redis.get('adapter-sub')));
     }
     this.monitor.install(server);
+    this.server = server;
     return server;
   }
 }
