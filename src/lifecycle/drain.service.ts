@@ -47,6 +47,8 @@ export class DrainService {
     const deadline = started + this.config.process.drainDeadlineSeconds * 1000;
     this.started = true;
     if (cluster.isWorker) process.send?.({ type: DRAINING_MESSAGE });
+    // No new print job goes to an agent that is about to be disconnected.
+    this.dispatcher.stopDispatching();
 
     const sockets = this.delivery.namespaceNames().flatMap((name) => [...(this.delivery.namespace(name)?.sockets.values() ?? [])]);
     // Half the budget for disconnecting; the rest for print jobs, the queue and closing.

@@ -25,9 +25,8 @@ export function shutDownOnSignals(app: INestApplication, config: AppConfig, logg
     );
     overrun.unref();
     try {
-      // Stop accepting TCP connections at once (a sticky worker does not listen: nothing to close).
-      const http = app.getHttpServer() as { listening?: boolean; close(callback?: () => void): void };
-      if (http.listening) http.close(() => undefined);
+      // The HTTP listener stays open while draining, so load balancers can read /health/ready (503)
+      // and in-flight publishes finish; new Socket.IO sessions are refused by the adapter.
       await app.get(DrainService).drain();
       await app.close();
       process.exit(0);

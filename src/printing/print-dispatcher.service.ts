@@ -63,9 +63,15 @@ export class PrintDispatcher implements OnModuleInit, OnApplicationShutdown {
     for (const [companyId, branchId] of this.agents.branches()) this.kick(companyId, branchId);
   }
 
+  /** Draining: dispatch nothing more to this instance's agents (they are about to be disconnected). */
+  stopDispatching(): void {
+    this.draining = true;
+  }
+
   /**
-   * Draining: dispatch nothing more here, and hand every unanswered job back to the queue at
-   * once (no backoff), announced to the other instances so their agents take them.
+   * Draining: hand every still-unanswered job back to the queue at once (no backoff), announced to
+   * the other instances so their agents take them. Disconnecting an agent already hands its jobs
+   * back; this is the backstop for any hand-back that failed or an agent that is still attached.
    */
   async requeueAll(reason: string): Promise<number> {
     this.draining = true;
