@@ -27,6 +27,8 @@ module.exports = {
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
     // Fault injection (Redis killed, network faults, crashed workers): `npm run test:faults`.
     { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'] },
+    // Real PM2, haproxy and Chromium around real server processes; run one at a time (`npm test` does).
+    { ...common, displayName: 'ops', testMatch: ['<rootDir>/test/ops/**/*.ops-spec.ts'] },
   ],
   testTimeout: 30000,
 };

@@ -1,6 +1,7 @@
 import { ConsoleLogger, type DynamicModule, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Server } from 'socket.io';
 import { AppModule } from './app.module';
 import { bodyParserErrorHandler, HttpErrorFilter } from './common/http-error.filter';
 import { enforceHeaderDeadline } from './common/header-deadline';
@@ -19,6 +20,15 @@ export function createLogger(config: AppConfig): ConsoleLogger {
     colors: config.log.format === 'pretty',
     logLevels: LEVELS.slice(0, LEVELS.indexOf(config.log.level) + 1),
   });
+}
+
+const adapters = new WeakMap<NestExpressApplication, SwitchboardIoAdapter>();
+
+/** The Socket.IO server of an app built by createApp, once `init()` has run (sticky workers hand it to setupWorker). */
+export function socketServerOf(app: NestExpressApplication): Server {
+  const server = adapters.get(app)?.server;
+  if (!server) throw new Error('the Socket.IO server exists only after app.init()');
+  return server;
 }
 
 /**
@@ -45,9 +55,9 @@ export async function createApp(
   });
   app.useGlobalFilters(new HttpErrorFilter());
   const drain = app.get(DrainService);
-  app.useWebSocketAdapter(
-    new SwitchboardIoAdapter(app, config, app.get(RedisConnections), app.get(ConnectionMonitor), () => drain.draining),
-  );
+  const adapter = new SwitchboardIoAdapter(app, config, app.get(RedisConnections), app.get(ConnectionMonitor), () => drain.draining);
+  adapters.set(app, adapter);
+  app.useWebSocketAdapter(adapter);
   enforceHeaderDeadline(app.getHttpServer(), config.limits.headersTimeoutMs);
   return app;
 }

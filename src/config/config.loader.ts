@@ -124,7 +124,13 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
         ),
     },
     cluster: { nodeTtlSeconds: need(ENV.nodeTtl) },
-    process: { drainDeadlineSeconds: need(ENV.drainDeadline), workers: need(ENV.workers), transports: need(ENV.transports) },
+    process: {
+      drainDeadlineSeconds: need(ENV.drainDeadline),
+      workers: need(ENV.workers),
+      transports: need(ENV.transports),
+      metricsPort: need(ENV.metricsPort),
+      metricsHost: need(ENV.metricsHost),
+    },
     presence: { leaveGraceSeconds: need(ENV.presenceGrace), ttlSeconds: need(ENV.presenceTtl) },
     printing: {
       ackTimeoutMs: need(ENV.printAckTimeout),

@@ -287,6 +287,14 @@ export const ENV = {
     256,
     'Worker processes of the sticky cluster (dist/primary.js). 0: one per CPU core. More than one needs REDIS_URL.',
   ),
+  metricsPort: int(
+    'METRICS_PORT',
+    9464,
+    0,
+    65535,
+    'Sticky cluster only (dist/primary.js): the primary serves every worker\'s metrics, aggregated, at /metrics on this port (0: off). A single process serves /metrics on PORT.',
+  ),
+  metricsHost: text('METRICS_HOST', '127.0.0.1', 'Interface for METRICS_PORT. Metrics are for Prometheus, not the public.'),
   transports: {
     name: 'WS_TRANSPORTS',
     default: 'websocket,polling',

@@ -107,6 +107,9 @@ export interface ProcessConfig {
   /** Sticky-cluster workers; 0 means one per CPU core. */
   readonly workers: number;
   readonly transports: readonly ('websocket' | 'polling')[];
+  /** Sticky-cluster primary: aggregated /metrics here (0: off). */
+  readonly metricsPort: number;
+  readonly metricsHost: string;
 }
 
 export interface AppConfig {

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { PrintDispatcher } from '../printing/print-dispatcher.service';
 import { DeliveryService } from '../realtime/delivery.service';
 import { RealtimeEvent, type ServerDrainingPayload } from '../realtime/realtime.events';
+import { DRAINING_MESSAGE } from './cluster-messages';
 
 export interface DrainReport {
   readonly sockets: number;
@@ -14,7 +15,6 @@ export interface DrainReport {
 }
 
 /** Workers tell the sticky primary to route no new sessions to them. */
-export const DRAINING_MESSAGE = 'switchboard:draining';
 const BATCHES = 10;
 const BATCH_INTERVAL_MS = 500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

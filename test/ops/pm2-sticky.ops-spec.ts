@@ -1,0 +1,165 @@
+import { spawnSync } from 'node:child_process';
+import { FollowingClient } from '../utils/following-client';
+import { getJson, publish } from '../utils/http';
+import { childPids, Pm2 } from '../utils/pm2';
+import { freePort, RedisServer } from '../utils/redis-server';
+import { buildOnce, envWith, ROOT, RUN_BUILT } from '../utils/server-process';
+import { staffToken, TEST_JWT_SECRET } from '../utils/tokens';
+import { Traffic } from '../utils/traffic';
+
+const CHANNELS = ['branch:p1', 'branch:p2', 'branch:p3', 'company:acme'];
+const TOKEN = staffToken('acme', ['p1', 'p2', 'p3']);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits (bounded) for a condition only an external process can make true; there is no event to await. */
+async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+function pidOf(node: string): number {
+  return Number(node.slice(node.lastIndexOf('-') + 1));
+}
+
+beforeAll(buildOnce, 60_000);
+
+/**
+ * ecosystem.config.js's `switchboard` app under a real PM2 daemon: a node:cluster primary with
+ * @socket.io/sticky and 4 workers on a private Redis. docs/operations.md, "PM2: sticky cluster".
+ */
+describe('PM2 sticky cluster (ecosystem.config.js: switchboard)', () => {
+  let redis: RedisServer;
+  let pm2: Pm2;
+  let url: string;
+  let metricsUrl: string;
+  let primaryPid: number;
+  const clients: FollowingClient[] = [];
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    const port = await freePort();
+    const metricsPort = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    pm2 = new Pm2({
+      REDIS_URL: redis.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPort),
+      WORKERS: '4',
+      DRAIN_DEADLINE_SECONDS: '6',
+    });
+    await pm2.pm2('start', 'ecosystem.config.js', '--only', 'switchboard');
+    const [app] = await pm2.list();
+    expect(app).toMatchObject({ name: 'switchboard', status: 'online' });
+    primaryPid = app.pid;
+    expect(childPids(primaryPid)).toHaveLength(4);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await pm2?.kill();
+    await redis?.stop();
+  }, 60_000);
+
+  it('spreads polling-only and websocket clients over the 4 workers, and every one receives', async () => {
+    for (let i = 0; i < 8; i++) {
+      clients.push(await FollowingClient.open(url, '/orders', TOKEN, CHANNELS, i % 2 === 0 ? ['polling'] : ['websocket']));
+    }
+    // Least-connection balancing: 8 sessions over 4 workers lands on all of them.
+    expect(new Set(clients.map((client) => client.node)).size).toBe(4);
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const result = await publish(url, { namespace: 'orders', channel: CHANNELS[i % 4], event: 'order:updated', data: { orderId: `o${i}` } });
+      expect(result.status).toBe(202);
+      ids.push(result.body.id as string);
+    }
+    for (const client of clients) await client.until(() => ids.every((id) => client.ids().has(id)), 10_000);
+    // Long-polling sessions stayed on their worker (one connection each, no "Session ID unknown").
+    for (const client of clients) expect(client.connections).toBe(1);
+  }, 60_000);
+
+  it('serves the workers\' metrics aggregated on METRICS_PORT', async () => {
+    const response = await fetch(metricsUrl);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toMatch(/switchboard_connections\{namespace="\/orders"\} 8\b/);
+  });
+
+  it('kill -9 of a worker: its clients reconnect to the others and replay with 0 missing', async () => {
+    const traffic = new Traffic([url], CHANNELS, 12.5); // 50 events/s
+    traffic.start();
+    await sleep(1000);
+    const victim = clients[0].node;
+    const victims = clients.filter((client) => client.node === victim);
+    expect(victims.length).toBeGreaterThan(0);
+    process.kill(pidOf(victim), 'SIGKILL');
+    for (const client of victims) await client.until(() => client.connections === 2, 15_000);
+    await sleep(1000);
+    await traffic.stop();
+    const wanted = traffic.snapshot();
+    for (const client of clients) await client.until(() => [...wanted].every((id) => client.ids().has(id)), 15_000);
+    const verdicts = clients.map((client) => client.judge(traffic.accepted));
+    const missing = verdicts.reduce((sum, v) => sum + v.missing, 0);
+    process.stdout.write(
+      `worker kill -9: ${traffic.total} events accepted (${traffic.refused} refused), ${victims.length}/${clients.length} clients moved, ` +
+        `${clients.length * traffic.total - missing}/${clients.length * traffic.total} deliveries, missing ${missing}, ` +
+        `duplicates dropped by seq ${verdicts.reduce((sum, v) => sum + v.duplicatesDropped, 0)}\n`,
+    );
+    expect(missing).toBe(0);
+    expect(verdicts.every((v) => v.gaps === 0)).toBe(true);
+    for (const client of victims) expect(client.node).not.toBe(victim);
+    // The primary replaced the dead worker.
+    await eventually('a fourth worker again', () => childPids(primaryPid).length === 4, 20_000);
+  }, 90_000);
+
+  it('rolling restart (SIGUSR2) under 100 events/s: every worker replaced, 0 missing, 0 duplicates after dedupe', async () => {
+    for (let i = 0; i < 8; i++) {
+      clients.push(await FollowingClient.open(url, '/orders', TOKEN, CHANNELS, i % 2 === 0 ? ['polling'] : ['websocket']));
+    }
+    const before = new Set(childPids(primaryPid));
+    const traffic = new Traffic([url], CHANNELS, 25); // 100 events/s
+    traffic.start();
+    await sleep(1000);
+    await pm2.pm2('sendSignal', 'SIGUSR2', 'switchboard');
+    await eventually('every worker replaced', () => childPids(primaryPid).filter((pid) => before.has(pid)).length === 0, 90_000);
+    await sleep(1000);
+    await traffic.stop();
+    const wanted = traffic.snapshot();
+    for (const client of clients) await client.until(() => [...wanted].every((id) => client.ids().has(id)), 20_000);
+    const verdicts = clients.map((client) => client.judge(traffic.accepted));
+    const missing = verdicts.reduce((sum, v) => sum + v.missing, 0);
+    const received = clients.reduce((sum, c) => sum + c.envelopes.filter((e) => wanted.has(e.id)).length, 0);
+    process.stdout.write(
+      `rolling restart: ${traffic.total} events accepted (${traffic.refused} refused) x ${clients.length} clients = ${traffic.total * clients.length} expected, ` +
+        `${received} received, missing ${missing}, duplicates dropped by seq ${verdicts.reduce((sum, v) => sum + v.duplicatesDropped, 0)}, ` +
+        `not recovered ${clients.reduce((sum, c) => sum + c.notRecovered, 0)}\n`,
+    );
+    expect(traffic.refused).toBe(0);
+    expect(missing).toBe(0);
+    expect(verdicts.every((v) => v.gaps === 0)).toBe(true);
+    expect(clients.every((client) => client.notRecovered === 0)).toBe(true);
+    // Every client was moved off its old worker, and is on a new one now.
+    for (const client of clients) expect(before.has(pidOf(client.node))).toBe(false);
+    expect((await getJson(`${url}/health/ready`)).status).toBe(200);
+    const [app] = await pm2.list();
+    expect(app).toMatchObject({ status: 'online', restarts: 0, pid: primaryPid });
+  }, 150_000);
+});
+
+describe('sticky cluster without Redis', () => {
+  it('refuses more than one worker with a clear message', () => {
+    const result = spawnSync(process.execPath, [RUN_BUILT, 'dist/primary.js'], {
+      cwd: ROOT,
+      env: envWith({ WORKERS: '2', JWT_SECRET: TEST_JWT_SECRET, PORT: '0', HOST: '127.0.0.1' }),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/refusing to start 2 workers without REDIS_URL/);
+  });
+});
