@@ -6,6 +6,7 @@ import { BusModule } from './bus/bus.module';
 import { ConfigModule, type AppConfig } from './config';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OrdersModule } from './orders/orders.module';
 import { PublishModule } from './publish/publish.module';
 import { RealtimeModule } from './realtime/realtime.module';
@@ -24,6 +25,7 @@ export class AppModule {
       imports: [
         ...extraImports,
         ConfigModule.forRoot(config),
+        MetricsModule,
         RedisModule,
         ClusterModule,
         BusModule,

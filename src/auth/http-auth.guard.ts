@@ -2,6 +2,7 @@ import { Injectable, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { AppError, ErrorCode } from '../common/app.errors';
+import { MetricsService } from '../metrics/metrics.service';
 import { hasAnyRole, type Principal, type Role } from './claims';
 import { JWT_STRATEGY } from './jwt.strategy';
 import { Revocations } from './revocations.service';
@@ -21,11 +22,24 @@ export class HttpAuthGuard extends AuthGuard(JWT_STRATEGY) {
   constructor(
     private readonly reflector: Reflector,
     private readonly revocations: Revocations,
+    private readonly metrics: MetricsService,
   ) {
     super();
   }
 
   override handleRequest<TUser = Principal>(err: unknown, user: unknown, info: unknown, context: ExecutionContext): TUser {
+    try {
+      return this.authenticate<TUser>(err, user, info, context);
+    } catch (error) {
+      if (error instanceof AppError) {
+        const request = context.switchToHttp().getRequest<{ path?: string; ip?: string }>();
+        this.metrics.recordAuthFailure({ code: error.code, where: `${request.path ?? ''}`, ip: request.ip });
+      }
+      throw error;
+    }
+  }
+
+  private authenticate<TUser>(err: unknown, user: unknown, info: unknown, context: ExecutionContext): TUser {
     if (err) throw TokenVerifier.toAppError(err);
     if (!user) {
       // passport-jwt reports a missing or non-Bearer header as a plain Error("No auth token").

@@ -9,6 +9,8 @@ export interface DeliverySink {
   /** The stream cannot continue gap-free: subscribers must reload and continue from `position`. */
   reset(ref: ChannelRef, position: Position, reason: ResetReason): void;
   hasLocalSubscribers(ref: ChannelRef): boolean;
+  /** A seq jump in the live feed is being refilled from history (observability only). */
+  gapRefilled?(ref: ChannelRef): void;
 }
 
 /** A channel's snapshot: the latest event per key (newest first), as of `seq`. */
@@ -147,6 +149,7 @@ export class ChannelStream {
       return;
     }
     // A seq jump: pub/sub dropped something. Refill from history before delivering anything later.
+    this.sink.gapRefilled?.(this.ref);
     const read = await this.readWithRetry();
     if (read) {
       await this.applyCatchUp(read);

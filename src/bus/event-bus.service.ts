@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { ChannelRef } from '../channels/channel-ref';
+import { MetricsService } from '../metrics/metrics.service';
 import { NodeRegistry } from '../cluster/node-registry.service';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
@@ -61,6 +62,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     @Inject(BUS_ENGINE) private readonly engine: BusEngine,
     @Inject(APP_CONFIG) config: AppConfig,
     nodes: NodeRegistry,
+    private readonly metrics: MetricsService,
   ) {
     // `!` cannot occur in a tenant id, so this key can never collide with a real channel.
     this.healthKey = `!health/${nodes.instanceId}`;
@@ -145,6 +147,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
           const index = group.indexes[i];
           const channel = requests[index].ref.channel;
           const duplicate = outcome.duplicate ? { duplicate: true as const } : {};
+          if (!outcome.duplicate) this.metrics.published.inc({ namespace: `/${requests[index].ref.namespace}` });
           results[index] =
             'queued' in outcome
               ? { id: outcome.id, channel, queued: true, ...duplicate }

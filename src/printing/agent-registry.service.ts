@@ -1,3 +1,4 @@
+import { MetricsService } from '../metrics/metrics.service';
 import { Injectable } from '@nestjs/common';
 import type { AppSocket } from '../realtime/subscription.service';
 import type { Printer, PrinterStatus } from './printing.events';
@@ -23,6 +24,13 @@ export interface AgentChoice {
 @Injectable()
 export class AgentRegistry {
   private readonly bySocket = new Map<string, LocalAgent>();
+
+  constructor(metrics: MetricsService) {
+    metrics.provide({
+      agentsOnline: () => this.bySocket.size,
+      printJobsInFlight: () => [...this.bySocket.values()].reduce((sum, agent) => sum + agent.inFlight.size, 0),
+    });
+  }
 
   add(socket: AppSocket): LocalAgent {
     const { principal } = socket.data;

@@ -1,3 +1,4 @@
+import { MetricsService } from '../metrics/metrics.service';
 import { Injectable, Logger } from '@nestjs/common';
 import { EventBus } from '../bus/event-bus.service';
 import type { Envelope } from '../bus/envelope';
@@ -29,9 +30,13 @@ const SIGNALS_KEY = '!signals/printing';
 export class PrintingNotifier {
   private readonly logger = new Logger('Printing');
 
-  constructor(private readonly bus: EventBus) {}
+  constructor(
+    private readonly bus: EventBus,
+    private readonly metrics: MetricsService,
+  ) {}
 
   async jobChanged(job: PrintJob): Promise<void> {
+    this.metrics.printJobUpdates.inc({ status: job.status });
     const data: PrintJobUpdatedData = {
       jobId: job.jobId,
       status: job.status,

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace } from 'socket.io';
 import { handshakeAuth } from '../auth/handshake.middleware';
+import { connectionFields, observeRefusals } from './connection-telemetry';
 import { SubscribeDto } from './dto/subscribe.dto';
 import { RefreshDto } from './dto/refresh.dto';
 import { UnsubscribeDto } from './dto/unsubscribe.dto';
@@ -39,12 +40,12 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
   }
 
   afterInit(nsp: Namespace): void {
-    nsp.use(
-      handshakeAuth(this.kit.verifier, this.kit.revocations, `/${this.definition.name}`, this.definition.roles, this.definition.admit),
-    );
-    nsp.use(this.kit.inbound.middleware());
+    const namespace = `/${this.definition.name}`;
+    const observe = observeRefusals(namespace, this.kit.metrics);
+    nsp.use(observe(handshakeAuth(this.kit.verifier, this.kit.revocations, namespace, this.definition.roles, this.definition.admit)));
+    nsp.use(observe(this.kit.inbound.middleware()));
     // Last: a socket counted by the connection limits is sure to connect.
-    nsp.use(this.kit.connections.middleware());
+    nsp.use(observe(this.kit.connections.middleware()));
     this.kit.delivery.attachNamespace(this.definition.name, nsp);
   }
 
@@ -62,6 +63,11 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
     };
     socket.emit(RealtimeEvent.SESSION, session);
     this.kit.tokens.track(socket);
+    this.kit.metrics.handshakes.inc({ namespace: session.namespace, outcome: 'accepted' });
+    const fields = connectionFields(socket, session.namespace);
+    const connectedAt = Date.now();
+    this.logger.log({ msg: 'connected', ...fields });
+    socket.once('disconnect', (reason) => this.logger.log({ msg: 'disconnected', ...fields, reason, durationMs: Date.now() - connectedAt }));
     try {
       await this.afterConnect(socket);
     } catch (error) {

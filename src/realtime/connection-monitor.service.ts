@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Server } from 'socket.io';
 import { ErrorCode } from '../common/app.errors';
+import { MetricsService } from '../metrics/metrics.service';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { endSession } from './session-end';
 
@@ -30,7 +31,12 @@ export class ConnectionMonitor implements OnApplicationShutdown {
   private server: Server | undefined;
   readonly counts = { slowConsumers: 0, idle: 0, oversizedFrames: 0 };
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    metrics: MetricsService,
+  ) {
+    metrics.provide({ slowConsumerDisconnects: () => this.counts.slowConsumers });
+  }
 
   /** The largest frame any namespace accepts; Engine.IO enforces it, this monitor the per-namespace ones. */
   get engineFrameLimit(): number {

@@ -4,6 +4,8 @@ import { refFromKey, type ChannelRef } from '../channels/channel-ref';
 import type { DeliverySink } from '../bus/channel-stream';
 import type { Envelope, Position, ResetReason } from '../bus/envelope';
 import { EventBus } from '../bus/event-bus.service';
+import { MetricsService } from '../metrics/metrics.service';
+import type { SocketData } from './realtime.events';
 import { RealtimeEvent, type BatchPayload, type ChannelResetPayload } from './realtime.events';
 
 /**
@@ -15,8 +17,20 @@ import { RealtimeEvent, type BatchPayload, type ChannelResetPayload } from './re
 export class DeliveryService implements DeliverySink {
   private readonly namespaces = new Map<string, Namespace>();
 
-  constructor(private readonly bus: EventBus) {
+  constructor(
+    private readonly bus: EventBus,
+    private readonly metrics: MetricsService,
+  ) {
     bus.setSink(this);
+    metrics.provide({
+      connectionsByNamespace: () => this.connectionCounts(),
+      companiesOfConnections: () => this.companiesOfConnections(),
+      presenceMembers: () => this.distinctUsers('presence'),
+      outage: () => {
+        const state = bus.outage;
+        return state && { queuedEvents: state.queued.events, queuedBytes: state.queued.bytes, breaker: state.breaker };
+      },
+    });
   }
 
   /** Called by each gateway once its namespace exists. */
@@ -31,6 +45,7 @@ export class DeliveryService implements DeliverySink {
   deliver(ref: ChannelRef, epoch: string, events: readonly Envelope[]): void {
     const nsp = this.namespaces.get(ref.namespace);
     if (!nsp) return;
+    this.metrics.observeDelivery(ref.namespace, nsp.adapter.rooms.get(ref.key)?.size ?? 0, events);
     // Socket.IO encodes a room broadcast once and writes the same packet to every member.
     if (events.length === 1) {
       nsp.local.to(ref.key).emit(events[0].event, events[0]);
@@ -42,7 +57,12 @@ export class DeliveryService implements DeliverySink {
 
   reset(ref: ChannelRef, position: Position, reason: ResetReason): void {
     const payload: ChannelResetPayload = { channel: ref.channel, epoch: position.epoch, seq: position.seq, reason };
+    this.metrics.channelResets.inc({ reason });
     this.namespaces.get(ref.namespace)?.local.to(ref.key).emit(RealtimeEvent.CHANNEL_RESET, payload);
+  }
+
+  gapRefilled(): void {
+    this.metrics.gapRefills.inc();
   }
 
   hasLocalSubscribers(ref: ChannelRef): boolean {
@@ -56,6 +76,26 @@ export class DeliveryService implements DeliverySink {
 
   namespaceNames(): string[] {
     return [...this.namespaces.keys()];
+  }
+
+  /** The company of every connected socket on this node (one entry per socket). */
+  *companiesOfConnections(): Iterable<string> {
+    for (const nsp of this.namespaces.values()) {
+      for (const socket of nsp.sockets.values()) {
+        const principal = (socket.data as Partial<SocketData>).principal;
+        if (principal) yield principal.companyId;
+      }
+    }
+  }
+
+  /** Distinct users (company/user) connected to a namespace on this node. */
+  distinctUsers(name: string): number {
+    const users = new Set<string>();
+    for (const socket of this.namespaces.get(name)?.sockets.values() ?? []) {
+      const principal = (socket.data as Partial<SocketData>).principal;
+      if (principal) users.add(`${principal.companyId}/${principal.id}`);
+    }
+    return users.size;
   }
 
   /** Connected sockets per namespace path on this node. */

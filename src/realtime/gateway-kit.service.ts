@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service';
 import { Revocations } from '../auth/revocations.service';
 import { TokenVerifier } from '../auth/token-verifier.service';
 import { APP_CONFIG, type AppConfig } from '../config';
@@ -26,6 +27,7 @@ export class GatewayKit {
     readonly inbound: InboundLimits,
     readonly connections: ConnectionLimits,
     readonly tokens: SessionTokens,
+    readonly metrics: MetricsService,
   ) {}
 
   sessionLimits(namespace: string): SessionLimits {

@@ -3,6 +3,7 @@ import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes,
 import type { Socket } from 'socket.io';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { MetricsService } from '../metrics/metrics.service';
 import { RedisConnections } from '../redis/redis-connections.service';
 import { exceedsBudget } from './payload-size';
 import type { ErrorAck, SocketData } from './realtime.events';
@@ -28,6 +29,7 @@ export class InboundLimits {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     redis: RedisConnections,
+    private readonly metrics: MetricsService,
   ) {
     const { ratePerSocket, rateBurst, ratePerUser } = config.limits;
     // A socket lives on one process, so its own budget is local; no round trip per message.
@@ -88,6 +90,7 @@ export class InboundLimits {
     } catch (rejection) {
       // A store error (not a verdict) lets the message through: limits must not become an outage.
       if (!(rejection instanceof RateLimiterRes)) return undefined;
+      this.metrics.rateLimited.inc();
       this.noteAbuse(socket);
       return Math.max(1, rejection.msBeforeNext);
     }

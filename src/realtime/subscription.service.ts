@@ -5,6 +5,7 @@ import { canSubscribe } from '../channels/channel-policy';
 import { channelRef } from '../channels/channel-ref';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { MetricsService, type SubscribeOutcome } from '../metrics/metrics.service';
 import { EventBus } from '../bus/event-bus.service';
 import type { SubscribeDto } from './dto/subscribe.dto';
 import type { UnsubscribeDto } from './dto/unsubscribe.dto';
@@ -24,9 +25,21 @@ export class SubscriptionService {
   constructor(
     private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   async subscribe(socket: AppSocket, namespace: NamespaceDefinition, request: SubscribeDto): Promise<SubscribeAck> {
+    try {
+      const ack = await this.attach(socket, namespace, request);
+      this.metrics.subscribes.inc({ namespace: `/${namespace.name}`, outcome: subscribeOutcome(ack) });
+      return ack;
+    } catch (error) {
+      this.metrics.subscribes.inc({ namespace: `/${namespace.name}`, outcome: 'refused' });
+      throw error;
+    }
+  }
+
+  private async attach(socket: AppSocket, namespace: NamespaceDefinition, request: SubscribeDto): Promise<SubscribeAck> {
     const { principal, subscriptions } = socket.data;
     const channel = parseChannel(request.channel);
     if (!canSubscribe(principal, channel)) {
@@ -64,4 +77,10 @@ export class SubscriptionService {
     }
     return { ok: true };
   }
+}
+
+function subscribeOutcome(ack: SubscribeAck): SubscribeOutcome {
+  if (!('recovered' in ack)) return 'live';
+  if (ack.recovered) return 'recovered';
+  return ack.reason === 'EPOCH_CHANGED' ? 'epoch_changed' : 'history_expired';
 }

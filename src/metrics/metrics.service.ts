@@ -1,0 +1,227 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import cluster from 'node:cluster';
+
+/** Companies shown by name in switchboard_connections_by_company; the rest are summed as `_other`. */
+export const TOP_COMPANIES = 10;
+export const OTHER_COMPANIES = '_other';
+
+export const RECENT_AUTH_FAILURES = 50;
+
+export interface AuthFailure {
+  readonly code: string;
+  /** Namespace or HTTP path. */
+  readonly where: string;
+  readonly ip: string | undefined;
+  readonly at: number;
+}
+
+export type SubscribeOutcome = 'live' | 'recovered' | 'epoch_changed' | 'history_expired' | 'refused';
+
+/** Live values read at scrape time, registered by the services that own them. */
+export interface MetricSources {
+  connectionsByNamespace(): Record<string, number>;
+  companiesOfConnections(): Iterable<string>;
+  outage(): { queuedEvents: number; queuedBytes: number; breaker: 'closed' | 'half-open' | 'open' } | undefined;
+  slowConsumerDisconnects(): number;
+  agentsOnline(): number;
+  printJobsInFlight(): number;
+  presenceMembers(): number;
+}
+
+const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+/**
+ * Every Switchboard metric, in one registry per application (tests run several in one process,
+ * so the global registry is not used). A sticky-cluster worker also lends its registry to
+ * prom-client's cluster aggregator, which the primary serves on METRICS_PORT.
+ *
+ * Counters are incremented where things happen; gauges read their owners at scrape time, so a
+ * scrape never sees a stale copy and the hot paths pay nothing for them.
+ */
+@Injectable()
+export class MetricsService implements OnModuleInit {
+  readonly registry = new Registry();
+  private sources: Partial<MetricSources> = {};
+
+  readonly handshakes = new Counter({
+    name: 'switchboard_handshakes_total',
+    help: 'Socket.IO handshakes by namespace and outcome (accepted, or the connect_error code).',
+    labelNames: ['namespace', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly authFailures = new Counter({
+    name: 'switchboard_auth_failures_total',
+    help: 'Refused handshakes and HTTP requests by error code (AUTH_MISSING, AUTH_INVALID, AUTH_EXPIRED, FORBIDDEN, REVOKED, ...).',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly subscribes = new Counter({
+    name: 'switchboard_subscribes_total',
+    help: 'Subscribes by namespace and outcome: live (no position given), recovered, epoch_changed, history_expired, refused.',
+    labelNames: ['namespace', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly published = new Counter({
+    name: 'switchboard_events_published_total',
+    help: 'Events accepted for publishing by this process (HTTP or internal), by namespace.',
+    labelNames: ['namespace'] as const,
+    registers: [this.registry],
+  });
+  readonly delivered = new Counter({
+    name: 'switchboard_events_delivered_total',
+    help: 'Event deliveries to sockets on this process (one per event per subscribed socket), by namespace.',
+    labelNames: ['namespace'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'switchboard_publish_to_deliver_seconds',
+    help: "From the publish being accepted (the envelope's ts) to the event being handed to this process's sockets.",
+    labelNames: ['namespace'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly gapRefills = new Counter({
+    name: 'switchboard_gap_refills_total',
+    help: 'Live-stream gaps (a pub/sub message lost or late) refilled from Redis history before delivery.',
+    registers: [this.registry],
+  });
+  readonly channelResets = new Counter({
+    name: 'switchboard_channel_resets_total',
+    help: 'channel:reset sent to subscribers (the stream could not continue gap-free), by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'switchboard_rate_limited_total',
+    help: 'Client messages refused with RATE_LIMITED.',
+    registers: [this.registry],
+  });
+  readonly printJobUpdates = new Counter({
+    name: 'switchboard_print_job_updates_total',
+    help: 'Print job status changes made by this process, by the status reached (queued, dispatched, acked, printed, failed, cancelled, expired).',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    const read = <K extends keyof MetricSources>(key: K): MetricSources[K] | undefined => this.sources[key];
+    new Gauge({
+      name: 'switchboard_connections',
+      help: 'Connected sockets on this process, by namespace.',
+      labelNames: ['namespace'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [namespace, count] of Object.entries(read('connectionsByNamespace')?.() ?? {})) this.set({ namespace }, count);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_connections_by_company',
+      help: `Connected sockets on this process for the ${TOP_COMPANIES} companies with the most, the rest summed as company="${OTHER_COMPANIES}".`,
+      labelNames: ['company'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [company, count] of topCompanies(read('companiesOfConnections')?.() ?? [])) this.set({ company }, count);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_outage_queue_events',
+      help: 'Publishes held in memory while Redis is unreachable.',
+      registers: [this.registry],
+      collect() {
+        this.set(read('outage')?.()?.queuedEvents ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_outage_queue_bytes',
+      help: 'Bytes held in the outage queue.',
+      registers: [this.registry],
+      collect() {
+        this.set(read('outage')?.()?.queuedBytes ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_bus_breaker_state',
+      help: 'Circuit breaker in front of Redis publishes: 0 closed, 1 half-open, 2 open.',
+      registers: [this.registry],
+      collect() {
+        this.set(BREAKER_VALUE[read('outage')?.()?.breaker ?? 'closed']);
+      },
+    });
+    new Counter({
+      name: 'switchboard_slow_consumer_disconnects_total',
+      help: 'Connections closed with SLOW_CONSUMER (too much data buffered outbound).',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read('slowConsumerDisconnects')?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_print_agents_online',
+      help: 'Printing agents connected to this process.',
+      registers: [this.registry],
+      collect() {
+        this.set(read('agentsOnline')?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_print_jobs_in_flight',
+      help: 'Print jobs sent to agents on this process and not yet acknowledged.',
+      registers: [this.registry],
+      collect() {
+        this.set(read('printJobsInFlight')?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_presence_members',
+      help: 'Distinct users connected to /presence on this process.',
+      registers: [this.registry],
+      collect() {
+        this.set(read('presenceMembers')?.() ?? 0);
+      },
+    });
+  }
+
+  onModuleInit(): void {
+    // Event-loop lag (nodejs_eventloop_lag_*), heap, GC, handles, CPU, RSS.
+    // No per-process label: Prometheus labels each target itself, and the sticky primary's
+    // aggregator sums series across workers only when their labels match.
+    collectDefaultMetrics({ register: this.registry });
+    if (cluster.isWorker) AggregatorRegistry.setRegistries([this.registry]);
+  }
+
+  /** The last RECENT_AUTH_FAILURES auth refusals on this process, newest last (admin dashboard). */
+  readonly recentAuthFailures: AuthFailure[] = [];
+
+  recordAuthFailure(failure: Omit<AuthFailure, 'at'>): void {
+    this.authFailures.inc({ code: failure.code });
+    this.recentAuthFailures.push({ ...failure, at: Date.now() });
+    if (this.recentAuthFailures.length > RECENT_AUTH_FAILURES) this.recentAuthFailures.shift();
+  }
+
+  /** Owners of live values plug them in (each source is optional: a missing module reads 0). */
+  provide(sources: Partial<MetricSources>): void {
+    this.sources = { ...this.sources, ...sources };
+  }
+
+  /** `namespace` without its slash, as in channel refs. */
+  observeDelivery(namespace: string, sockets: number, events: readonly { ts: number }[]): void {
+    const labels = { namespace: `/${namespace}` };
+    if (sockets > 0) this.delivered.inc(labels, sockets * events.length);
+    const now = Date.now();
+    for (const event of events) this.latency.observe(labels, Math.max(0, now - event.ts) / 1000);
+  }
+}
+
+/** The TOP_COMPANIES largest counts by name, the rest under `_other` (bounded label cardinality). */
+export function topCompanies(companies: Iterable<string>): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const company of companies) counts.set(company, (counts.get(company) ?? 0) + 1);
+  const sorted = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const top = sorted.slice(0, TOP_COMPANIES);
+  const other = sorted.slice(TOP_COMPANIES).reduce((sum, [, count]) => sum + count, 0);
+  return other > 0 ? [...top, [OTHER_COMPANIES, other]] : top;
+}
