@@ -9,6 +9,8 @@ interface WorkerState {
   draining: boolean;
   /** Engine.IO sessions bound to the worker, as @socket.io/sticky reports them. */
   sessions: number;
+  /** Requests whose socket the primary keeps and feeds to the worker over IPC (bodies, e.g. polling POSTs). */
+  readonly forwarded: Set<string>;
 }
 
 export interface PoolLog {
@@ -96,7 +98,18 @@ export class WorkerPool {
 
   private fork(): StickyWorker {
     const worker: StickyWorker = cluster.fork();
-    this.states.set(worker.id, { ready: false, draining: false, sessions: 0 });
+    const state: WorkerState = { ready: false, draining: false, sessions: 0, forwarded: new Set() };
+    this.states.set(worker.id, state);
+    // Track the requests sticky relays over IPC, so they can be failed when the worker dies.
+    const send = worker.send.bind(worker) as (...args: unknown[]) => boolean;
+    (worker as { send: (...args: unknown[]) => boolean }).send = (message: unknown, ...rest: unknown[]) => {
+      const connectionId = (message as { connectionId?: string } | null)?.connectionId;
+      if (connectionId !== undefined) {
+        if (isTyped(message, 'sticky:http-chunk-start')) state.forwarded.add(connectionId);
+        else if (isTyped(message, 'sticky:abort')) state.forwarded.delete(connectionId);
+      }
+      return send(message, ...rest);
+    };
     this.route(worker);
     return worker;
   }
@@ -158,6 +171,9 @@ export class WorkerPool {
       state.sessions += 1;
     } else if (isTyped(message, 'sticky:disconnection')) {
       state.sessions = Math.max(0, state.sessions - 1);
+    } else if (isTyped(message, 'sticky:http-response-end') || isTyped(message, 'sticky:http-response-destroy')) {
+      state.forwarded.delete((message as { connectionId: string }).connectionId);
+      return;
     } else {
       return;
     }
@@ -165,7 +181,16 @@ export class WorkerPool {
   }
 
   private onExit(worker: Worker, code: number | null, signal: string | null): void {
+    const state = this.states.get(worker.id);
     this.states.delete(worker.id);
+    // Sticky keeps the client socket of a relayed request (a long-polling POST) in the primary;
+    // if the worker died mid-request nothing would ever answer it, and the client would only
+    // notice at its ping timeout (45 s). Fail those requests now, through sticky's own handler.
+    for (const connectionId of state?.forwarded ?? []) {
+      cluster.emit('message', worker, { type: 'sticky:http-response-destroy', connectionId });
+    }
+    const released = closeUndeliveredHandles(worker);
+    if (released > 0) this.options.log.warn(`closed ${released} connections handed to worker ${worker.id} that it never received`);
     if (this.retiring.delete(worker.id) || this.stopping) return;
     // A crash: replace the worker, backing off if workers keep dying (a bad deploy, say).
     const now = Date.now();
@@ -176,4 +201,35 @@ export class WorkerPool {
       if (!this.stopping) this.fork();
     }, delay).unref();
   }
+}
+
+/**
+ * Connections sticky handed to a worker travel as handles over IPC, one at a time: the others
+ * wait in the channel's queue until the worker acknowledges the current one. When the worker
+ * dies, Node closes the one in flight but not the queued ones, and the primary would hold those
+ * client sockets open forever (measured here: a long-polling client hung until its 45 s ping
+ * timeout). Close them, so their clients reconnect at once. (Node internals: `_handleQueue`.)
+ */
+export function closeUndeliveredHandles(worker: Worker): number {
+  type Closable = { close?: () => void; destroy?: () => void } | null | undefined;
+  const channel = worker.process as unknown as {
+    _handleQueue?: { handle?: Closable }[] | null;
+    _pendingMessage?: { handle?: Closable } | null;
+  };
+  // Queued entries hold the net.Socket itself; the one in flight holds its raw handle.
+  const queued = [...(channel._handleQueue ?? []), ...(channel._pendingMessage ? [channel._pendingMessage] : [])];
+  let closed = 0;
+  for (const { handle } of queued) {
+    try {
+      if (typeof handle?.destroy === 'function') handle.destroy();
+      else if (typeof handle?.close === 'function') handle.close();
+      else continue;
+      closed += 1;
+    } catch {
+      // Already closed: nothing left to release.
+    }
+  }
+  channel._handleQueue = null;
+  channel._pendingMessage = null;
+  return closed;
 }

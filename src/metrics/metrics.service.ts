@@ -190,7 +190,11 @@ export class MetricsService implements OnModuleInit {
     // No per-process label: Prometheus labels each target itself, and the sticky primary's
     // aggregator sums series across workers only when their labels match.
     collectDefaultMetrics({ register: this.registry });
-    if (cluster.isWorker) AggregatorRegistry.setRegistries([this.registry]);
+    if (cluster.isWorker) {
+      AggregatorRegistry.setRegistries([this.registry]);
+      // prom-client answers the primary's metric requests only once an AggregatorRegistry exists.
+      new AggregatorRegistry();
+    }
   }
 
   /** The last RECENT_AUTH_FAILURES auth refusals on this process, newest last (admin dashboard). */

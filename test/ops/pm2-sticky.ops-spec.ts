@@ -98,18 +98,21 @@ describe('PM2 sticky cluster (ecosystem.config.js: switchboard)', () => {
     const victim = clients[0].node;
     const victims = clients.filter((client) => client.node === victim);
     expect(victims.length).toBeGreaterThan(0);
+    const t0 = Date.now();
     process.kill(pidOf(victim), 'SIGKILL');
     for (const client of victims) await client.until(() => client.connections === 2, 15_000);
+    const reconnectedMs = Date.now() - t0;
     await sleep(1000);
     await traffic.stop();
     const wanted = traffic.snapshot();
     for (const client of clients) await client.until(() => [...wanted].every((id) => client.ids().has(id)), 15_000);
+    const caughtUpMs = Date.now() - t0;
     const verdicts = clients.map((client) => client.judge(traffic.accepted));
     const missing = verdicts.reduce((sum, v) => sum + v.missing, 0);
     process.stdout.write(
       `worker kill -9: ${traffic.total} events accepted (${traffic.refused} refused), ${victims.length}/${clients.length} clients moved, ` +
         `${clients.length * traffic.total - missing}/${clients.length * traffic.total} deliveries, missing ${missing}, ` +
-        `duplicates dropped by seq ${verdicts.reduce((sum, v) => sum + v.duplicatesDropped, 0)}\n`,
+        `duplicates dropped by seq ${verdicts.reduce((sum, v) => sum + v.duplicatesDropped, 0)}; moved clients reconnected ${reconnectedMs} ms and all caught up ${caughtUpMs} ms after the kill\n`,
     );
     expect(missing).toBe(0);
     expect(verdicts.every((v) => v.gaps === 0)).toBe(true);

@@ -31,7 +31,12 @@ export class FollowingClient {
       reconnectionDelayMax: 1000,
       timeout: 5000,
     });
+    const note = (what: string) => this.log.push(`${Date.now() % 100000} ${what}`);
+    this.socket.on('disconnect', (reason) => note(`disconnect ${reason}`));
+    this.socket.on('connect_error', (error) => note(`connect_error ${error.message}`));
+    this.socket.io.on('reconnect_attempt', (n) => note(`attempt ${n}`));
     this.socket.on('session', (session: SessionPayload) => {
+      note(`session ${session.node}`);
       this.nodes.push(session.node);
       void this.resubscribe();
     });
@@ -97,7 +102,7 @@ export class FollowingClient {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`condition not met within ${timeoutMs} ms (connections: ${this.nodes.join(', ')})`));
+        reject(new Error(`condition not met within ${timeoutMs} ms (${this.describe()})`));
       }, timeoutMs);
       const check = () => {
         if (!predicate()) return;
@@ -108,6 +113,14 @@ export class FollowingClient {
       this.waiters.add(check);
     });
   }
+
+  /** For failure messages: where this client is and how it got there. */
+  describe(): string {
+    const engine = this.socket.io.engine as { transport?: { name: string } } | undefined;
+    return `connections: ${this.nodes.join(', ')}; connected: ${this.socket.connected}; transport: ${engine?.transport?.name}; envelopes: ${this.envelopes.length}; log: ${this.log.slice(-12).join(' | ')}`;
+  }
+
+  private readonly log: string[] = [];
 
   close(): void {
     this.socket.disconnect();

@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -51,8 +51,12 @@ export class Pm2 {
     return read(`${name}-out.log`) + read(`${name}-error.log`);
   }
 
+  /** Stops the daemon; the apps' logs are kept in <tmpdir>/switchboard-pm2-logs for a failed run's post-mortem. */
   async kill(): Promise<void> {
     await this.pm2('kill').catch(() => undefined);
+    const kept = join(tmpdir(), 'switchboard-pm2-logs');
+    rmSync(kept, { recursive: true, force: true });
+    cpSync(join(this.home, 'logs'), kept, { recursive: true });
     rmSync(this.home, { recursive: true, force: true });
   }
 }
