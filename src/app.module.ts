@@ -7,6 +7,7 @@ import { ConfigModule, type AppConfig } from './config';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { loggingModule } from './logging/logging.module';
 import { OrdersModule } from './orders/orders.module';
 import { PublishModule } from './publish/publish.module';
 import { RealtimeModule } from './realtime/realtime.module';
@@ -19,12 +20,13 @@ import { ClusterModule } from './cluster/cluster.module';
 @Module({})
 export class AppModule {
   /** The config is validated before Nest starts and passed in, so tests build apps without touching the environment. */
-  static forRoot(config: AppConfig, extraImports: DynamicModule['imports'] = []): DynamicModule {
+  static forRoot(config: AppConfig, extraImports: DynamicModule['imports'] = [], options: { logging?: boolean } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ...extraImports,
         ConfigModule.forRoot(config),
+        loggingModule(config, options.logging ?? true),
         MetricsModule,
         RedisModule,
         ClusterModule,

@@ -1,8 +1,11 @@
-import { ConsoleLogger, type DynamicModule, type LoggerService, type LogLevel } from '@nestjs/common';
+import type { DynamicModule, LoggerService } from '@nestjs/common';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Server } from 'socket.io';
 import { AppModule } from './app.module';
+import { createPino } from './logging/pino';
+import { PinoNestLogger } from './logging/pino-nest.logger';
 import { bodyParserErrorHandler, HttpErrorFilter } from './common/http-error.filter';
 import { enforceHeaderDeadline } from './common/header-deadline';
 import { isOriginAllowed } from './common/origin-policy';
@@ -12,14 +15,9 @@ import { ConnectionMonitor } from './realtime/connection-monitor.service';
 import { SwitchboardIoAdapter } from './realtime/socket.adapter';
 import { RedisConnections } from './redis/redis-connections.service';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-export function createLogger(config: AppConfig): ConsoleLogger {
-  return new ConsoleLogger({
-    json: config.log.format === 'json',
-    colors: config.log.format === 'pretty',
-    logLevels: LEVELS.slice(0, LEVELS.indexOf(config.log.level) + 1),
-  });
+/** The process logger for what runs before (or outside) the application: pino, as configured. */
+export function createLogger(config: AppConfig): PinoNestLogger {
+  return new PinoNestLogger(createPino(config));
 }
 
 const adapters = new WeakMap<NestExpressApplication, SwitchboardIoAdapter>();
@@ -41,11 +39,13 @@ export async function createApp(
   /** Extra modules (tests add namespaces that misbehave on purpose). */
   extraImports: DynamicModule['imports'] = [],
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extraImports), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extraImports, { logging: logger !== false }), {
     bodyParser: false,
+    // Boot messages go to `logger` until nestjs-pino's logger (with request context) takes over.
     logger,
     abortOnError: false,
   });
+  if (logger !== false) app.useLogger(app.get(PinoLogger));
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: config.limits.httpMaxBodyBytes });
   app.use(bodyParserErrorHandler);

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, UseGuards, UsePipes } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, UseGuards, UsePipes } from '@nestjs/common';
 import type { Principal } from '../auth/claims';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { HttpAuthGuard, RequireRoles } from '../auth/http-auth.guard';
@@ -18,14 +18,18 @@ export class PublishController {
 
   @Post()
   @HttpCode(202)
-  async publish(@CurrentPrincipal() principal: Principal, @Body() message: PublishMessageDto): Promise<PublishResult> {
-    const [result] = await this.publisher.publish(principal, [message], () => '');
+  async publish(@CurrentPrincipal() principal: Principal, @Body() message: PublishMessageDto, @Req() request: { id?: string }): Promise<PublishResult> {
+    const [result] = await this.publisher.publish(principal, [message], () => '', request.id);
     return result;
   }
 
   @Post('batch')
   @HttpCode(202)
-  async batch(@CurrentPrincipal() principal: Principal, @Body() batch: PublishBatchDto): Promise<{ results: PublishResult[] }> {
-    return { results: await this.publisher.publish(principal, batch.messages, (index) => `messages[${index}].`) };
+  async batch(
+    @CurrentPrincipal() principal: Principal,
+    @Body() batch: PublishBatchDto,
+    @Req() request: { id?: string },
+  ): Promise<{ results: PublishResult[] }> {
+    return { results: await this.publisher.publish(principal, batch.messages, (index) => `messages[${index}].`, request.id) };
   }
 }

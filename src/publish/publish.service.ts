@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { Principal } from '../auth/claims';
@@ -19,18 +19,29 @@ import type { PublishMessageDto } from './dto/publish-message.dto';
  */
 @Injectable()
 export class PublishService {
+  private readonly logger = new Logger('Publish');
   constructor(
     private readonly bus: EventBus,
     private readonly registry: NamespaceRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async publish(principal: Principal, messages: readonly PublishMessageDto[], paths: (index: number) => string): Promise<PublishResult[]> {
+  /**
+   * `correlationId` (the HTTP request's) is stamped on every event that does not bring its own,
+   * so one id follows a publish from the request log line to every client that receives it.
+   */
+  async publish(
+    principal: Principal,
+    messages: readonly PublishMessageDto[],
+    paths: (index: number) => string,
+    correlationId?: string,
+  ): Promise<PublishResult[]> {
     const requests: PublishRequest[] = [];
     const fieldErrors: FieldError[] = [];
     messages.forEach((message, index) => {
       try {
-        requests.push(this.prepare(principal, message, paths(index)));
+        const request = this.prepare(principal, message, paths(index));
+        requests.push(request.correlationId === undefined && correlationId !== undefined ? { ...request, correlationId } : request);
       } catch (error) {
         // Collect every validation problem of a batch; anything else (403, 413) stops at once.
         if (error instanceof AppError && error.code === ErrorCode.VALIDATION_FAILED) {
@@ -41,7 +52,21 @@ export class PublishService {
       }
     });
     if (fieldErrors.length > 0) throw validationFailed(fieldErrors);
-    return this.bus.publish(requests);
+    const results = await this.bus.publish(requests);
+    // Names and positions only: payloads are never logged.
+    this.logger.log({
+      msg: 'published',
+      company: principal.companyId,
+      events: results.map((result, index) => ({
+        id: result.id,
+        namespace: requests[index].ref.namespace,
+        channel: result.channel,
+        event: requests[index].event,
+        correlationId: requests[index].correlationId,
+        ...('seq' in result ? { seq: result.seq } : { queued: true }),
+      })),
+    });
+    return results;
   }
 
   private prepare(principal: Principal, message: PublishMessageDto, path: string): PublishRequest {

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config';
 import type { Namespace } from 'socket.io';
 import { refFromKey, type ChannelRef } from '../channels/channel-ref';
 import type { DeliverySink } from '../bus/channel-stream';
@@ -17,10 +18,15 @@ import { RealtimeEvent, type BatchPayload, type ChannelResetPayload } from './re
 export class DeliveryService implements DeliverySink {
   private readonly namespaces = new Map<string, Namespace>();
 
+  private readonly logger = new Logger('Delivery');
+  private readonly debugLogs: boolean;
+
   constructor(
     private readonly bus: EventBus,
     private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
+    this.debugLogs = config.log.level === 'debug' || config.log.level === 'verbose';
     bus.setSink(this);
     metrics.provide({
       connectionsByNamespace: () => this.connectionCounts(),
@@ -45,7 +51,14 @@ export class DeliveryService implements DeliverySink {
   deliver(ref: ChannelRef, epoch: string, events: readonly Envelope[]): void {
     const nsp = this.namespaces.get(ref.namespace);
     if (!nsp) return;
-    this.metrics.observeDelivery(ref.namespace, nsp.adapter.rooms.get(ref.key)?.size ?? 0, events);
+    const sockets = nsp.adapter.rooms.get(ref.key)?.size ?? 0;
+    this.metrics.observeDelivery(ref.namespace, sockets, events);
+    // Per event, so debug only: follows a correlation id to every node that delivered it.
+    if (this.debugLogs) {
+      for (const event of events) {
+        this.logger.debug({ msg: 'delivered', id: event.id, channel: event.channel, seq: event.seq, correlationId: event.correlationId, sockets });
+      }
+    }
     // Socket.IO encodes a room broadcast once and writes the same packet to every member.
     if (events.length === 1) {
       nsp.local.to(ref.key).emit(events[0].event, events[0]);
