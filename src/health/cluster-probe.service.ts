@@ -53,13 +53,12 @@ export class ClusterProbe implements OnModuleInit {
     const echoed = new Set<string>();
     let ownEchoMs: number | undefined;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(finish, timeoutMs);
-      const self = this;
-      function finish(): void {
+      const finish = (): void => {
         clearTimeout(timer);
-        self.pending.delete(probe);
+        this.pending.delete(probe);
         resolve();
-      }
+      };
+      const timer = setTimeout(finish, timeoutMs);
       this.pending.set(probe, {
         echoed,
         check: () => {
