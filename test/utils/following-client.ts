@@ -26,6 +26,8 @@ export class FollowingClient {
       auth: { token },
       transports,
       forceNew: true,
+      // Keeps cookies in Node (a load balancer's stickiness cookie), as a browser would.
+      withCredentials: true,
       reconnection: true,
       reconnectionDelay: 100,
       reconnectionDelayMax: 1000,
