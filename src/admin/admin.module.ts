@@ -1,6 +1,16 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { PrintingModule } from '../printing/printing.module';
+import { RealtimeModule } from '../realtime/realtime.module';
+import { AdminStats } from './admin-stats.service';
+import { AdminGateway } from './admin.gateway';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { RevocationsController } from './revocations.controller';
 
-@Module({ imports: [AuthModule], controllers: [RevocationsController] })
+/** Operator surface: token revocation, and the /admin dashboard with its /admin-ws feed. */
+@Module({
+  imports: [AuthModule, RealtimeModule, PrintingModule],
+  controllers: [RevocationsController, DashboardController],
+  providers: [AdminStats, AdminGateway],
+})
 export class AdminModule {}

@@ -1,3 +1,4 @@
+import { decode } from 'jsonwebtoken';
 import { AppError, ErrorCode } from '../common/app.errors';
 
 /** The parts of a Socket.IO handshake we read; kept structural so unit tests need no server. */
@@ -34,4 +35,24 @@ export function extractHandshakeToken(handshake: HandshakeLike): string {
     );
   }
   throw new AppError(ErrorCode.AUTH_MISSING, 'no token: send it as auth.token or an Authorization: Bearer header');
+}
+
+/**
+ * The company a (possibly invalid) token claims, read without verifying it: only to show a
+ * refused connection to that company's admins. Never used to grant anything.
+ */
+export function claimedCompany(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  const claims = decode(token, { json: true });
+  const company = claims?.companyId;
+  return typeof company === 'string' && /^[\w-]{1,64}$/.test(company) ? company : undefined;
+}
+
+/** claimedCompany of whatever token a handshake carries, if any. */
+export function claimedCompanyOfHandshake(handshake: HandshakeLike): string | undefined {
+  try {
+    return claimedCompany(extractHandshakeToken(handshake));
+  } catch {
+    return undefined;
+  }
 }

@@ -4,6 +4,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { hasAnyRole, type Principal, type Role } from './claims';
+import { claimedCompany } from './handshake-token';
 import { JWT_STRATEGY } from './jwt.strategy';
 import { Revocations } from './revocations.service';
 import { TokenVerifier } from './token-verifier.service';
@@ -32,8 +33,9 @@ export class HttpAuthGuard extends AuthGuard(JWT_STRATEGY) {
       return this.authenticate<TUser>(err, user, info, context);
     } catch (error) {
       if (error instanceof AppError) {
-        const request = context.switchToHttp().getRequest<{ path?: string; ip?: string }>();
-        this.metrics.recordAuthFailure({ code: error.code, where: `${request.path ?? ''}`, ip: request.ip });
+        const request = context.switchToHttp().getRequest<{ path?: string; ip?: string; headers: Record<string, string | undefined> }>();
+        const bearer = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+        this.metrics.recordAuthFailure({ code: error.code, where: request.path ?? '', ip: request.ip, company: claimedCompany(bearer) });
       }
       throw error;
     }

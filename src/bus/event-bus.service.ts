@@ -147,7 +147,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
           const index = group.indexes[i];
           const channel = requests[index].ref.channel;
           const duplicate = outcome.duplicate ? { duplicate: true as const } : {};
-          if (!outcome.duplicate) this.metrics.published.inc({ namespace: `/${requests[index].ref.namespace}` });
+          if (!outcome.duplicate) this.metrics.observePublished(requests[index].ref);
           results[index] =
             'queued' in outcome
               ? { id: outcome.id, channel, queued: true, ...duplicate }

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import cluster from 'node:cluster';
+import { CompanyActivity } from './company-activity';
 
 /** Companies shown by name in switchboard_connections_by_company; the rest are summed as `_other`. */
 export const TOP_COMPANIES = 10;
@@ -10,6 +11,8 @@ export const RECENT_AUTH_FAILURES = 50;
 
 export interface AuthFailure {
   readonly code: string;
+  /** The company the refused token claimed, when it could be read (for the admin dashboard). */
+  readonly company?: string;
   /** Namespace or HTTP path. */
   readonly where: string;
   readonly ip: string | undefined;
@@ -211,12 +214,27 @@ export class MetricsService implements OnModuleInit {
     this.sources = { ...this.sources, ...sources };
   }
 
+  /** Per-company activity of the last second, for the admin dashboard. */
+  readonly activity = new CompanyActivity();
+
   /** `namespace` without its slash, as in channel refs. */
-  observeDelivery(namespace: string, sockets: number, events: readonly { ts: number }[]): void {
-    const labels = { namespace: `/${namespace}` };
+  observeDelivery(ref: { namespace: string; companyId: string }, sockets: number, events: readonly { ts: number }[]): void {
+    const labels = { namespace: `/${ref.namespace}` };
     if (sockets > 0) this.delivered.inc(labels, sockets * events.length);
     const now = Date.now();
-    for (const event of events) this.latency.observe(labels, Math.max(0, now - event.ts) / 1000);
+    const latencies = events.map((event) => Math.max(0, now - event.ts));
+    for (const ms of latencies) this.latency.observe(labels, ms / 1000);
+    this.activity.delivered(ref.companyId, sockets, latencies);
+  }
+
+  observePublished(ref: { namespace: string; companyId: string }): void {
+    this.published.inc({ namespace: `/${ref.namespace}` });
+    this.activity.published(ref.companyId);
+  }
+
+  observePrintJob(companyId: string, status: string): void {
+    this.printJobUpdates.inc({ status });
+    this.activity.printJob(companyId, status);
   }
 }
 

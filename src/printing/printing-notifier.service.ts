@@ -36,7 +36,7 @@ export class PrintingNotifier {
   ) {}
 
   async jobChanged(job: PrintJob): Promise<void> {
-    this.metrics.printJobUpdates.inc({ status: job.status });
+    this.metrics.observePrintJob(job.companyId, job.status);
     const data: PrintJobUpdatedData = {
       jobId: job.jobId,
       status: job.status,

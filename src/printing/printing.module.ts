@@ -41,6 +41,6 @@ import { RedisPrintJobStore } from './redis-print-job.store';
     AgentMonitor,
     PrintingGateway,
   ],
-  exports: [AgentMonitor, AgentRegistry, PrintDispatcher],
+  exports: [AgentMonitor, AgentRegistry, PrintDispatcher, AGENT_DIRECTORY],
 })
 export class PrintingModule {}

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import type { Principal } from '../auth/claims';
+import { claimedCompanyOfHandshake } from '../auth/handshake-token';
 import type { MetricsService } from '../metrics/metrics.service';
 
 /** connect_error codes that mean "who you are" was refused, as opposed to a limit. */
@@ -35,7 +36,7 @@ export function observeRefusals(namespace: string, metrics: MetricsService): (mi
         const code = error.message;
         metrics.handshakes.inc({ namespace, outcome: code });
         if (AUTH_CODES.has(code)) {
-          metrics.recordAuthFailure({ code, where: namespace, ip: socket.handshake.address });
+          metrics.recordAuthFailure({ code, where: namespace, ip: socket.handshake.address, company: claimedCompanyOfHandshake(socket.handshake) });
           logger.warn({ msg: 'handshake refused', code, namespace, ip: socket.handshake.address, reason: (error as { data?: { message?: string } }).data?.message });
         }
       }

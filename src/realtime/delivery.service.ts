@@ -52,7 +52,7 @@ export class DeliveryService implements DeliverySink {
     const nsp = this.namespaces.get(ref.namespace);
     if (!nsp) return;
     const sockets = nsp.adapter.rooms.get(ref.key)?.size ?? 0;
-    this.metrics.observeDelivery(ref.namespace, sockets, events);
+    this.metrics.observeDelivery(ref, sockets, events);
     // Per event, so debug only: follows a correlation id to every node that delivered it.
     if (this.debugLogs) {
       for (const event of events) {
@@ -99,6 +99,21 @@ export class DeliveryService implements DeliverySink {
         if (principal) yield principal.companyId;
       }
     }
+  }
+
+  /** Connected sockets on this node by company, then namespace path. */
+  connectionsByCompany(): Map<string, Record<string, number>> {
+    const result = new Map<string, Record<string, number>>();
+    for (const [name, nsp] of this.namespaces) {
+      for (const socket of nsp.sockets.values()) {
+        const principal = (socket.data as Partial<SocketData>).principal;
+        if (!principal) continue;
+        const counts = result.get(principal.companyId) ?? {};
+        counts[`/${name}`] = (counts[`/${name}`] ?? 0) + 1;
+        result.set(principal.companyId, counts);
+      }
+    }
+    return result;
   }
 
   /** Distinct users (company/user) connected to a namespace on this node. */

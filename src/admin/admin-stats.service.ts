@@ -1,0 +1,163 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Envelope } from '../bus/envelope';
+import { EventBus } from '../bus/event-bus.service';
+import { NodeRegistry } from '../cluster/node-registry.service';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { percentile } from '../metrics/company-activity';
+import { MetricsService } from '../metrics/metrics.service';
+import { AGENT_DIRECTORY, type AgentDirectory } from '../printing/agent-directory.store';
+import { AgentRegistry } from '../printing/agent-registry.service';
+import { DeliveryService } from '../realtime/delivery.service';
+import type { AdminStatsPayload } from './admin.events';
+
+export const ADMIN_STATS_KEY = '!admin/stats';
+export const TICK_MS = 1000;
+/** A node whose snapshot is older than this is gone (or cut off) and drops out of the view. */
+const STALE_MS = 5000;
+const PRINT_WINDOW_MS = 15 * 60_000;
+
+interface CompanySnapshot {
+  connections: Record<string, number>;
+  published: number;
+  delivered: number;
+  latencies: number[];
+  printJobs: Record<string, number>;
+  inFlight: number;
+  authFailures: { code: string; where: string; ip: string | undefined; at: number }[];
+}
+
+interface NodeSnapshot {
+  instance: string;
+  node: string;
+  at: number;
+  companies: Record<string, CompanySnapshot>;
+}
+
+/**
+ * The admin dashboard's numbers, cluster-wide: every second each node publishes what it saw per
+ * company (connections, events, latencies, print job changes, refused tokens) on an internal bus
+ * key, and keeps every node's latest snapshot. A dashboard then reads its own company's slice,
+ * from whichever node it is connected to. Agents per branch come from the shared directory.
+ */
+@Injectable()
+export class AdminStats implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('AdminStats');
+  private readonly snapshots = new Map<string, NodeSnapshot>();
+  /** This node's print job changes per tick, for the 15-minute window. */
+  private readonly printHistory: { at: number; byCompany: Map<string, Record<string, number>> }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly nodes: NodeRegistry,
+    private readonly metrics: MetricsService,
+    private readonly delivery: DeliveryService,
+    private readonly agents: AgentRegistry,
+    @Inject(AGENT_DIRECTORY) private readonly directory: AgentDirectory,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.timer = setInterval(() => void this.tick(), TICK_MS);
+    this.timer.unref();
+    await this.bus.listen(ADMIN_STATS_KEY, (event) => this.onSnapshot(event)).catch(() => undefined);
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** The dashboard payload for one company, from the freshest snapshot of every live node. */
+  async view(companyId: string, now = Date.now()): Promise<AdminStatsPayload> {
+    const fresh = [...this.snapshots.values()].filter((snapshot) => now - snapshot.at < STALE_MS);
+    const mine = fresh.map((snapshot) => ({ node: snapshot.node, company: snapshot.companies[companyId] }));
+    const latencies = mine.flatMap(({ company }) => company?.latencies ?? []);
+    const printJobs: Record<string, number> = {};
+    for (const { company } of mine) {
+      for (const [status, count] of Object.entries(company?.printJobs ?? {})) printJobs[status] = (printJobs[status] ?? 0) + count;
+    }
+    return {
+      companyId,
+      at: now,
+      nodes: mine.map(({ node, company }) => ({ node, connections: company?.connections ?? {} })).sort((a, b) => a.node.localeCompare(b.node)),
+      branches: await this.branches(companyId, now),
+      printJobs: { last15Minutes: printJobs, inFlight: mine.reduce((sum, { company }) => sum + (company?.inFlight ?? 0), 0) },
+      events: {
+        publishedPerSecond: mine.reduce((sum, { company }) => sum + (company?.published ?? 0), 0),
+        deliveredPerSecond: mine.reduce((sum, { company }) => sum + (company?.delivered ?? 0), 0),
+        latencyMs: { p50: percentile(latencies, 50) ?? null, p99: percentile(latencies, 99) ?? null },
+      },
+      authFailures: mine
+        .flatMap(({ node, company }) => (company?.authFailures ?? []).map((failure) => ({ ...failure, node })))
+        .sort((a, b) => b.at - a.at)
+        .slice(0, 20),
+    };
+  }
+
+  private async branches(companyId: string, now: number): Promise<AdminStatsPayload['branches']> {
+    try {
+      const { agents, states } = await this.directory.load(await this.nodes.aliveInstances(now), now);
+      const byBranch = new Map<string, { agents: string[]; offlineSince: number | null }>();
+      for (const state of states) {
+        if (state.companyId === companyId) byBranch.set(state.branchId, { agents: [], offlineSince: state.offlineSince });
+      }
+      for (const agent of agents) {
+        if (agent.companyId !== companyId) continue;
+        const branch = byBranch.get(agent.branchId) ?? { agents: [], offlineSince: null };
+        branch.agents.push(agent.agentId);
+        byBranch.set(agent.branchId, branch);
+      }
+      return [...byBranch]
+        .map(([branchId, branch]) => ({ branchId, online: branch.agents.length > 0, agents: [...new Set(branch.agents)].sort(), offlineSince: branch.agents.length > 0 ? null : branch.offlineSince }))
+        .sort((a, b) => a.branchId.localeCompare(b.branchId));
+    } catch (error) {
+      this.logger.debug(`agent directory unavailable: ${(error as Error).message}`);
+      return [];
+    }
+  }
+
+  private async tick(): Promise<void> {
+    const now = Date.now();
+    const activity = this.metrics.activity.take();
+    this.printHistory.push({
+      at: now,
+      byCompany: new Map([...activity].filter(([, window]) => Object.keys(window.printJobs).length > 0).map(([company, window]) => [company, window.printJobs])),
+    });
+    while (this.printHistory.length > 0 && now - this.printHistory[0].at > PRINT_WINDOW_MS) this.printHistory.shift();
+
+    const companies: Record<string, CompanySnapshot> = {};
+    const company = (id: string): CompanySnapshot =>
+      (companies[id] ??= { connections: {}, published: 0, delivered: 0, latencies: [], printJobs: {}, inFlight: 0, authFailures: [] });
+    for (const [id, connections] of this.delivery.connectionsByCompany()) company(id).connections = connections;
+    for (const [id, window] of activity) {
+      const snapshot = company(id);
+      snapshot.published = window.published;
+      snapshot.delivered = window.delivered;
+      snapshot.latencies = window.latencies;
+    }
+    for (const entry of this.printHistory) {
+      for (const [id, counts] of entry.byCompany) {
+        const jobs = company(id).printJobs;
+        for (const [status, count] of Object.entries(counts)) jobs[status] = (jobs[status] ?? 0) + count;
+      }
+    }
+    for (const [companyId, branchId] of this.agents.branches()) {
+      for (const agent of this.agents.ofBranch(companyId, branchId)) company(companyId).inFlight += agent.inFlight.size;
+    }
+    for (const failure of this.metrics.recentAuthFailures) {
+      if (failure.company !== undefined) company(failure.company).authFailures.push({ code: failure.code, where: failure.where, ip: failure.ip, at: failure.at });
+    }
+    const snapshot: NodeSnapshot = { instance: this.nodes.instanceId, node: this.config.nodeId, at: now, companies };
+    // Our own view never waits for the bus; peers get it through the bus.
+    this.snapshots.set(snapshot.instance, snapshot);
+    await this.bus.signal(ADMIN_STATS_KEY, 'admin:node-stats', snapshot).catch(() => undefined);
+  }
+
+  private onSnapshot(event: Envelope): void {
+    const snapshot = event.data as NodeSnapshot;
+    if (typeof snapshot?.instance !== 'string' || snapshot.instance === this.nodes.instanceId) return;
+    // Clocks differ between hosts: stamp with our arrival time for staleness.
+    this.snapshots.set(snapshot.instance, { ...snapshot, at: Date.now() });
+    for (const [instance, known] of this.snapshots) if (Date.now() - known.at > STALE_MS * 4) this.snapshots.delete(instance);
+  }
+}

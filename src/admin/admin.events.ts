@@ -1,0 +1,37 @@
+import type { NamespaceDefinition } from '../realtime/namespace.registry';
+
+/** /admin-ws: the live feed of the admin dashboard, for role `admin`, scoped to the admin's company. */
+export const ADMIN_NAMESPACE: NamespaceDefinition = { name: 'admin-ws', roles: ['admin'], catalog: {} };
+
+export const AdminEvent = {
+  /** Server → admin, every second: the admin's company, cluster-wide. */
+  STATS: 'admin:stats',
+} as const;
+
+export interface AdminStatsPayload {
+  readonly companyId: string;
+  readonly at: number;
+  /** Live connections per node, by namespace. */
+  readonly nodes: readonly { readonly node: string; readonly connections: Readonly<Record<string, number>> }[];
+  /** Printing agents per branch, from the cluster-wide directory. */
+  readonly branches: readonly {
+    readonly branchId: string;
+    readonly online: boolean;
+    readonly agents: readonly string[];
+    readonly offlineSince: number | null;
+  }[];
+  /** Print job status changes in the last 15 minutes, by the status reached; and jobs awaiting an agent's ack now. */
+  readonly printJobs: { readonly last15Minutes: Readonly<Record<string, number>>; readonly inFlight: number };
+  /** Events published and delivered per second (last second), and publish-to-deliver latency (ms). */
+  readonly events: {
+    readonly publishedPerSecond: number;
+    readonly deliveredPerSecond: number;
+    readonly latencyMs: { readonly p50: number | null; readonly p99: number | null };
+  };
+  /** Newest first; only failures whose token claimed this company. */
+  readonly authFailures: readonly { readonly code: string; readonly where: string; readonly ip: string | undefined; readonly at: number; readonly node: string }[];
+}
+
+export interface AdminServerToClientEvents {
+  [AdminEvent.STATS]: (payload: AdminStatsPayload) => void;
+}

@@ -1,0 +1,140 @@
+/**
+ * The admin dashboard: a static shell with no data in it. Everything it shows arrives over
+ * /admin-ws, which refuses any token without the `admin` role, and only for that admin's company.
+ * Kept as TypeScript strings so the build ships it with dist/ and no file lookup can fail.
+ */
+export const DASHBOARD_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Switchboard admin</title>
+<style>
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 0; background: #f6f7f9; color: #1d2330; }
+  header { background: #1d2330; color: #fff; padding: 10px 20px; display: flex; gap: 16px; align-items: center; }
+  header h1 { font-size: 16px; margin: 0; }
+  #status { font-size: 12px; opacity: .85; }
+  main { padding: 16px 20px; display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 16px; }
+  section { background: #fff; border: 1px solid #dde1e7; border-radius: 6px; padding: 12px 14px; }
+  section h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .04em; color: #5a6478; margin: 0 0 8px; }
+  table { border-collapse: collapse; width: 100%; }
+  td, th { text-align: left; padding: 3px 6px; border-bottom: 1px solid #eef0f3; font-variant-numeric: tabular-nums; }
+  .big { font-size: 28px; font-weight: 600; }
+  .online { color: #137333; } .offline { color: #b3261e; }
+  form { padding: 40px 20px; max-width: 640px; }
+  textarea { width: 100%; height: 90px; font-family: monospace; }
+  .error { color: #b3261e; }
+  [hidden] { display: none !important; }
+</style>
+</head>
+<body>
+<header><h1>Switchboard</h1><span id="company"></span><span id="status">not connected</span><button id="logout" hidden>Log out</button></header>
+<form id="login">
+  <p>Paste an admin token (role <code>admin</code>). It stays in this tab only.</p>
+  <textarea id="token" name="token" autocomplete="off" spellcheck="false"></textarea>
+  <p><button type="submit" id="connect">Connect</button> <span id="login-error" class="error"></span></p>
+</form>
+<main id="dashboard" hidden>
+  <section><h2>Live connections</h2><div class="big" id="connections-total">0</div><table id="connections"></table></section>
+  <section><h2>Events</h2>
+    <table>
+      <tr><th>Published / s</th><td id="published-rate">0</td></tr>
+      <tr><th>Delivered / s</th><td id="delivered-rate">0</td></tr>
+      <tr><th>Latency p50</th><td id="latency-p50">–</td></tr>
+      <tr><th>Latency p99</th><td id="latency-p99">–</td></tr>
+    </table>
+  </section>
+  <section><h2>Printing agents by branch</h2><table id="branches"></table></section>
+  <section><h2>Print jobs (last 15 min)</h2><table id="print-jobs"></table><p>Awaiting an agent's ack now: <b id="in-flight">0</b></p></section>
+  <section><h2>Recent auth failures</h2><table id="auth-failures"></table></section>
+</main>
+<script src="/admin/socket.io.min.js"></script>
+<script src="/admin/dashboard.js"></script>
+</body>
+</html>
+`;
+
+export const DASHBOARD_JS = `(() => {
+  'use strict';
+  const $ = (id) => document.getElementById(id);
+  let socket;
+
+  function cell(text, className) {
+    const td = document.createElement('td');
+    td.textContent = String(text);
+    if (className) td.className = className;
+    return td;
+  }
+  function rows(table, header, lines) {
+    table.replaceChildren();
+    const head = document.createElement('tr');
+    for (const title of header) { const th = document.createElement('th'); th.textContent = title; head.appendChild(th); }
+    table.appendChild(head);
+    for (const line of lines) { const tr = document.createElement('tr'); for (const td of line) tr.appendChild(td); table.appendChild(tr); }
+  }
+  const ms = (value) => (value === null ? '–' : value + ' ms');
+  const time = (at) => new Date(at).toLocaleTimeString();
+
+  function render(stats) {
+    $('company').textContent = 'company ' + stats.companyId;
+    let total = 0;
+    const lines = [];
+    for (const node of stats.nodes) {
+      for (const [namespace, count] of Object.entries(node.connections)) {
+        total += count;
+        lines.push([cell(node.node), cell(namespace), cell(count)]);
+      }
+    }
+    $('connections-total').textContent = String(total);
+    rows($('connections'), ['Node', 'Namespace', 'Connections'], lines);
+    $('published-rate').textContent = String(stats.events.publishedPerSecond);
+    $('delivered-rate').textContent = String(stats.events.deliveredPerSecond);
+    $('latency-p50').textContent = ms(stats.events.latencyMs.p50);
+    $('latency-p99').textContent = ms(stats.events.latencyMs.p99);
+    rows($('branches'), ['Branch', 'State', 'Agents'], stats.branches.map((b) => [
+      cell(b.branchId),
+      cell(b.online ? 'online' : 'offline' + (b.offlineSince ? ' since ' + time(b.offlineSince) : ''), b.online ? 'online' : 'offline'),
+      cell(b.agents.join(', ') || '–'),
+    ]));
+    rows($('print-jobs'), ['Status', 'Jobs'], Object.entries(stats.printJobs.last15Minutes).map(([status, count]) => [cell(status), cell(count)]));
+    $('in-flight').textContent = String(stats.printJobs.inFlight);
+    rows($('auth-failures'), ['When', 'Code', 'Where', 'IP'], stats.authFailures.map((f) => [cell(time(f.at)), cell(f.code), cell(f.where), cell(f.ip || '')]));
+    $('status').textContent = 'live, updated ' + time(stats.at);
+  }
+
+  function connect(token) {
+    if (socket) socket.close();
+    $('login-error').textContent = '';
+    socket = io('/admin-ws', { auth: { token }, transports: ['websocket', 'polling'] });
+    socket.on('admin:stats', (stats) => {
+      $('login').hidden = true;
+      $('dashboard').hidden = false;
+      $('logout').hidden = false;
+      render(stats);
+    });
+    socket.on('connect_error', (error) => {
+      const code = (error.data && error.data.code) || error.message;
+      $('login-error').textContent = 'refused: ' + code;
+      $('status').textContent = 'not connected';
+      if (['AUTH_MISSING', 'AUTH_INVALID', 'AUTH_EXPIRED', 'FORBIDDEN', 'REVOKED'].includes(code)) socket.close();
+    });
+    socket.on('disconnect', (reason) => { $('status').textContent = 'disconnected (' + reason + '), reconnecting'; });
+    socket.on('auth:expiring', () => { $('status').textContent = 'token expiring: paste a new one'; });
+  }
+
+  $('login').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const token = $('token').value.trim();
+    sessionStorage.setItem('switchboard-admin-token', token);
+    connect(token);
+  });
+  $('logout').addEventListener('click', () => {
+    sessionStorage.removeItem('switchboard-admin-token');
+    if (socket) socket.close();
+    $('dashboard').hidden = true; $('login').hidden = false; $('logout').hidden = true;
+    $('status').textContent = 'not connected'; $('company').textContent = '';
+  });
+  const saved = sessionStorage.getItem('switchboard-admin-token');
+  if (saved) connect(saved);
+})();
+`;

@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { closeAllClients, connect, connectError } from '../utils/clients';
+import { orderUpdated, postJson, publish } from '../utils/http';
+import { TestAgent } from '../utils/printer-agent';
+import { ROOT } from '../utils/server-process';
+import { createTestApp, type TestApp } from '../utils/test-app';
+import { adminToken, serviceToken, signToken, staffToken } from '../utils/tokens';
+
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+const text = (page: Page, selector: string) => page.locator(selector).innerText();
+
+/** Waits until the element's rendered text matches (evaluated in the page; the test has no DOM types). */
+function waitText(page: Page, selector: string, pattern: RegExp, timeout = 10_000): Promise<unknown> {
+  return page.waitForFunction(
+    ([sel, source, flags]) => {
+      const element = (globalThis as unknown as { document: { querySelector(s: string): { innerText: string } | null } }).document.querySelector(sel);
+      return element !== null && new RegExp(source, flags).test(element.innerText);
+    },
+    [selector, pattern.source, pattern.flags] as const,
+    { timeout },
+  );
+}
+
+/** The /admin page in Debian's headless Chromium, against a real server, updating live over /admin-ws. */
+describe('admin dashboard in Chromium', () => {
+  let server: TestApp;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    server = await createTestApp();
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  }, 60_000);
+  afterAll(async () => {
+    closeAllClients();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('refuses a token without the admin role, with its code', async () => {
+    await page.goto(`${server.url}/admin`);
+    await page.fill('#token', staffToken('acme'));
+    await page.click('#connect');
+    await waitText(page, '#login-error', /FORBIDDEN/);
+    expect(await page.locator('#dashboard').isHidden()).toBe(true);
+  });
+
+  it('logs in with an admin token and follows connections, events, agents and auth failures live', async () => {
+    await page.fill('#token', adminToken('acme'));
+    await page.click('#connect');
+    await page.waitForSelector('#dashboard:not([hidden])');
+    expect(await text(page, '#company')).toBe('company acme');
+    // The dashboard's own connection.
+    await waitText(page, '#connections-total', /^1$/);
+
+    // A client connects: the count changes. Another company's client does not show.
+    await connect(server.url, '/orders', { token: staffToken('beta') });
+    const client = await connect(server.url, '/orders', { token: staffToken('acme', ['b1']) });
+    await waitText(page, '#connections-total', /^2$/);
+    expect(await text(page, '#connections')).toMatch(/\/orders\s+1/);
+
+    // Events are published: the rate and latency show them (a rate covers the last second, so keep publishing until seen).
+    await client.subscribe('branch:b1');
+    const seen = waitText(page, '#published-rate', /^[1-9]\d*$/);
+    let published = 0;
+    const publisher = setInterval(() => {
+      if (published++ < 50) void publish(server.url, orderUpdated('branch:b1', published));
+    }, 100);
+    try {
+      await seen;
+    } finally {
+      clearInterval(publisher);
+    }
+    await waitText(page, '#latency-p99', /ms$/);
+    expect(Number(await text(page, '#delivered-rate'))).toBeGreaterThan(0);
+
+    // A printing agent comes online for a branch.
+    const agent = await TestAgent.connect(server.url, { branch: 'kitchen-1' });
+    await agent.register([{ id: 'p1' }]);
+    await waitText(page, '#branches', /kitchen-1\s+online\s+agent-1/);
+
+    // A print job goes through: its statuses are counted.
+    const ticket = { jobId: 'dash-1', branchId: 'kitchen-1', document: { contentType: 'text/plain', data: 'ticket' } };
+    expect((await postJson(`${server.url}/v1/print-jobs`, ticket, serviceToken())).status).toBe(202);
+    await agent.until((a) => a.received('dash-1').length === 1);
+    expect((await agent.report('dash-1', 'printed')).ok).toBe(true);
+    await waitText(page, '#print-jobs', /printed\s+1/);
+
+    // A refused token that claims this company appears among the auth failures.
+    const expired = signToken({ sub: 'late', companyId: 'acme', roles: ['staff'] }, { expiresIn: -60 });
+    await connectError(server.url, '/orders', { token: expired });
+    await waitText(page, '#auth-failures', /AUTH_EXPIRED\s+\/orders/);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'admin-dashboard.png'), fullPage: true });
+  }, 60_000);
+});
