@@ -44,7 +44,7 @@ export function extractHandshakeToken(handshake: HandshakeLike): string {
 export function claimedCompany(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
   const claims = decode(token, { json: true });
-  const company = claims?.companyId;
+  const company: unknown = claims?.companyId;
   return typeof company === 'string' && /^[\w-]{1,64}$/.test(company) ? company : undefined;
 }
 
