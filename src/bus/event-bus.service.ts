@@ -43,10 +43,8 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('EventBus');
   private readonly streams = new Map<string, ChannelStream>();
   private readonly releaseTimers = new Map<string, NodeJS.Timeout>();
-  private readonly roundTrips = new Map<string, () => void>();
   private sink: DeliverySink | undefined;
   private readonly internal = new Map<string, Set<(event: Envelope) => void>>();
-  private readonly healthKey: string;
   /** Called when internal feeds (re)become live after a gap, so listeners can reload what they missed. */
   private readonly onLive = new Set<() => void>();
   private readonly internalFailed = new Set<string>();
@@ -64,8 +62,6 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     nodes: NodeRegistry,
     private readonly metrics: MetricsService,
   ) {
-    // `!` cannot occur in a tenant id, so this key can never collide with a real channel.
-    this.healthKey = `!health/${nodes.instanceId}`;
     this.adoptIntervalMs = config.cluster.nodeTtlSeconds * 1000;
     // The embedded engine cannot be unreachable; only Redis publishes need the breaker and the outage queue.
     this.resilient =
@@ -229,35 +225,6 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     await this.guard(() =>
       this.engine.publish(key, [{ id: randomUUID(), channel: key, event, data, ts: Date.now() }], { size: 16, ttlSeconds: 60 }),
     );
-  }
-
-  /** Publishes a probe through the engine and waits for it to come back: proves the whole path. */
-  async roundTrip(timeoutMs: number): Promise<number> {
-    const started = performance.now();
-    if (!this.internal.has(this.healthKey)) {
-      this.internal.set(this.healthKey, new Set([(event) => this.roundTrips.get((event.data as { probe?: string }).probe ?? '')?.()]));
-    }
-    await this.watchInternal(this.healthKey);
-    const probe = randomUUID();
-    const arrived = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.roundTrips.delete(probe);
-        reject(new AppError(ErrorCode.UNAVAILABLE, `bus round-trip took longer than ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.roundTrips.set(probe, () => {
-        clearTimeout(timer);
-        this.roundTrips.delete(probe);
-        resolve();
-      });
-    });
-    try {
-      await this.signal(this.healthKey, 'health:probe', { probe });
-    } catch (error) {
-      this.roundTrips.get(probe)?.();
-      throw error;
-    }
-    await arrived;
-    return performance.now() - started;
   }
 
   /** Flushes the outage queue within `budgetMs`; true when nothing is left (it stays in the spool otherwise). */
