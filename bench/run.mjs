@@ -42,25 +42,56 @@ function pinned(cpu, args, env, ready) {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Keep only the tail of the output, and always drain the pipes: a full pipe blocks the server.
   let output = '';
+  const waiters = [];
+  const onData = (chunk) => {
+    output = (output + chunk.toString()).slice(-4000);
+    for (const check of [...waiters]) check();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  if (ready === null) return Promise.resolve(child);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start: ${args.join(' ')}\n${output.slice(-2000)}`)), 60_000);
-    const onData = (chunk) => {
-      output += chunk.toString();
-      if (ready.test(output)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', () => reject(new Error(`exited: ${output.slice(-2000)}`)));
+    const timer = setTimeout(() => reject(new Error(`no start: ${args.join(' ')}\n${output}`)), 60_000);
+    waiters.push(() => {
+      if (!ready.test(output)) return;
+      clearTimeout(timer);
+      waiters.length = 0;
+      resolve(child);
+    });
+    child.once('exit', () => reject(new Error(`exited: ${output}`)));
   });
 }
 
 function rssKb(pid) {
   const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) : NaN;
+}
+
+/** SIGTERM (a profile gets written on a clean exit), SIGKILL after 10 s. */
+function stop(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function untilLive(url) {
+  for (let i = 0; i < 600; i++) {
+    const ok = await fetch(`${url}/health/live`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`${url} never became live`);
 }
 
 const ARMS = {
@@ -76,6 +107,7 @@ const ARMS = {
       HOST: '127.0.0.1',
       JWT_SECRET: SECRET,
       LOG_FORMAT: 'json',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'log',
       NODE_ENV: 'production',
       // The bench drives one company far harder than a tenant would: lift per-user limits, not per-socket work.
       CONNECTIONS_PER_COMPANY: '0',
@@ -83,7 +115,10 @@ const ARMS = {
       RATE_LIMIT_PER_USER: '1000000',
       ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     };
-    const child = await pinned(0, [process.execPath, 'dist/main.js'], env, /listening on/);
+    // BENCH_PROFILE=1 writes a CPU profile per Switchboard arm to bench/results/prof/ (on exit).
+    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/results/prof'] : [];
+    const child = await pinned(0, [process.execPath, ...profile, 'dist/main.js'], { ...env, DRAIN_DEADLINE_SECONDS: '1' }, null);
+    await untilLive(`http://127.0.0.1:${port}`);
     return { child, url: `http://127.0.0.1:${port}` };
   },
 };
@@ -241,11 +276,15 @@ async function main() {
     p99BoundMs: P99_BOUND_MS,
     arms: {},
   };
+  const only = process.argv
+    .find((arg) => arg.startsWith('--arms='))
+    ?.slice(7)
+    .split(',');
   const arms = [
     ['bare', () => ARMS.bare()],
     ['switchboard-memory', () => ARMS.switchboard()],
     ['switchboard-redis', () => ARMS.switchboard(`redis://127.0.0.1:${redisPort}`)],
-  ];
+  ].filter(([name]) => !only || only.includes(name));
   try {
     for (const [name, start] of arms) {
       log(`arm ${name}`);
@@ -253,7 +292,7 @@ async function main() {
       try {
         results.arms[name] = { fanOut: await fanOut(name, server.url), handshakes: await handshakes(name, server.url, server.child.pid) };
       } finally {
-        server.child.kill('SIGKILL');
+        await stop(server.child);
       }
     }
   } finally {
@@ -262,9 +301,10 @@ async function main() {
   const bare = results.arms.bare;
   const rows = [['scenario', 'bare', 'sb memory', 'ratio', 'sb redis', 'ratio']];
   const add = (label, get, digits = 0) => {
-    const b = get(bare);
-    const m = get(results.arms['switchboard-memory']);
-    const r = get(results.arms['switchboard-redis']);
+    const value = (arm) => (arm ? get(arm) : NaN);
+    const b = value(bare);
+    const m = value(results.arms['switchboard-memory']);
+    const r = value(results.arms['switchboard-redis']);
     rows.push([label, b.toFixed(digits), m.toFixed(digits), (m / b).toFixed(2), r.toFixed(digits), (r / b).toFixed(2)]);
   };
   add(`fan-out deliveries/s (p99 <= ${P99_BOUND_MS} ms, 100 %), N=${N}, ${ROOMS} rooms`, (a) => a.fanOut.best);

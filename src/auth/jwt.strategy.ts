@@ -13,9 +13,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       // The same key choice as the handshake (a JWKS `kid` picks the key).
-      secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (error: unknown, key?: string) => void) => {
+      secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (error: unknown, key?: string | Buffer) => void) => {
         try {
-          done(null, verifier.keyFor(rawJwt).key);
+          // A parsed KeyObject (passport-jwt hands it to jsonwebtoken as is); its typings say string.
+          done(null, verifier.keyObjectFor(rawJwt) as unknown as string);
         } catch (error) {
           done(error);
         }
