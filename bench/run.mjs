@@ -194,6 +194,27 @@ async function publishAt(url, perSecond, ms, serviceToken) {
   return { accepted, failed };
 }
 
+/** Switchboard's own publish-to-deliver histogram (cumulative buckets, seconds), or [] for the bare arm. */
+async function histogram(url) {
+  const text = await fetch(`${url}/metrics`).then(
+    (response) => (response.ok ? response.text() : ''),
+    () => '',
+  );
+  return [...text.matchAll(/^switchboard_publish_to_deliver_seconds_bucket\{le="([^"]+)",namespace="\/orders"\} (\d+)/gm)].map((m) => [
+    Number(m[1]),
+    Number(m[2]),
+  ]);
+}
+
+/** Quantiles (as the upper bound of their bucket, ms) of what was observed between two scrapes. */
+function serverSide(before, after) {
+  if (after.length === 0 || before.length !== after.length) return undefined;
+  const delta = after.map(([le, count], i) => [le, count - before[i][1]]);
+  const total = delta[delta.length - 1][1];
+  const upTo = (q) => (delta.find(([, count]) => count >= q * total)?.[0] ?? Infinity) * 1000;
+  return { events: total, p50UpToMs: upTo(0.5), p99UpToMs: upTo(0.99) };
+}
+
 async function fanOut(arm, url) {
   const clients = await Clients.start();
   const channels = Array.from({ length: ROOMS }, (_, i) => `branch:b${i}`);
@@ -209,8 +230,10 @@ async function fanOut(arm, url) {
     if (Date.now() > DEADLINE) break;
     await clients.ask({ cmd: 'reset' }, 'reset');
     const publishes = Math.round(deliveries / perRoom);
+    const before = await histogram(url);
     const { accepted, failed } = await publishAt(url, publishes, STEP_MS, token(['service']));
     await sleep(1000);
+    const server = serverSide(before, await histogram(url));
     const report = await clients.ask({ cmd: 'report' }, 'report');
     const expected = accepted * perRoom;
     const step = {
@@ -223,8 +246,9 @@ async function fanOut(arm, url) {
     };
     steps.push(step);
     const ok = failed === 0 && step.completion >= 0.9999 && step.p99 <= P99_BOUND_MS;
+    if (server) step.serverSide = server;
     log(
-      `  ${arm}: ${deliveries}/s -> completion ${(step.completion * 100).toFixed(2)} %, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms${ok ? '' : '  (over)'}`,
+      `  ${arm}: ${deliveries}/s -> completion ${(step.completion * 100).toFixed(2)} %, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms${server ? ` (server side: p50 <= ${server.p50UpToMs} ms, p99 <= ${server.p99UpToMs} ms)` : ''}${ok ? '' : '  (over)'}`,
     );
     if (!ok) break;
     best = deliveries;
