@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { eventually } from '../utils/eventually';
 import { FollowingClient } from '../utils/following-client';
 import { getJson, publish } from '../utils/http';
 import { freePort, RedisServer } from '../utils/redis-server';
@@ -10,15 +11,6 @@ import { Traffic } from '../utils/traffic';
 const CHANNELS = ['branch:h1', 'company:acme'];
 const TOKEN = staffToken('acme', ['h1']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits (bounded) for haproxy's own health checks to settle; nothing to await but its answers. */
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
 
 /**
  * deploy/haproxy.cfg (the file docker-compose.yml mounts), run by Debian's haproxy on loopback in

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { eventually } from '../utils/eventually';
 import { FollowingClient } from '../utils/following-client';
 import { getJson, publish } from '../utils/http';
 import { sample, scrape } from '../utils/metrics';
@@ -11,15 +12,6 @@ import { Traffic } from '../utils/traffic';
 const CHANNELS = ['branch:p1', 'branch:p2', 'branch:p3', 'company:acme'];
 const TOKEN = staffToken('acme', ['p1', 'p2', 'p3']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits (bounded) for a condition only an external process can make true; there is no event to await. */
-async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
 
 function pidOf(node: string): number {
   return Number(node.slice(node.lastIndexOf('-') + 1));

@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import { judgeEnvelopes } from './traffic';
 import type { BatchPayload, Envelope, SessionPayload, SubscribeAck } from '../../src/realtime/realtime.events';
 
 /**
@@ -79,24 +80,7 @@ export class FollowingClient {
 
   /** Envelopes dropped by the protocol's dedupe rule (seq ≤ last applied, same epoch), and gaps left after it. */
   judge(accepted: ReadonlyMap<string, readonly string[]>): { missing: number; duplicatesDropped: number; gaps: number } {
-    let missing = 0;
-    let duplicatesDropped = 0;
-    let gaps = 0;
-    for (const [channel, ids] of accepted) {
-      let last: { epoch: string; seq: number } | undefined;
-      const applied = new Set<string>();
-      for (const envelope of this.envelopes.filter((e) => e.channel === channel)) {
-        if (last && envelope.epoch === last.epoch && envelope.seq <= last.seq) {
-          duplicatesDropped += 1;
-          continue;
-        }
-        if (last && envelope.epoch === last.epoch && envelope.seq !== last.seq + 1) gaps += 1;
-        last = { epoch: envelope.epoch, seq: envelope.seq };
-        applied.add(envelope.id);
-      }
-      missing += ids.filter((id) => !applied.has(id)).length;
-    }
-    return { missing, duplicatesDropped, gaps };
+    return judgeEnvelopes((channel) => this.envelopes.filter((envelope) => envelope.channel === channel), accepted);
   }
 
   until(predicate: () => boolean, timeoutMs: number): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Envelope } from '../../src/bus/envelope';
 import type { TestClient } from './clients';
 import { publish } from './http';
 
@@ -71,14 +72,22 @@ export interface Verdict {
  * contiguous, and contain every accepted id.
  */
 export function judge(client: TestClient, traffic: Traffic): Verdict {
+  const resets = client.events.filter(([event]) => event === 'channel:reset').length;
+  return { ...judgeEnvelopes((channel) => client.envelopes(channel), traffic.accepted), resets };
+}
+
+/** The dedupe-and-check rule of judge() over any client's envelopes, by channel. */
+export function judgeEnvelopes(
+  envelopesOf: (channel: string) => readonly Envelope[],
+  accepted: ReadonlyMap<string, readonly string[]>,
+): Omit<Verdict, 'resets'> {
   let missing = 0;
   let gaps = 0;
   let duplicatesDropped = 0;
-  const resets = client.events.filter(([event]) => event === 'channel:reset').length;
-  for (const [channel, ids] of traffic.accepted) {
+  for (const [channel, ids] of accepted) {
     let last: { epoch: string; seq: number } | undefined;
     const applied = new Set<string>();
-    for (const envelope of client.envelopes(channel)) {
+    for (const envelope of envelopesOf(channel)) {
       if (last && envelope.epoch === last.epoch && envelope.seq <= last.seq) {
         duplicatesDropped += 1;
         continue;
@@ -89,7 +98,7 @@ export function judge(client: TestClient, traffic: Traffic): Verdict {
     }
     missing += ids.filter((id) => !applied.has(id)).length;
   }
-  return { missing, gaps, duplicatesDropped, resets };
+  return { missing, gaps, duplicatesDropped };
 }
 
 /** Resolves once `client` holds every id in `wanted` (default: all accepted so far), or rejects after `timeoutMs`. */
