@@ -129,30 +129,26 @@ export class MetricsService implements OnModuleInit {
         for (const [company, count] of topCompanies(read('companiesOfConnections')?.() ?? [])) this.set({ company }, count);
       },
     });
-    new Gauge({
-      name: 'switchboard_outage_queue_events',
-      help: 'Publishes held in memory while Redis is unreachable.',
-      registers: [this.registry],
-      collect() {
-        this.set(read('outage')?.()?.queuedEvents ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'switchboard_outage_queue_bytes',
-      help: 'Bytes held in the outage queue.',
-      registers: [this.registry],
-      collect() {
-        this.set(read('outage')?.()?.queuedBytes ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'switchboard_bus_breaker_state',
-      help: 'Circuit breaker in front of Redis publishes: 0 closed, 1 half-open, 2 open.',
-      registers: [this.registry],
-      collect() {
-        this.set(BREAKER_VALUE[read('outage')?.()?.breaker ?? 'closed']);
-      },
-    });
+    const scalar = (name: string, help: string, value: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(value());
+        },
+      });
+    scalar(
+      'switchboard_outage_queue_events',
+      'Publishes held in memory while Redis is unreachable.',
+      () => read('outage')?.()?.queuedEvents ?? 0,
+    );
+    scalar('switchboard_outage_queue_bytes', 'Bytes held in the outage queue.', () => read('outage')?.()?.queuedBytes ?? 0);
+    scalar(
+      'switchboard_bus_breaker_state',
+      'Circuit breaker in front of Redis publishes: 0 closed, 1 half-open, 2 open.',
+      () => BREAKER_VALUE[read('outage')?.()?.breaker ?? 'closed'],
+    );
     new Counter({
       name: 'switchboard_slow_consumer_disconnects_total',
       help: 'Connections closed with SLOW_CONSUMER (too much data buffered outbound).',
@@ -162,30 +158,17 @@ export class MetricsService implements OnModuleInit {
         this.inc(read('slowConsumerDisconnects')?.() ?? 0);
       },
     });
-    new Gauge({
-      name: 'switchboard_print_agents_online',
-      help: 'Printing agents connected to this process.',
-      registers: [this.registry],
-      collect() {
-        this.set(read('agentsOnline')?.() ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'switchboard_print_jobs_in_flight',
-      help: 'Print jobs sent to agents on this process and not yet acknowledged.',
-      registers: [this.registry],
-      collect() {
-        this.set(read('printJobsInFlight')?.() ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'switchboard_presence_members',
-      help: 'Distinct users connected to /presence on this process.',
-      registers: [this.registry],
-      collect() {
-        this.set(read('presenceMembers')?.() ?? 0);
-      },
-    });
+    scalar('switchboard_print_agents_online', 'Printing agents connected to this process.', () => read('agentsOnline')?.() ?? 0);
+    scalar(
+      'switchboard_print_jobs_in_flight',
+      'Print jobs sent to agents on this process and not yet acknowledged.',
+      () => read('printJobsInFlight')?.() ?? 0,
+    );
+    scalar(
+      'switchboard_presence_members',
+      'Distinct users connected to /presence on this process.',
+      () => read('presenceMembers')?.() ?? 0,
+    );
   }
 
   onModuleInit(): void {
