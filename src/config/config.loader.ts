@@ -88,6 +88,10 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
       ttlSeconds: historyTtl,
       positionTtlSeconds: positionTtl,
     },
+    delivery: {
+      coalesceMs: need(ENV.coalesceMs),
+      coalesceLoad: need(ENV.coalesceLoad) / 100,
+    },
     limits: {
       maxSubscriptionsPerSocket: need(ENV.maxSubscriptions),
       maxMessageBytes: need(ENV.maxMessageBytes),

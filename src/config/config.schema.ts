@@ -171,6 +171,20 @@ export const ENV = {
     365 * 86400,
     "A channel's position (epoch and seq) is kept this long after its last publish; must be ≥ HISTORY_TTL_SECONDS. Past it, old positions get EPOCH_CHANGED instead of HISTORY_EXPIRED.",
   ),
+  coalesceMs: int(
+    'DELIVERY_COALESCE_MS',
+    5,
+    0,
+    1000,
+    "Under load (event loop busier than DELIVERY_COALESCE_LOAD), a channel's events within this window go out as one `batch` frame; 0 turns coalescing off.",
+  ),
+  coalesceLoad: int(
+    'DELIVERY_COALESCE_LOAD',
+    60,
+    0,
+    100,
+    'Event-loop utilisation (percent, over the last 100 ms) from which live deliveries are coalesced; 0 coalesces always.',
+  ),
   maxSubscriptions: int('MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 10_000, 'Channels one socket may follow at once.'),
   maxMessageBytes: int(
     'WS_MAX_MESSAGE_BYTES',

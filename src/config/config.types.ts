@@ -121,6 +121,7 @@ export interface AppConfig {
   readonly jwt: JwtConfig;
   readonly cors: CorsPolicy;
   readonly history: HistoryConfig;
+  readonly delivery: DeliveryConfig;
   readonly limits: LimitsConfig;
   readonly idempotencyTtlSeconds: number;
   readonly outage: OutageConfig;
@@ -132,3 +133,11 @@ export interface AppConfig {
 }
 
 export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+
+/** Adaptive micro-batching of live deliveries (see DeliveryCoalescer). */
+export interface DeliveryConfig {
+  /** Longest an event waits for company in one frame; 0 = never coalesce. */
+  readonly coalesceMs: number;
+  /** Event-loop utilisation (0–1) from which coalescing starts; 0 = always. */
+  readonly coalesceLoad: number;
+}

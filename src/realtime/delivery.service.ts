@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config';
 import type { Namespace } from 'socket.io';
 import { refFromKey, type ChannelRef } from '../channels/channel-ref';
@@ -6,6 +6,7 @@ import type { DeliverySink } from '../bus/channel-stream';
 import type { Envelope, Position, ResetReason } from '../bus/envelope';
 import { EventBus } from '../bus/event-bus.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { DeliveryCoalescer } from './delivery-coalescer';
 import type { SocketData } from './realtime.events';
 import { RealtimeEvent, type BatchPayload, type ChannelResetPayload } from './realtime.events';
 
@@ -15,8 +16,9 @@ import { RealtimeEvent, type BatchPayload, type ChannelResetPayload } from './re
  * itself; broadcasting through the Socket.IO adapter as well would deliver twice.
  */
 @Injectable()
-export class DeliveryService implements DeliverySink {
+export class DeliveryService implements DeliverySink, OnModuleDestroy {
   private readonly namespaces = new Map<string, Namespace>();
+  private readonly coalescer: DeliveryCoalescer;
 
   private readonly logger = new Logger('Delivery');
   private readonly debugLogs: boolean;
@@ -27,6 +29,9 @@ export class DeliveryService implements DeliverySink {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.debugLogs = config.log.level === 'debug' || config.log.level === 'verbose';
+    this.coalescer = new DeliveryCoalescer(config.delivery.coalesceMs, config.delivery.coalesceLoad, (ref, epoch, events) =>
+      this.emit(ref, epoch, events),
+    );
     bus.setSink(this);
     metrics.provide({
       connectionsByNamespace: () => this.connectionCounts(),
@@ -48,7 +53,23 @@ export class DeliveryService implements DeliverySink {
     });
   }
 
+  onModuleDestroy(): void {
+    this.coalescer.close();
+  }
+
   deliver(ref: ChannelRef, epoch: string, events: readonly Envelope[]): void {
+    this.coalescer.deliver(ref, epoch, events);
+  }
+
+  /**
+   * Sends what the coalescer holds for a channel. A subscriber calls this before joining the
+   * room: its replay already covers held events, and they must not reach it a second time.
+   */
+  flush(ref: ChannelRef): void {
+    this.coalescer.flush(ref);
+  }
+
+  private emit(ref: ChannelRef, epoch: string, events: readonly Envelope[]): void {
     const nsp = this.namespaces.get(ref.namespace);
     if (!nsp) return;
     const sockets = nsp.adapter.rooms.get(ref.key)?.size ?? 0;
@@ -69,6 +90,7 @@ export class DeliveryService implements DeliverySink {
   }
 
   reset(ref: ChannelRef, position: Position, reason: ResetReason): void {
+    this.coalescer.flush(ref);
     const payload: ChannelResetPayload = { channel: ref.channel, epoch: position.epoch, seq: position.seq, reason };
     this.metrics.channelResets.inc({ reason });
     this.namespaces.get(ref.namespace)?.local.to(ref.key).emit(RealtimeEvent.CHANNEL_RESET, payload);

@@ -10,6 +10,7 @@ import { EventBus } from '../bus/event-bus.service';
 import type { SubscribeDto } from './dto/subscribe.dto';
 import type { UnsubscribeDto } from './dto/unsubscribe.dto';
 import type { Envelope } from '../bus/envelope';
+import { DeliveryService } from './delivery.service';
 import type { NamespaceDefinition } from './namespace.registry';
 import type { OkAck, SocketData, SubscribeAck } from './realtime.events';
 
@@ -26,6 +27,7 @@ export class SubscriptionService {
     private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    private readonly delivery: DeliveryService,
   ) {}
 
   async subscribe(socket: AppSocket, namespace: NamespaceDefinition, request: SubscribeDto): Promise<SubscribeAck> {
@@ -59,6 +61,8 @@ export class SubscriptionService {
         // The socket may have left or unsubscribed while history was being read.
         if (socket.disconnected || !subscriptions.has(channel.name)) return;
         for (const envelope of replay) socket.emit(envelope.event, envelope);
+        // Held live events are covered by the replay: send them to the room before this socket is in it.
+        this.delivery.flush(ref);
         void socket.join(ref.key);
       };
       const result = await this.bus.attach(ref, request.since, join, { snapshot: namespace.snapshot !== undefined });

@@ -1,0 +1,213 @@
+// The six scenarios of issue 6, run against one arm (a started server) at a time. Clients and the
+// publisher are fresh pinned processes on CPU 1; the server is alone on CPU 0.
+import { ask, contamination, pinned, rssKb, sleep } from './lib/processes.mjs';
+import { percentile } from './lib/stats.mjs';
+
+const P99_BOUND_MS = 50;
+const FOREIGN_LIMIT = 0.25;
+
+/** What the socket.io-client validators should see: validator i follows channel i, and the publisher goes round robin. */
+function validatorExpected(validators, accepted, channels) {
+  let total = 0;
+  for (let i = 0; i < validators; i++) total += Math.floor(accepted / channels) + (i % channels < accepted % channels ? 1 : 0);
+  return total;
+}
+
+export class Scenarios {
+  /** `bench`: { root, quick, log, token(roles), channels(rooms) }; `arm`: { name, url, child, replay }. */
+  constructor(bench, arm) {
+    this.bench = bench;
+    this.arm = arm;
+    this.helpers = [];
+  }
+
+  async helper(script) {
+    const child = await pinned(1, [process.execPath, script], { cwd: this.bench.root });
+    await ask(child, undefined, (message) => message.cmd === 'ready');
+    this.helpers.push(child);
+    return child;
+  }
+
+  /** Every process of this run: what the contamination check does not count as foreign. */
+  ours() {
+    return new Set([this.arm.child.pid, this.bench.redisPid, ...this.helpers.map((child) => child.pid)]);
+  }
+
+  dispose(child) {
+    child.kill('SIGKILL');
+    this.helpers = this.helpers.filter((other) => other !== child);
+  }
+
+  async gc() {
+    await ask(this.arm.child, 'bench:gc', (reply) => reply === 'bench:gc-done');
+  }
+
+  /** 6. Publish API: accepted events/s, single and batch (100 per request), nobody subscribed. */
+  async publishApi() {
+    const publisher = await this.helper('bench/publisher.mjs');
+    const ms = this.bench.quick ? 2000 : 3000;
+    const common = { cmd: 'flood', url: this.arm.url, token: this.bench.token(['service']), ms, channels: this.bench.channels(100) };
+    const single = await ask(publisher, { ...common, batch: 0 }, (reply) => reply.cmd === 'flood');
+    const batch = await ask(publisher, { ...common, batch: 100 }, (reply) => reply.cmd === 'flood');
+    this.dispose(publisher);
+    this.bench.log(`${this.arm.name}: publish API ${single.perSecond.toFixed(0)} events/s single, ${batch.perSecond.toFixed(0)} events/s in batches of 100 (${single.failed + batch.failed} refused)`);
+    return { single: single.perSecond, batch: batch.perSecond, refused: single.failed + batch.failed };
+  }
+
+  /** 3 and 4. Handshakes/s (JWT verified) and RSS per idle authenticated connection, after a full GC. */
+  async handshakesAndMemory(count) {
+    const clients = await this.helper('bench/load-client.mjs');
+    await this.gc();
+    const before = rssKb(this.arm.child.pid);
+    const connected = await ask(
+      clients,
+      { cmd: 'connect', url: this.arm.url, token: this.bench.token(['staff']), count, channels: [], subscribe: false },
+      (reply) => reply.cmd === 'connected',
+      300_000,
+    );
+    await this.gc();
+    const after = rssKb(this.arm.child.pid);
+    await ask(clients, { cmd: 'close' }, (reply) => reply.cmd === 'closed');
+    this.dispose(clients);
+    const perSecond = connected.count / (connected.ms / 1000);
+    const rssPerConnectionKb = (after - before) / connected.count;
+    this.bench.log(
+      `${this.arm.name}: ${connected.count} handshakes (${connected.failed} failed${connected.firstError ? `: ${connected.firstError}` : ''}) at ${perSecond.toFixed(0)}/s; RSS +${rssPerConnectionKb.toFixed(1)} KB per idle connection`,
+    );
+    return { connections: connected.count, failed: connected.failed, perSecond, rssPerConnectionKb };
+  }
+
+  /**
+   * 1. Fan-out ladder on one layout: the highest delivered events/s with 100 % completion and
+   * p99 <= 50 ms. With `then`, the connected clients are handed on (latency, replay) before closing.
+   */
+  async fanOut({ clients: n, rooms, steps, stepMs, validators = 0 }, then) {
+    const label = `${this.arm.name} N=${n} ${rooms} room${rooms === 1 ? '' : 's'}`;
+    const clients = await this.helper('bench/load-client.mjs');
+    const publisher = await this.helper('bench/publisher.mjs');
+    const channels = this.bench.channels(rooms);
+    const connected = await ask(
+      clients,
+      { cmd: 'connect', url: this.arm.url, token: this.bench.token(['staff']), count: n, channels, validators },
+      (reply) => reply.cmd === 'connected',
+      300_000,
+    );
+    if (connected.count !== n) throw new Error(`${label}: only ${connected.count}/${n} clients connected (${connected.firstError})`);
+    this.bench.log(`${label}: ${n} clients subscribed in ${(connected.ms / 1000).toFixed(1)} s`);
+    const context = { clients, publisher, channels, perRoom: n / rooms, label };
+    // Warm-up (JIT, keep-alive connections), not judged.
+    await this.step({ ...context, label: `${label} warm-up` }, steps[0], 1000);
+    const results = [];
+    let best = 0;
+    let retried = 0;
+    for (const deliveries of steps) {
+      if (this.bench.pastDeadline()) break;
+      let step = await this.step(context, deliveries, stepMs);
+      if (!step.ok && step.contaminated) {
+        retried += 1;
+        step = await this.step(context, deliveries, stepMs);
+      }
+      results.push(step);
+      if (!step.ok) break;
+      best = deliveries;
+    }
+    const extra = then ? await then(context) : undefined;
+    await ask(clients, { cmd: 'close' }, (reply) => reply.cmd === 'closed');
+    this.dispose(clients);
+    this.dispose(publisher);
+    return { clients: n, rooms, best, retried, steps: results, ...extra };
+  }
+
+  /** One fixed-rate step: publish for `ms`, wait for the deliveries (bounded), judge. */
+  async step({ clients, publisher, channels, perRoom, label }, deliveries, ms) {
+    await ask(clients, { cmd: 'reset' }, (reply) => reply.cmd === 'reset');
+    const check = contamination(() => this.ours());
+    const before = await this.arm.histogram();
+    const events = Math.max(1, Math.round(deliveries / perRoom));
+    const published = await ask(
+      publisher,
+      { cmd: 'rate', url: this.arm.url, token: this.bench.token(['service']), perSecond: events, ms, channels },
+      (reply) => reply.cmd === 'rate',
+    );
+    const expected = published.accepted * perRoom;
+    for (let waited = 0; waited < 3000; waited += 100) {
+      const { received } = await ask(clients, { cmd: 'count' }, (reply) => reply.cmd === 'count');
+      if (received >= expected) break;
+      await sleep(100);
+    }
+    const report = await ask(clients, { cmd: 'report' }, (reply) => reply.cmd === 'report');
+    const load = check();
+    const server = this.arm.serverSide(before, await this.arm.histogram());
+    const step = {
+      deliveriesPerSecond: deliveries,
+      accepted: published.accepted,
+      failed: published.failed,
+      completion: expected === 0 ? 0 : report.received / expected,
+      p50: percentile(report.latencies, 50),
+      p95: percentile(report.latencies, 95),
+      p99: percentile(report.latencies, 99),
+      foreignCore: load.foreignCore,
+      stealCore: load.stealCore,
+      contaminated: load.foreignCore > FOREIGN_LIMIT || load.stealCore > FOREIGN_LIMIT,
+      ...(report.validators > 0 ? { validatorCompletion: report.validatorReceived / validatorExpected(report.validators, published.accepted, channels.length) } : {}),
+      ...(server ? { serverSide: server } : {}),
+    };
+    step.ok = step.failed === 0 && step.completion >= 0.9999 && step.p99 <= P99_BOUND_MS;
+    this.bench.log(
+      `${label}: ${deliveries}/s -> ${(step.completion * 100).toFixed(2)} %, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms` +
+        (step.validatorCompletion !== undefined ? `, socket.io-client ${(step.validatorCompletion * 100).toFixed(2)} %` : '') +
+        (server ? `, server side p99 <= ${server.p99UpToMs} ms` : '') +
+        `, foreign ${(load.foreignCore * 100).toFixed(0)} % steal ${(load.stealCore * 100).toFixed(0)} %` +
+        (step.ok ? '' : '  (over)'),
+    );
+    return step;
+  }
+
+  /** 2. Latency at a fixed load (half the bare arm's saturation), on already connected clients. */
+  async latency(context, deliveries, ms) {
+    const step = await this.step(context, deliveries, ms);
+    return { deliveriesPerSecond: deliveries, p50: step.p50, p95: step.p95, p99: step.p99, completion: step.completion };
+  }
+
+  /**
+   * 5. Replay: every client drops, 100 events per channel are published while they are away, and
+   * all reconnect with their saved position. Reports the time until every subscribe ack (the
+   * missed events come before it) has arrived, and checks every missed event did arrive.
+   */
+  async replay(context, behind) {
+    const { clients, publisher, channels, perRoom } = context;
+    const n = perRoom * channels.length;
+    const { positions } = await ask(clients, { cmd: 'positions' }, (reply) => reply.cmd === 'positions');
+    await ask(clients, { cmd: 'close' }, (reply) => reply.cmd === 'closed');
+    const published = await ask(
+      publisher,
+      { cmd: 'rate', url: this.arm.url, token: this.bench.token(['service']), perSecond: 20_000, ms: (behind * channels.length * 1000) / 20_000, channels },
+      (reply) => reply.cmd === 'rate',
+    );
+    const returning = await this.helper('bench/load-client.mjs');
+    const back = await ask(
+      returning,
+      { cmd: 'connect', url: this.arm.url, token: this.bench.token(['staff']), count: n, channels, since: positions },
+      (reply) => reply.cmd === 'connected',
+      300_000,
+    );
+    const { received } = await ask(returning, { cmd: 'count' }, (reply) => reply.cmd === 'count');
+    await ask(returning, { cmd: 'close' }, (reply) => reply.cmd === 'closed');
+    this.dispose(returning);
+    const result = {
+      clients: n,
+      behind,
+      published: published.accepted,
+      seconds: back.ms / 1000,
+      recovered: back.recovered,
+      notRecovered: back.notRecovered,
+      failed: back.failed,
+      replayed: received,
+      expectedReplayed: (published.accepted / channels.length) * n,
+    };
+    this.bench.log(
+      `${this.arm.name}: replay of ${behind} events to ${n} clients in ${result.seconds.toFixed(1)} s; ${result.recovered} recovered, ${result.notRecovered} not, ${result.failed} failed; ${received}/${result.expectedReplayed} replayed events arrived`,
+    );
+    return result;
+  }
+}

@@ -1,0 +1,89 @@
+import type { ChannelRef } from '../channels/channel-ref';
+import type { Envelope } from '../bus/envelope';
+import { DeliveryCoalescer } from './delivery-coalescer';
+
+const ref = (key: string): ChannelRef => ({ key }) as ChannelRef;
+const env = (channel: string, seq: number): Envelope => ({ channel, seq }) as Envelope;
+
+describe('DeliveryCoalescer', () => {
+  let emitted: [string, string, number[]][];
+  const record = (r: ChannelRef, epoch: string, events: readonly Envelope[]): void => {
+    emitted.push([r.key, epoch, events.map((e) => e.seq)]);
+  };
+  beforeEach(() => {
+    emitted = [];
+  });
+
+  it('emits at once when coalescing is off', () => {
+    const coalescer = new DeliveryCoalescer(0, 0, record);
+    coalescer.deliver(ref('a'), 'e1', [env('a', 1)]);
+    coalescer.deliver(ref('a'), 'e1', [env('a', 2)]);
+    expect(emitted).toEqual([
+      ['a', 'e1', [1]],
+      ['a', 'e1', [2]],
+    ]);
+    coalescer.close();
+  });
+
+  it('emits at once while the event loop is not busy', () => {
+    const coalescer = new DeliveryCoalescer(5, 0.99, record);
+    expect(coalescer.coalescing).toBe(false);
+    coalescer.deliver(ref('a'), 'e1', [env('a', 1)]);
+    expect(emitted).toEqual([['a', 'e1', [1]]]);
+    coalescer.close();
+  });
+
+  it('holds a window of events per channel and emits each channel once, in order', async () => {
+    const coalescer = new DeliveryCoalescer(5, 0, record);
+    coalescer.deliver(ref('a'), 'e1', [env('a', 1)]);
+    coalescer.deliver(ref('b'), 'e1', [env('b', 7)]);
+    coalescer.deliver(ref('a'), 'e1', [env('a', 2), env('a', 3)]);
+    expect(emitted).toEqual([]);
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (emitted.length === 2 ? resolve() : void setImmediate(poll));
+      poll();
+    });
+    expect(emitted).toEqual([
+      ['a', 'e1', [1, 2, 3]],
+      ['b', 'e1', [7]],
+    ]);
+    coalescer.close();
+  });
+
+  it('flushes one channel on demand, and never mixes two epochs in one frame', () => {
+    const coalescer = new DeliveryCoalescer(1000, 0, record);
+    coalescer.deliver(ref('a'), 'e1', [env('a', 1)]);
+    coalescer.deliver(ref('b'), 'e1', [env('b', 1)]);
+    coalescer.flush(ref('a'));
+    expect(emitted).toEqual([['a', 'e1', [1]]]);
+    coalescer.deliver(ref('b'), 'e2', [env('b', 1)]);
+    expect(emitted).toEqual([
+      ['a', 'e1', [1]],
+      ['b', 'e1', [1]],
+    ]);
+    coalescer.close();
+    expect(emitted).toEqual([
+      ['a', 'e1', [1]],
+      ['b', 'e1', [1]],
+      ['b', 'e2', [1]],
+    ]);
+  });
+
+  it('starts holding once the event loop has been busy', async () => {
+    const coalescer = new DeliveryCoalescer(5, 0.5, record);
+    const deadline = Date.now() + 5000;
+    while (!coalescer.coalescing && Date.now() < deadline) {
+      // Busy for 150 ms, then yield so the 100 ms sampler can see it.
+      const until = Date.now() + 150;
+      while (Date.now() < until) {
+        /* spin */
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(coalescer.coalescing).toBe(true);
+    coalescer.deliver(ref('a'), 'e1', [env('a', 1)]);
+    expect(emitted).toEqual([]);
+    coalescer.close();
+    expect(emitted).toEqual([['a', 'e1', [1]]]);
+  });
+});

@@ -1,0 +1,87 @@
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type { ChannelRef } from '../channels/channel-ref';
+import type { Envelope } from '../bus/envelope';
+
+export type Emit = (ref: ChannelRef, epoch: string, events: readonly Envelope[]) => void;
+
+/** How often the load signal is refreshed. */
+const SAMPLE_MS = 100;
+
+/**
+ * Adaptive micro-batching of live deliveries. Most of a delivery's cost is per frame (a WebSocket
+ * frame and a write per member socket), not per byte. When the event loop is busy, a channel's
+ * events that arrive within `windowMs` leave as one frame (a `batch` event), so frames per event
+ * fall exactly when the node is short of CPU. When it is not busy, events leave at once and
+ * latency is untouched.
+ *
+ * Order is kept per channel: once a channel has held events, later ones join them until the
+ * window flushes, even if the load has dropped meanwhile. Whoever needs a channel's room to be
+ * current (a subscriber about to join after its replay, a channel reset) calls `flush(ref)`.
+ */
+export class DeliveryCoalescer {
+  private readonly held = new Map<string, { ref: ChannelRef; epoch: string; events: Envelope[] }>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly sampler: NodeJS.Timeout | undefined;
+  private lastSample: EventLoopUtilization = performance.eventLoopUtilization();
+  private busy = false;
+
+  constructor(
+    private readonly windowMs: number,
+    /** Event-loop utilisation (0–1) from which events are held; 0 holds always. */
+    private readonly loadThreshold: number,
+    private readonly emit: Emit,
+  ) {
+    if (windowMs > 0 && loadThreshold > 0) {
+      this.sampler = setInterval(() => this.sample(), SAMPLE_MS);
+      this.sampler.unref();
+    }
+  }
+
+  /** Whether new events are being held right now (exposed for tests and metrics). */
+  get coalescing(): boolean {
+    return this.windowMs > 0 && (this.loadThreshold === 0 || this.busy);
+  }
+
+  deliver(ref: ChannelRef, epoch: string, events: readonly Envelope[]): void {
+    const pending = this.held.get(ref.key);
+    if (pending && pending.epoch === epoch) {
+      pending.events.push(...events);
+      return;
+    }
+    // A new epoch never shares a frame with the old one: the old events go first.
+    if (pending) this.flush(ref);
+    if (!this.coalescing) {
+      this.emit(ref, epoch, events);
+      return;
+    }
+    this.held.set(ref.key, { ref, epoch, events: [...events] });
+    this.timer ??= setTimeout(() => this.flushAll(), this.windowMs);
+  }
+
+  /** Emits what is held for one channel now. */
+  flush(ref: ChannelRef): void {
+    const pending = this.held.get(ref.key);
+    if (!pending) return;
+    this.held.delete(ref.key);
+    this.emit(pending.ref, pending.epoch, pending.events);
+  }
+
+  flushAll(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const pending = [...this.held.values()];
+    this.held.clear();
+    for (const { ref, epoch, events } of pending) this.emit(ref, epoch, events);
+  }
+
+  close(): void {
+    if (this.sampler) clearInterval(this.sampler);
+    this.flushAll();
+  }
+
+  private sample(): void {
+    const now = performance.eventLoopUtilization();
+    this.busy = performance.eventLoopUtilization(now, this.lastSample).utilization >= this.loadThreshold;
+    this.lastSample = now;
+  }
+}
