@@ -40,7 +40,9 @@ export function createPino(config: AppConfig, enabled = true): Logger {
   };
   return config.log.format === 'pretty'
     ? pino(options, pretty({ sync: true, colorize: process.stdout.isTTY, singleLine: true, ignore: 'pid,hostname,node' }))
-    : pino(options);
+    : // Asynchronous stdout: lines logged while a write is in flight leave together in one write
+      // (a synchronous write per line was ~5 % of a busy node's CPU). pino flushes it on exit.
+      pino(options, pino.destination({ dest: 1, sync: false }));
 }
 
 /** pino-http options: one line per request (not for probes), the correlation id as `req.id` and response header. */

@@ -12,7 +12,7 @@ import type { UnsubscribeDto } from './dto/unsubscribe.dto';
 import type { Envelope } from '../bus/envelope';
 import { DeliveryService } from './delivery.service';
 import type { NamespaceDefinition } from './namespace.registry';
-import type { OkAck, SocketData, SubscribeAck } from './realtime.events';
+import { RealtimeEvent, type OkAck, type SocketData, type SubscribeAck } from './realtime.events';
 
 /**
  * The socket as shared plumbing sees it: event names are dynamic here (domain events come from
@@ -60,7 +60,7 @@ export class SubscriptionService {
       const join = (replay: readonly Envelope[]) => {
         // The socket may have left or unsubscribed while history was being read.
         if (socket.disconnected || !subscriptions.has(channel.name)) return;
-        for (const envelope of replay) socket.emit(envelope.event, envelope);
+        emitReplay(socket, channel.name, replay);
         // Held live events are covered by the replay: send them to the room before this socket is in it.
         this.delivery.flush(ref);
         void socket.join(ref.key);
@@ -87,4 +87,16 @@ function subscribeOutcome(ack: SubscribeAck): SubscribeOutcome {
   if (!('recovered' in ack)) return 'live';
   if (ack.recovered) return 'recovered';
   return ack.reason === 'EPOCH_CHANGED' ? 'epoch_changed' : 'history_expired';
+}
+
+/** Replayed events per frame: one frame per event cost ~30 µs of CPU each, which made replaying 100 events to 5,000 clients take over 20 s. */
+const REPLAY_FRAME_EVENTS = 100;
+
+/** Sends a replay in seq order, as `batch` frames of up to REPLAY_FRAME_EVENTS (a lone event goes as itself). */
+function emitReplay(socket: AppSocket, channel: string, replay: readonly Envelope[]): void {
+  for (let start = 0; start < replay.length; start += REPLAY_FRAME_EVENTS) {
+    const events = replay.slice(start, start + REPLAY_FRAME_EVENTS);
+    if (events.length === 1) socket.emit(events[0].event, events[0]);
+    else socket.emit(RealtimeEvent.BATCH, { channel, epoch: events[0].epoch, events });
+  }
 }

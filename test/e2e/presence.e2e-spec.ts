@@ -6,10 +6,12 @@ import { buildOnce, startServerProcess, type ServerProcess } from '../utils/serv
 import { signToken, TEST_JWT_SECRET } from '../utils/tokens';
 
 const user = (sub: string, company = 'acme', branchIds = ['b1']) => signToken({ sub, companyId: company, branchIds, roles: ['staff'] });
+/** [event, envelope] pairs, with `batch` frames (a busy node coalesces live events) unpacked. */
 const named = (client: TestClient, event: string, userId?: string) =>
-  client.events.filter(
-    ([name, payload]) => name === event && (userId === undefined || (payload as { data: { userId: string } }).data.userId === userId),
-  );
+  client
+    .envelopes()
+    .filter((envelope) => envelope.event === event && (userId === undefined || (envelope.data as { userId: string }).userId === userId))
+    .map((envelope) => [envelope.event, envelope] as const);
 
 describe.each(['memory', 'redis'] as const)('/presence on the %s engine', (engine) => {
   let redis: RedisServer | undefined;
