@@ -24,8 +24,8 @@ const LADDER = [2000, 5000, 7500, 10000, 15000, 20000, 30000, 40000, 50000, 6000
 const PLAN = QUICK
   ? {
       connections: 2000,
-      layouts: [{ clients: 2000, rooms: 100, steps: [2000, 5000, 10000], stepMs: 2000, validators: 10, primary: true }],
-      latencyMs: 2000,
+      layouts: [{ clients: 2000, rooms: 100, steps: [2000, 5000, 10000], stepMs: 1500, validators: 10, primary: true }],
+      latencyMs: 1500,
     }
   : {
       connections: 10000,
@@ -230,6 +230,7 @@ function correctness(results) {
     if (arm.publish.refused > 0) problems.push(`${name}: ${arm.publish.refused} publishes refused`);
     for (const [layout, fanOut] of Object.entries(arm.fanOut)) {
       const replay = fanOut.replay;
+      if (replay?.refused > 0) problems.push(`${name} ${layout}: ${replay.refused} publishes refused before the replay`);
       if (replay && (replay.recovered !== replay.clients || replay.replayed !== replay.expectedReplayed)) {
         problems.push(`${name} ${layout}: replay recovered ${replay.recovered}/${replay.clients}, ${replay.replayed}/${replay.expectedReplayed} events`);
       }
