@@ -1,4 +1,5 @@
 import type { NamespaceDefinition } from '../realtime/namespace.registry';
+import type { BaseClientToServerEvents, BaseServerToClientEvents } from '../realtime/realtime.events';
 
 /** /admin-ws: the live feed of the admin dashboard, for role `admin`, scoped to the admin's company. */
 export const ADMIN_NAMESPACE: NamespaceDefinition = { name: 'admin-ws', roles: ['admin'], catalog: {} };
@@ -32,6 +33,7 @@ export interface AdminStatsPayload {
   readonly authFailures: readonly { readonly code: string; readonly where: string; readonly ip: string | undefined; readonly at: number; readonly node: string }[];
 }
 
-export interface AdminServerToClientEvents {
-  [AdminEvent.STATS]: (payload: AdminStatsPayload) => void;
-}
+export type AdminClientToServerEvents = BaseClientToServerEvents;
+export type AdminServerToClientEvents = BaseServerToClientEvents & {
+  'admin:stats'(payload: AdminStatsPayload): void;
+};

@@ -11,12 +11,27 @@ export const AvailabilityEvent = {
   ITEM_AVAILABLE: 'item:available',
 } as const;
 
+/** `data` of item:unavailable and item:available (required fields; publishers may add more). */
+export interface SkuRef {
+  readonly sku: string;
+}
+
+/** `data` of stock:changed. */
+export interface StockLevel extends SkuRef {
+  readonly quantity: number;
+}
+
+/** `data` of stock:low. */
+export interface StockLowLevel extends StockLevel {
+  readonly threshold: number;
+}
+
 /** `data` of each /availability event; publishers may add fields beyond the required ones. */
 export interface AvailabilityCatalog {
-  'stock:changed': StockChangedDto & Record<string, unknown>;
-  'stock:low': StockLowDto & Record<string, unknown>;
-  'item:unavailable': SkuDto & Record<string, unknown>;
-  'item:available': SkuDto & Record<string, unknown>;
+  'stock:changed': StockLevel & Record<string, unknown>;
+  'stock:low': StockLowLevel & Record<string, unknown>;
+  'item:unavailable': SkuRef & Record<string, unknown>;
+  'item:available': SkuRef & Record<string, unknown>;
 }
 
 export type AvailabilityClientToServerEvents = BaseClientToServerEvents;

@@ -1,3 +1,4 @@
+import type { PrintingDashboardEvents } from '../printing/printing.events';
 import type { NamespaceDefinition } from '../realtime/namespace.registry';
 import type { BaseClientToServerEvents, BaseServerToClientEvents, DomainEvents } from '../realtime/realtime.events';
 import { OrderRefDto } from './dto/order-ref.dto';
@@ -10,16 +11,27 @@ export const OrdersEvent = {
   DELIVERY_UPDATED: 'delivery:updated',
 } as const;
 
-/** `data` of each /orders event; publishers may add fields beyond the required ones. */
+/** `data` of order:created, order:updated and delivery:updated (required fields; publishers may add more). */
+export interface OrderRef {
+  readonly orderId: string | number;
+}
+
+/** `data` of order:status-changed. */
+export interface OrderStatusChange extends OrderRef {
+  readonly status: string;
+}
+
+/** `data` of each /orders event from the publish API; publishers may add fields beyond the required ones. */
 export interface OrdersCatalog {
-  'order:created': OrderRefDto & Record<string, unknown>;
-  'order:updated': OrderRefDto & Record<string, unknown>;
-  'order:status-changed': OrderStatusDto & Record<string, unknown>;
-  'delivery:updated': OrderRefDto & Record<string, unknown>;
+  'order:created': OrderRef & Record<string, unknown>;
+  'order:updated': OrderRef & Record<string, unknown>;
+  'order:status-changed': OrderStatusChange & Record<string, unknown>;
+  'delivery:updated': OrderRef & Record<string, unknown>;
 }
 
 export type OrdersClientToServerEvents = BaseClientToServerEvents;
-export type OrdersServerToClientEvents = BaseServerToClientEvents & DomainEvents<OrdersCatalog>;
+/** Publishers' events, plus the printing events the server itself sends to dashboards (protocol §7). */
+export type OrdersServerToClientEvents = BaseServerToClientEvents & DomainEvents<OrdersCatalog> & PrintingDashboardEvents;
 
 export const ORDERS_NAMESPACE: NamespaceDefinition = {
   name: 'orders',

@@ -90,14 +90,19 @@ export type PrintingClientToServerEvents = BaseClientToServerEvents & {
   ): void;
 };
 
-export type PrintingServerToClientEvents = BaseServerToClientEvents & {
-  'print:job'(job: PrintJobPayload, ack: (answer: PrintJobAnswer) => void): void;
-  'print:job-cancelled'(payload: PrintJobCancelledPayload): void;
+/** What dashboards receive about printing, on /orders and on /printing-ws (as admins). */
+export interface PrintingDashboardEvents {
   'print-job:updated'(envelope: Envelope<PrintJobUpdatedData>): void;
-  'printers:updated'(envelope: Envelope<PrintersUpdatedData>): void;
   'printing:agent-offline'(envelope: Envelope<AgentAlertData>): void;
   'printing:agent-online'(envelope: Envelope<AgentAlertData>): void;
-};
+}
+
+export type PrintingServerToClientEvents = BaseServerToClientEvents &
+  PrintingDashboardEvents & {
+    'print:job'(job: PrintJobPayload, ack: (answer: PrintJobAnswer) => void): void;
+    'print:job-cancelled'(payload: PrintJobCancelledPayload): void;
+    'printers:updated'(envelope: Envelope<PrintersUpdatedData>): void;
+  };
 
 export const PRINTING_NAMESPACE: NamespaceDefinition = {
   name: 'printing-ws',

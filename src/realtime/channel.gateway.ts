@@ -15,8 +15,7 @@ import { RefreshDto } from './dto/refresh.dto';
 import { UnsubscribeDto } from './dto/unsubscribe.dto';
 import type { GatewayKit } from './gateway-kit.service';
 import type { NamespaceDefinition } from './namespace.registry';
-import { RealtimeEvent, type OkAck, type SessionPayload, type SubscribeAck } from './realtime.events';
-import type { RefreshAck } from './session-tokens.service';
+import { RealtimeEvent, type OkAck, type PingAck, type RefreshAck, type SessionPayload, type SubscribeAck } from './realtime.events';
 import type { AppSocket } from './subscription.service';
 import { WsAckExceptionFilter } from './ws-exception.filter';
 import { WsValidationPipe } from './ws-validation.pipe';
@@ -105,6 +104,12 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
     const ack = this.kit.tokens.refresh(socket, this.definition, request.token);
     for (const channel of ack.dropped) await this.afterUnsubscribe(socket, channel);
     return ack;
+  }
+
+  /** Liveness end to end (a client checks it after sleep or a network change) and the server's clock. */
+  @SubscribeMessage(RealtimeEvent.SESSION_PING)
+  ping(): PingAck {
+    return { ok: true, serverTime: Date.now() };
   }
 
   /**

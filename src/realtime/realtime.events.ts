@@ -1,5 +1,5 @@
 import type { Principal, Role } from '../auth/claims';
-import type { ErrorBody } from '../common/app.errors';
+import type { ErrorBody, ErrorCode } from '../common/app.errors';
 import type { Envelope, NotRecoveredReason, Position, ResetReason } from '../bus/envelope';
 
 export type { Envelope, Position } from '../bus/envelope';
@@ -16,6 +16,7 @@ export const RealtimeEvent = {
   SERVER_DRAINING: 'server:draining',
   AUTH_REFRESH: 'auth:refresh',
   AUTH_EXPIRING: 'auth:expiring',
+  SESSION_PING: 'session:ping',
 } as const;
 
 /** Every limit a client can run into, advertised in `session` so clients need not guess. */
@@ -58,6 +59,34 @@ export interface SessionPayload {
 /** This server is shutting down: reconnect (to another node) after `reconnectAfterMs`. */
 export interface ServerDrainingPayload {
   readonly reconnectAfterMs: number;
+}
+
+/** Why the server ends a session; sent as `session:ended` right before it disconnects. */
+export type EndReason = Extract<ErrorCode, 'AUTH_EXPIRED' | 'REVOKED' | 'RATE_LIMITED' | 'SLOW_CONSUMER' | 'IDLE_TIMEOUT'>;
+
+export interface SessionEndedPayload {
+  readonly reason: EndReason;
+  readonly message: string;
+}
+
+/** Sent `EXPIRING_NOTICE_SECONDS` before the token's `exp`: send `auth:refresh` with a newer token. */
+export interface AuthExpiringPayload {
+  readonly expiresAt: number;
+  /** Seconds after expiresAt before the socket is disconnected (AUTH_EXPIRED). */
+  readonly graceSeconds: number;
+}
+
+export interface RefreshAck {
+  readonly ok: true;
+  readonly expiresAt: number;
+  /** Channels the new token no longer allows; the socket left them. */
+  readonly dropped: readonly string[];
+}
+
+/** Answer to `session:ping`: proof that this connection is alive end to end, and the server's clock. */
+export interface PingAck {
+  readonly ok: true;
+  readonly serverTime: number;
 }
 
 /** Several events of one channel from one publish, in seq order. */
@@ -114,6 +143,8 @@ export type Ack<T> = T | ErrorAck;
 export interface BaseClientToServerEvents {
   subscribe(request: SubscribeRequest, ack: (response: Ack<SubscribeAck>) => void): void;
   unsubscribe(request: { channel: string }, ack: (response: Ack<OkAck>) => void): void;
+  'auth:refresh'(request: { token: string }, ack: (response: Ack<RefreshAck>) => void): void;
+  'session:ping'(request: Record<string, never>, ack: (response: Ack<PingAck>) => void): void;
 }
 
 /** What every namespace's clients may receive, besides its domain events. */
@@ -122,6 +153,9 @@ export interface BaseServerToClientEvents {
   batch(payload: BatchPayload): void;
   'channel:reset'(payload: ChannelResetPayload): void;
   exception(payload: ErrorAck): void;
+  'session:ended'(payload: SessionEndedPayload): void;
+  'server:draining'(payload: ServerDrainingPayload): void;
+  'auth:expiring'(payload: AuthExpiringPayload): void;
 }
 
 /** Per-socket state, typed (`socket.data`). */

@@ -1,14 +1,7 @@
 import type { Socket } from 'socket.io';
-import type { ErrorCode } from '../common/app.errors';
-import { RealtimeEvent } from './realtime.events';
+import { RealtimeEvent, type EndReason, type SessionEndedPayload } from './realtime.events';
 
-/** Why the server ends a session; sent as `session:ended` right before it disconnects. */
-export type EndReason = Extract<ErrorCode, 'AUTH_EXPIRED' | 'REVOKED' | 'RATE_LIMITED' | 'SLOW_CONSUMER' | 'IDLE_TIMEOUT'>;
-
-export interface SessionEndedPayload {
-  readonly reason: EndReason;
-  readonly message: string;
-}
+export type { EndReason, SessionEndedPayload } from './realtime.events';
 
 /**
  * Tells the client why, then disconnects. `wholeConnection` closes the Engine.IO connection (a

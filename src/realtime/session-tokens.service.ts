@@ -10,26 +10,13 @@ import { channelRef } from '../channels/channel-ref';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { DeliveryService } from './delivery.service';
 import type { NamespaceDefinition } from './namespace.registry';
-import { RealtimeEvent, type SocketData } from './realtime.events';
+import { RealtimeEvent, type AuthExpiringPayload, type RefreshAck, type SocketData } from './realtime.events';
 import { endSession } from './session-end';
 
 /** `auth:expiring` goes out this long before `exp`. */
 export const EXPIRING_NOTICE_SECONDS = 60;
 /** setTimeout's ceiling; a token valid longer gets its timer re-armed. */
 const MAX_TIMER_MS = 2_147_483_647;
-
-export interface RefreshAck {
-  readonly ok: true;
-  readonly expiresAt: number;
-  /** Channels the new token no longer allows; the socket left them. */
-  readonly dropped: readonly string[];
-}
-
-export interface AuthExpiringPayload {
-  readonly expiresAt: number;
-  /** Seconds after expiresAt before the socket is disconnected (AUTH_EXPIRED). */
-  readonly graceSeconds: number;
-}
 
 /**
  * A socket's token over its lifetime: `auth:expiring` 60 s before `exp`, disconnection with

@@ -1,6 +1,19 @@
 import type { NamespaceDefinition } from '../realtime/namespace.registry';
-import type { BaseClientToServerEvents, BaseServerToClientEvents, DomainEvents } from '../realtime/realtime.events';
+import type { BaseClientToServerEvents, BaseServerToClientEvents, DomainEvents, Envelope, SubscribeAck } from '../realtime/realtime.events';
 import { SyncStatusDto } from './dto/sync-status.dto';
+
+export const SYNC_TYPES = ['SYNC_PROCESSING', 'SYNC_SUCCESS', 'SYNC_CONFLICT', 'SYNC_FAILED'] as const;
+export type SyncType = (typeof SYNC_TYPES)[number];
+
+/**
+ * `data` of sync:status. `details` is `{ conflictingFields: string[] }` for SYNC_CONFLICT and
+ * `{ error: string, retryCount: number }` for SYNC_FAILED; publishers may add fields.
+ */
+export interface SyncStatus {
+  readonly type: SyncType;
+  readonly entityId: string | number;
+  readonly details?: Record<string, unknown>;
+}
 
 export const SyncEvent = {
   STATUS: 'sync:status',
@@ -15,8 +28,18 @@ export interface SyncConnectedPayload {
 }
 
 export interface SyncCatalog {
-  'sync:status': SyncStatusDto & Record<string, unknown>;
+  'sync:status': SyncStatus & Record<string, unknown>;
 }
+
+/** The latest sync:status per entity, newest first: what a dashboard opened mid-sync starts from. */
+export interface SyncSnapshot {
+  readonly epoch: string;
+  readonly seq: number;
+  readonly items: readonly Envelope<SyncCatalog['sync:status']>[];
+}
+
+/** On /sync every subscribe ack carries the channel's snapshot (protocol §8). */
+export type SyncSubscribeAck = SubscribeAck & { readonly snapshot: SyncSnapshot };
 
 export type SyncClientToServerEvents = BaseClientToServerEvents;
 export type SyncServerToClientEvents = BaseServerToClientEvents &

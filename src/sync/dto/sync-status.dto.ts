@@ -1,8 +1,6 @@
 import { IsIn, registerDecorator, type ValidationArguments } from 'class-validator';
 import { IsIdentifier } from '../../common/validators';
-
-export const SYNC_TYPES = ['SYNC_PROCESSING', 'SYNC_SUCCESS', 'SYNC_CONFLICT', 'SYNC_FAILED'] as const;
-export type SyncType = (typeof SYNC_TYPES)[number];
+import { SYNC_TYPES, type SyncStatus, type SyncType } from '../sync.events';
 
 /** What `details` must hold for a type, or undefined when any (or no) details are fine. */
 function detailsProblem(type: unknown, details: unknown): string | undefined {
@@ -34,7 +32,7 @@ function HasDetailsForType(): PropertyDecorator {
 }
 
 /** `data` of sync:status. Other fields pass through. */
-export class SyncStatusDto {
+export class SyncStatusDto implements SyncStatus {
   @IsIn(SYNC_TYPES)
   type!: SyncType;
 
