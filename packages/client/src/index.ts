@@ -1,0 +1,10 @@
+export { createClient, type ClientOptions, type SwitchboardClient } from './client.js';
+export { NamespaceHandle, type SubscribeOptions } from './namespace-handle.js';
+export { PrintAgent, type JobContext, type JobHandler, type PrintAgentOptions } from './print-agent.js';
+export type { JournalEntry, LocalJobState } from './job-journal.js';
+export { SwitchboardError, ClientErrorCode } from './errors.js';
+export { MemoryStorage, browserStorage, type KeyValueStorage } from './storage.js';
+export type { ChannelStats } from './channel-state.js';
+export type { BackoffOptions } from './backoff.js';
+export type { WakeOptions, WakeReason } from './wake.js';
+export type * from './types.js';
