@@ -2,8 +2,8 @@ import type { NamespaceDefinition } from '../realtime/namespace.registry';
 import type { BaseClientToServerEvents, BaseServerToClientEvents, DomainEvents, Envelope, SubscribeAck } from '../realtime/realtime.events';
 import { SyncStatusDto } from './dto/sync-status.dto';
 
-export const SYNC_TYPES = ['SYNC_PROCESSING', 'SYNC_SUCCESS', 'SYNC_CONFLICT', 'SYNC_FAILED'] as const;
-export type SyncType = (typeof SYNC_TYPES)[number];
+/** A sync job's state; the DTO lists them at run time (sync-status.dto.ts) from this same union. */
+export type SyncType = 'SYNC_PROCESSING' | 'SYNC_SUCCESS' | 'SYNC_CONFLICT' | 'SYNC_FAILED';
 
 /**
  * `data` of sync:status. `details` is `{ conflictingFields: string[] }` for SYNC_CONFLICT and

@@ -12,18 +12,22 @@ interface Pending {
 export class FaultProxy {
   latencyMs = 0;
   private readonly pairs = new Set<[Socket, Socket]>();
+  /** Connections whose bytes are swallowed while both ends stay open: a half-open link. */
+  private readonly stalled = new Set<Socket>();
 
   private constructor(
     private readonly server: Server,
     readonly port: number,
+    /** Where new connections go (existing ones keep their upstream), like a load balancer's backend. */
+    public targetPort: number,
   ) {}
 
   static start(targetPort: number): Promise<FaultProxy> {
     return new Promise((resolve) => {
       const holder: { proxy?: FaultProxy } = {};
-      const server = createServer((client) => holder.proxy?.accept(client, targetPort));
+      const server = createServer((client) => holder.proxy?.accept(client, holder.proxy.targetPort));
       server.listen(0, '127.0.0.1', () => {
-        holder.proxy = new FaultProxy(server, (server.address() as { port: number }).port);
+        holder.proxy = new FaultProxy(server, (server.address() as { port: number }).port, targetPort);
         resolve(holder.proxy);
       });
     });
@@ -31,6 +35,22 @@ export class FaultProxy {
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * From now on, the connections open at this moment carry nothing, in either direction, and
+   * neither end is told: what a laptop's TCP connection looks like after sleep. New ones work.
+   */
+  stallExisting(): number {
+    for (const [client, upstream] of this.pairs) {
+      this.stalled.add(client);
+      this.stalled.add(upstream);
+    }
+    return this.pairs.size;
   }
 
   /** Destroys every proxied connection (both sides), as a network reset would. */
@@ -55,6 +75,8 @@ export class FaultProxy {
     this.pairs.add(pair);
     const end = () => {
       this.pairs.delete(pair);
+      this.stalled.delete(client);
+      this.stalled.delete(upstream);
       client.destroy();
       upstream.destroy();
     };
@@ -78,6 +100,7 @@ export class FaultProxy {
       if (queue.length > 0) timer = setTimeout(drain, queue[0].due - now);
     };
     from.on('data', (chunk: Buffer) => {
+      if (this.stalled.has(from)) return;
       if (this.latencyMs === 0 && queue.length === 0) {
         if (!to.destroyed) to.write(chunk);
         return;

@@ -1,4 +1,4 @@
-import { Backoff } from './backoff';
+import { Backoff } from './backoff.js';
 
 describe('Backoff: exponential with full jitter', () => {
   it('draws each delay uniformly below a ceiling that doubles up to the maximum', () => {

@@ -1,5 +1,5 @@
-import { ChannelState, type ChannelHooks } from './channel-state';
-import type { Envelope, Position } from './types';
+import { ChannelState, type ChannelHooks } from './channel-state.js';
+import type { Envelope, Position } from './types.js';
 
 const envelope = (seq: number, epoch = 'e1', channel = 'branch:b1'): Envelope => ({
   id: `${epoch}-${seq}`,

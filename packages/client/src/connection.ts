@@ -2,7 +2,14 @@ import type { Manager, Socket } from 'socket.io-client';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { ClientErrorCode, fromConnectError, SwitchboardError } from './errors.js';
 import type { TokenSource } from './token-source.js';
-import type { ConnectionState, SessionEndedPayload, SessionPayload, ServerDrainingPayload, StateChange } from './types.js';
+import type {
+  AuthExpiringPayload,
+  ConnectionState,
+  SessionEndedPayload,
+  SessionPayload,
+  ServerDrainingPayload,
+  StateChange,
+} from './types.js';
 import type { WakeReason } from './wake.js';
 
 export interface ConnectionOptions {
@@ -62,7 +69,7 @@ export class ConnectionSupervisor {
     socket.on('disconnect', (reason: string) => this.onDisconnect(reason));
     socket.on('session:ended', (payload: SessionEndedPayload) => (this.ended = payload));
     socket.on('server:draining', (payload: ServerDrainingPayload) => this.onDraining(payload));
-    socket.on('auth:expiring', () => this.onExpiring());
+    socket.on('auth:expiring', (payload: AuthExpiringPayload) => this.onExpiring(payload));
   }
 
   get state(): ConnectionState {
@@ -199,9 +206,9 @@ export class ConnectionSupervisor {
     }, after);
   }
 
-  private onExpiring(): void {
+  private onExpiring(payload: AuthExpiringPayload): void {
     if (this.tokens.canRefresh) {
-      void this.tokens.refresh().catch(() => undefined);
+      this.tokens.onServerNotice(Number(payload?.expiresAt) || 0);
       return;
     }
     this.events.error(new SwitchboardError('AUTH_EXPIRED', 'the token is about to expire and there is no getToken() to refresh it'));

@@ -1,5 +1,5 @@
-import { JobJournal, type JournalEntry } from './job-journal';
-import { MemoryStorage } from './storage';
+import { JobJournal, type JournalEntry } from './job-journal.js';
+import { MemoryStorage } from './storage.js';
 
 const entry = (jobId: string, extra: Partial<JournalEntry> = {}): JournalEntry => ({
   jobId,

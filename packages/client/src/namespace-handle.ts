@@ -31,7 +31,18 @@ import type {
 } from './types.js';
 import type { WakeReason } from './wake.js';
 
+/** A subscribe ack: the channel is live from `position`. */
+export interface SubscribedInfo {
+  readonly position: Position;
+  /** Present when the subscribe resumed from a stored or earlier position. */
+  readonly recovered?: boolean;
+  /** With recovered: true, how many missed events were replayed (they came before this call). */
+  readonly missed?: number;
+}
+
 export interface SubscribeOptions<N extends NamespaceName> {
+  /** The server confirmed the subscription (on every (re)connection): events flow live from here. */
+  onSubscribed?(info: SubscribedInfo): void;
   /** This channel's state must be reloaded (history not recoverable, or the stream was reset). */
   onResync?(reason: ResyncReason, context: ResyncContext): void | Promise<void>;
   /** /sync: the channel's snapshot (latest status per entity), on a fresh start or after a resync. */
@@ -336,6 +347,7 @@ export class NamespaceHandle<N extends NamespaceName> {
     if (!isErrorAck(ack)) {
       entry.retry.reset();
       entry.state.completeSubscribe(ack, since);
+      this.announceSubscribed(entry, ack);
       return;
     }
     const error = SwitchboardError.from(ack.error);
@@ -347,6 +359,24 @@ export class NamespaceHandle<N extends NamespaceName> {
     }
     entry.state.abort(true);
     this.failEntry(entry, error);
+  }
+
+  private announceSubscribed(entry: Entry<N>, ack: AnySubscribeAck): void {
+    const info: SubscribedInfo = {
+      position: { epoch: ack.epoch, seq: ack.seq },
+      ...('recovered' in ack ? { recovered: ack.recovered } : {}),
+      ...('missed' in ack ? { missed: ack.missed } : {}),
+    };
+    for (const subscriber of [...entry.subscribers]) {
+      try {
+        subscriber.options.onSubscribed?.(info);
+      } catch (error) {
+        this.report(
+          new SwitchboardError(ClientErrorCode.HANDLER_FAILED, `onSubscribed for ${entry.channel} threw: ${String(error)}`, error),
+          entry.channel,
+        );
+      }
+    }
   }
 
   private retrySubscribe(entry: Entry<N>, delayMs?: number): void {

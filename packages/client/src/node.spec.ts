@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileStorage } from './node';
+import { FileStorage } from './node.js';
 
 describe('FileStorage', () => {
   it('keeps values across instances, one file per key, with no temporary files left', () => {

@@ -1,5 +1,5 @@
-import { SwitchboardError } from './errors';
-import { readClaims, TokenSource } from './token-source';
+import { SwitchboardError } from './errors.js';
+import { readClaims, TokenSource } from './token-source.js';
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 /** An unsigned JWT-shaped token: the SDK reads exp and iat, the server verifies. */
@@ -115,5 +115,40 @@ describe('TokenSource', () => {
 
   it('needs a token or getToken', () => {
     expect(() => new TokenSource({}, () => undefined)).toThrow(/token/);
+  });
+});
+
+describe('TokenSource and the server notice (auth:expiring)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('ignores the notice when its own timer comes first, or when it holds a newer token', async () => {
+    const getToken = jest.fn(() => jwtWith({ iat: seconds(), exp: seconds() + 3600, n: Math.random() }));
+    const tokens = new TokenSource(
+      { getToken },
+      () => undefined,
+      () => 0,
+    );
+    const token = await tokens.current();
+    tokens.onServerNotice((readClaims(token).exp as number) + 0);
+    tokens.onServerNotice(Date.now() + 1000); // about an older token
+    expect(getToken).toHaveBeenCalledTimes(1);
+    tokens.close();
+  });
+
+  it('refreshes on the notice for an opaque token, at most once per 10 s', async () => {
+    let n = 0;
+    const getToken = jest.fn(() => `opaque-${++n}`);
+    const tokens = new TokenSource({ getToken }, () => undefined);
+    await tokens.current();
+    tokens.onServerNotice(Date.now() + 60_000);
+    tokens.onServerNotice(Date.now() + 60_000);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(getToken).toHaveBeenCalledTimes(2);
+    await jest.advanceTimersByTimeAsync(10_000);
+    tokens.onServerNotice(Date.now() + 60_000);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(getToken).toHaveBeenCalledTimes(3);
+    tokens.close();
   });
 });

@@ -49,6 +49,9 @@ export class TokenSource {
   private token: string | undefined;
   private pending: Promise<string> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the armed timer fires (server clock), to tell whether it comes before a server notice's deadline. */
+  private timerDueAt: number | undefined;
+  private lastNoticeRefresh = 0;
   private serverOffsetMs = 0;
   private closed = false;
   private readonly listeners = new Set<(token: string) => void>();
@@ -88,6 +91,22 @@ export class TokenSource {
   setServerClock(serverTime: number): void {
     this.serverOffsetMs = serverTime - Date.now();
     if (this.token !== undefined) this.schedule(this.token);
+  }
+
+  /**
+   * The server's `auth:expiring` for a token expiring at `expiresAt`. Usually the refresh timer is
+   * already armed to fire before that (it aims ahead of the notice), or a newer token is in hand;
+   * otherwise (an opaque token, a failed timer) refresh now, at most once per 10 s. Short-lived
+   * tokens get the notice right after every refresh, so answering every one would loop.
+   */
+  onServerNotice(expiresAt: number): void {
+    if (!this.canRefresh || this.closed) return;
+    const exp = this.token !== undefined ? readClaims(this.token).exp : undefined;
+    if (exp !== undefined && exp > expiresAt) return;
+    if (this.timerDueAt !== undefined && this.timerDueAt < expiresAt - USABLE_MARGIN_MS) return;
+    if (Date.now() - this.lastNoticeRefresh < RETRY_MS) return;
+    this.lastNoticeRefresh = Date.now();
+    void this.refresh().catch(() => undefined);
   }
 
   /** `listener` gets every new token; returns the function that removes it. */
@@ -157,6 +176,7 @@ export class TokenSource {
   private schedule(token: string, unchanged = false): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.timerDueAt = undefined;
     if (!this.canRefresh || this.closed) return;
     const { exp, iat } = readClaims(token);
     if (exp === undefined) return;
@@ -176,10 +196,13 @@ export class TokenSource {
   }
 
   private arm(delayMs: number): void {
+    this.timerDueAt = undefined;
     // setTimeout fires at once past 2^31-1 ms; a token that long-lived is re-armed on the next session.
     if (delayMs > 2_147_483_647) return;
+    this.timerDueAt = this.serverNow() + delayMs;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.timerDueAt = undefined;
       void this.refresh().catch(() => undefined);
     }, delayMs);
     (this.timer as { unref?: () => void }).unref?.();

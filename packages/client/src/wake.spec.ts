@@ -1,4 +1,4 @@
-import { WakeDetector, type WakeReason } from './wake';
+import { WakeDetector, type WakeReason } from './wake.js';
 
 class FakeTarget {
   readonly listeners = new Map<string, Set<() => void>>();

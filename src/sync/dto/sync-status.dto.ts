@@ -1,6 +1,10 @@
 import { IsIn, registerDecorator, type ValidationArguments } from 'class-validator';
 import { IsIdentifier } from '../../common/validators';
-import { SYNC_TYPES, type SyncStatus, type SyncType } from '../sync.events';
+import type { SyncStatus, SyncType } from '../sync.events';
+
+// A record, so that a type added to SyncType without being listed here fails to compile.
+const SYNC_TYPE_SET: Readonly<Record<SyncType, true>> = { SYNC_PROCESSING: true, SYNC_SUCCESS: true, SYNC_CONFLICT: true, SYNC_FAILED: true };
+export const SYNC_TYPES = Object.keys(SYNC_TYPE_SET) as SyncType[];
 
 /** What `details` must hold for a type, or undefined when any (or no) details are fine. */
 function detailsProblem(type: unknown, details: unknown): string | undefined {
