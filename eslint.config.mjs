@@ -3,7 +3,8 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'coverage/**', '**/node_modules/**', 'bench/results/**'] },
+  // test/fixtures is compiled by its own test against built packages.
+  { ignores: ['**/dist/**', 'coverage/**', '**/node_modules/**', 'bench/results/**', 'test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

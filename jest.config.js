@@ -33,5 +33,7 @@ module.exports = {
     // Real PM2, haproxy and Chromium around real server processes; run one at a time (`npm test` does).
     { ...common, displayName: 'ops', testMatch: ['<rootDir>/test/ops/**/*.ops-spec.ts'] },
   ],
+  // The client SDK's dist/ (ESM and bundled types), for suites that use the published package.
+  globalSetup: '<rootDir>/test/build-packages.js',
   testTimeout: 30000,
 };

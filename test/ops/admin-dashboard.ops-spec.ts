@@ -1,29 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, screenshot, waitText } from '../utils/browser';
 import { closeAllClients, connect, connectError } from '../utils/clients';
 import { orderUpdated, postJson, publish } from '../utils/http';
 import { TestAgent } from '../utils/printer-agent';
-import { ROOT } from '../utils/server-process';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { adminToken, serviceToken, signToken, staffToken } from '../utils/tokens';
 
-const ARTIFACTS = join(ROOT, 'test-artifacts');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
 const text = (page: Page, selector: string) => page.locator(selector).innerText();
-
-/** Waits until the element's rendered text matches (evaluated in the page; the test has no DOM types). */
-function waitText(page: Page, selector: string, pattern: RegExp, timeout = 10_000): Promise<unknown> {
-  return page.waitForFunction(
-    ([sel, source, flags]) => {
-      const element = (globalThis as unknown as { document: { querySelector(s: string): { innerText: string } | null } }).document.querySelector(sel);
-      return element !== null && new RegExp(source, flags).test(element.innerText);
-    },
-    [selector, pattern.source, pattern.flags] as const,
-    { timeout },
-  );
-}
 
 /** The /admin page in Debian's headless Chromium, against a real server, updating live over /admin-ws. */
 describe('admin dashboard in Chromium', () => {
@@ -33,7 +16,7 @@ describe('admin dashboard in Chromium', () => {
 
   beforeAll(async () => {
     server = await createTestApp();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   }, 60_000);
   afterAll(async () => {
@@ -96,7 +79,6 @@ describe('admin dashboard in Chromium', () => {
     await connectError(server.url, '/orders', { token: expired });
     await waitText(page, '#auth-failures', /AUTH_EXPIRED\s+\/orders/);
 
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'admin-dashboard.png'), fullPage: true });
+    await screenshot(page, 'admin-dashboard.png');
   }, 60_000);
 });

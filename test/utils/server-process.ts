@@ -30,9 +30,12 @@ export interface ServerProcess {
   kill9(): Promise<void>;
 }
 
-/** Starts `dist/main.js` as `npm start` would, resolving once it logs that it listens on 127.0.0.1. */
-export async function startServerProcess(vars: Record<string, string>): Promise<ServerProcess> {
-  const port = await freePort();
+/**
+ * Starts `dist/main.js` as `npm start` would, resolving once it logs that it listens on 127.0.0.1.
+ * `port` restarts a server where its clients expect it.
+ */
+export async function startServerProcess(vars: Record<string, string>, options: { port?: number } = {}): Promise<ServerProcess> {
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, [RUN_BUILT, 'dist/main.js'], {
     cwd: ROOT,
     env: envWith({ PORT: String(port), HOST: '127.0.0.1', LOG_FORMAT: 'json', ...vars }),
