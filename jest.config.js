@@ -34,6 +34,6 @@ module.exports = {
     { ...common, displayName: 'ops', testMatch: ['<rootDir>/test/ops/**/*.ops-spec.ts'] },
   ],
   // The client SDK's dist/ (ESM and bundled types), for suites that use the published package.
-  globalSetup: '<rootDir>/test/build-packages.js',
+  globalSetup: '<rootDir>/test/build-packages.mjs',
   testTimeout: 30000,
 };

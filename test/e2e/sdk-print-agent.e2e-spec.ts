@@ -21,14 +21,22 @@ const ticket = (jobId: string) => ({
 });
 
 /** Storage whose writes are slow: the agent's acknowledgement waits for them, so the server sends the job again meanwhile. */
-class SlowStorage extends MemoryStorage implements KeyValueStorage {
-  constructor(private readonly delayMs: number) {
-    super();
+class SlowStorage implements KeyValueStorage {
+  private readonly items = new MemoryStorage();
+
+  constructor(private readonly delayMs: number) {}
+
+  getItem(key: string): string | null {
+    return this.items.getItem(key);
   }
 
-  override async setItem(key: string, value: string): Promise<void> {
+  async setItem(key: string, value: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    super.setItem(key, value);
+    this.items.setItem(key, value);
+  }
+
+  removeItem(key: string): void {
+    this.items.removeItem(key);
   }
 }
 
