@@ -91,7 +91,7 @@ describe('docs/asyncapi.yaml', () => {
     const source = readFileSync(join(ROOT, 'docs', 'asyncapi.yaml'), 'utf8');
     const { document: parsed, diagnostics } = await new Parser().parse(source);
     // Spectral severities: 0 error, 1 warning; information and hints are not failures.
-    const problems = diagnostics.filter((diagnostic) => diagnostic.severity <= 1);
+    const problems = diagnostics.filter((diagnostic) => Number(diagnostic.severity) <= 1);
     if (!parsed || problems.length > 0) {
       throw new Error(`docs/asyncapi.yaml is not valid AsyncAPI:\n${problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('\n')}`);
     }
