@@ -1,20 +1,21 @@
-import { io, type Socket } from 'socket.io-client';
+import { createClient, MemoryStorage, type Envelope, type NamespaceHandle, type SwitchboardClient } from '../../packages/client/src/index.js';
 import { judgeEnvelopes } from './traffic';
-import type { BatchPayload, Envelope, SessionPayload, SubscribeAck } from '../../src/realtime/realtime.events';
 
 /**
- * A client that behaves like a real dashboard across server restarts: socket.io-client's own
- * reconnection, and on every (re)connect a subscribe per channel with `since` = the last
- * position it applied. It records every envelope (duplicates included) so a test can judge it.
+ * A dashboard across server restarts, worker kills and load-balancer failovers: the real
+ * @switchboard/client (its reconnection, resubscription from the last position, and dedupe),
+ * recording every event its handlers receive and every session it had, so a test can judge it.
  */
 export class FollowingClient {
   readonly envelopes: Envelope[] = [];
   /** `session.node` of every connection this client had, in order. */
   readonly nodes: string[] = [];
   notRecovered = 0;
-  readonly socket: Socket;
-  private readonly positions = new Map<string, { epoch: string; seq: number }>();
+  private readonly client: SwitchboardClient;
+  private readonly handle: NamespaceHandle<'orders'>;
+  private readonly subscribed = new Set<string>();
   private readonly waiters = new Set<() => void>();
+  private readonly log: string[] = [];
 
   private constructor(
     url: string,
@@ -23,33 +24,46 @@ export class FollowingClient {
     private readonly channels: readonly string[],
     transports: ('websocket' | 'polling')[],
   ) {
-    this.socket = io(`${url}${namespace}`, {
-      auth: { token },
-      transports,
-      forceNew: true,
-      // Keeps cookies in Node (a load balancer's stickiness cookie), as a browser would.
-      withCredentials: true,
-      reconnection: true,
-      reconnectionDelay: 100,
-      reconnectionDelayMax: 1000,
-      timeout: 5000,
-    });
+    if (namespace !== '/orders') throw new Error('FollowingClient follows /orders');
     const note = (what: string) => this.log.push(`${Date.now() % 100000} ${what}`);
-    this.socket.on('disconnect', (reason) => note(`disconnect ${reason}`));
-    this.socket.on('connect_error', (error) => note(`connect_error ${error.message}`));
-    this.socket.io.on('reconnect_attempt', (n) => note(`attempt ${n}`));
-    this.socket.on('session', (session: SessionPayload) => {
+    this.client = createClient({
+      url,
+      token,
+      transports,
+      storage: new MemoryStorage(),
+      reconnect: { baseDelayMs: 100, maxDelayMs: 1000 },
+      connectTimeoutMs: 5000,
+      wake: false,
+      // Keeps cookies in Node (a load balancer's stickiness cookie), as a browser would.
+      socket: { withCredentials: true },
+      onResync: () => {
+        this.notRecovered += 1;
+        this.notify();
+      },
+      onError: (error) => note(`error ${error.code}`),
+    });
+    this.handle = this.client.namespace('orders');
+    this.handle.onState((change) => note(`${change.state}${change.error ? ` ${change.error.code} ${change.error.message}` : ''}`));
+    this.handle.on('session', (session) => {
       note(`session ${session.node}`);
       this.nodes.push(session.node);
-      void this.resubscribe();
-    });
-    this.socket.onAny((event: string, payload: unknown) => {
-      if (event === 'batch') for (const envelope of (payload as BatchPayload).events) this.apply(envelope);
-      else if (event.includes(':') && typeof payload === 'object' && payload !== null && 'seq' in payload && 'id' in payload) {
-        this.apply(payload as Envelope);
-      }
       this.notify();
     });
+    for (const channel of channels) {
+      this.handle.subscribe(
+        channel,
+        (envelope) => {
+          this.envelopes.push(envelope);
+          this.notify();
+        },
+        {
+          onSubscribed: () => {
+            this.subscribed.add(channel);
+            this.notify();
+          },
+        },
+      );
+    }
   }
 
   /** Connects and resolves once every channel is subscribed. */
@@ -61,7 +75,7 @@ export class FollowingClient {
     transports: ('websocket' | 'polling')[] = ['websocket'],
   ): Promise<FollowingClient> {
     const client = new FollowingClient(url, namespace, token, channels, transports);
-    await client.until(() => client.positions.size === channels.length, 15_000);
+    await client.until(() => client.subscribed.size === channels.length, 15_000);
     return client;
   }
 
@@ -78,9 +92,14 @@ export class FollowingClient {
     return new Set(this.envelopes.map((envelope) => envelope.id));
   }
 
-  /** Envelopes dropped by the protocol's dedupe rule (seq ≤ last applied, same epoch), and gaps left after it. */
+  /**
+   * Missing events and gaps in what the handlers received, and the duplicates the SDK dropped
+   * before they reached them (redelivered after a replay or catch-up).
+   */
   judge(accepted: ReadonlyMap<string, readonly string[]>): { missing: number; duplicatesDropped: number; gaps: number } {
-    return judgeEnvelopes((channel) => this.envelopes.filter((envelope) => envelope.channel === channel), accepted);
+    const { missing, gaps } = judgeEnvelopes((channel) => this.envelopes.filter((envelope) => envelope.channel === channel), accepted);
+    const duplicatesDropped = this.channels.reduce((sum, channel) => sum + (this.handle.stats(channel)?.duplicatesDropped ?? 0), 0);
+    return { missing, gaps, duplicatesDropped };
   }
 
   until(predicate: () => boolean, timeoutMs: number): Promise<void> {
@@ -102,36 +121,11 @@ export class FollowingClient {
 
   /** For failure messages: where this client is and how it got there. */
   describe(): string {
-    const engine = this.socket.io.engine as { transport?: { name: string } } | undefined;
-    return `connections: ${this.nodes.join(', ')}; connected: ${this.socket.connected}; transport: ${engine?.transport?.name}; envelopes: ${this.envelopes.length}; log: ${this.log.slice(-12).join(' | ')}`;
+    return `connections: ${this.nodes.join(', ')}; state: ${this.handle.state}; envelopes: ${this.envelopes.length}; log: ${this.log.slice(-12).join(' | ')}`;
   }
-
-  private readonly log: string[] = [];
 
   close(): void {
-    this.socket.disconnect();
-  }
-
-  private apply(envelope: Envelope): void {
-    this.envelopes.push(envelope);
-    const last = this.positions.get(envelope.channel);
-    if (!last || last.epoch !== envelope.epoch || envelope.seq > last.seq) {
-      this.positions.set(envelope.channel, { epoch: envelope.epoch, seq: envelope.seq });
-    }
-  }
-
-  private async resubscribe(): Promise<void> {
-    for (const channel of this.channels) {
-      const since = this.positions.get(channel);
-      const ack = (await this.socket
-        .timeout(10_000)
-        .emitWithAck('subscribe', since ? { channel, since } : { channel })
-        .catch(() => undefined)) as (SubscribeAck & { ok: boolean }) | undefined;
-      if (!ack?.ok) continue; // the connection dropped mid-way: the next `session` resubscribes
-      if ('recovered' in ack && ack.recovered === false) this.notRecovered += 1;
-      if (!this.positions.has(channel)) this.positions.set(channel, { epoch: ack.epoch, seq: ack.seq });
-    }
-    this.notify();
+    this.client.close();
   }
 
   private notify(): void {

@@ -4,6 +4,7 @@
  * imports: none of the server's code reaches the bundle.
  */
 import type { NamespaceEventMaps, NamespaceName } from '../../../src/contract/namespaces.events.js';
+import type { SwitchboardError } from './errors.js';
 import type { Ack, ChannelResetPayload, Envelope, ErrorAck, Position, SubscribeAck } from '../../../src/realtime/realtime.events.js';
 
 export type { NamespaceEventMaps, NamespaceName } from '../../../src/contract/namespaces.events.js';
@@ -103,7 +104,7 @@ export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'waiting' | 
 export interface StateChange {
   readonly state: ConnectionState;
   /** Set when the change was caused by an error (for `waiting` and `failed`). */
-  readonly error?: Error;
+  readonly error?: SwitchboardError;
   /** For `waiting`: when the next attempt starts (epoch ms). */
   readonly retryAt?: number;
 }
