@@ -225,7 +225,7 @@ export class NamespaceHandle<N extends NamespaceName> {
     return () => this.stateListeners.delete(listener);
   }
 
-  /** The last position applied on `channel` (undefined before its first subscribe ack). */
+  /** The newest position accepted on `channel` (its handlers may still be running); undefined before its first subscribe ack. */
   position(channel: string): Position | undefined {
     return this.entries.get(channel)?.state.position;
   }

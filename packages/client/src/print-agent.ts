@@ -59,6 +59,8 @@ export class PrintAgent {
   private readonly cancelledListeners = new Set<(payload: PrintJobCancelledPayload) => void>();
   private readonly cleanups: (() => void)[] = [];
   private reportTimer: ReturnType<typeof setTimeout> | undefined;
+  /** registerPrinters() calls made before a session: answered by that session's registration. */
+  private readonly registrationWaiters: { resolve(ack: RegisterAck): void; reject(error: unknown): void }[] = [];
   private running = 0;
   private closed = false;
 
@@ -79,12 +81,19 @@ export class PrintAgent {
       () => socket.off('print:job-cancelled', onCancelled),
     );
     this.cleanups.push(handle.on('session', (session) => void this.onSession(session)));
+    this.cleanups.push(
+      handle.onState((change) => {
+        if (change.state === 'failed' || change.state === 'closed') this.rejectRegistrations(change.error);
+      }),
+    );
     if (handle.session) void this.onSession(handle.session);
   }
 
-  /** Registers these printers now and again on every reconnection; resolves with the first ack. */
+  /** Registers these printers now (or on the coming connection) and again on every reconnection; resolves with the first ack. */
   async registerPrinters(printers: readonly Printer[]): Promise<RegisterAck> {
     this.printers = printers.map((printer) => ({ ...printer }));
+    // Not connected yet: the session's own registration carries them (one register, one batch of pending jobs).
+    if (!this.handle.session) return new Promise((resolve, reject) => this.registrationWaiters.push({ resolve, reject }));
     return this.handle.request('printers:register', this.registration());
   }
 
@@ -115,6 +124,12 @@ export class PrintAgent {
     this.closed = true;
     if (this.reportTimer !== undefined) clearTimeout(this.reportTimer);
     for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.rejectRegistrations();
+  }
+
+  private rejectRegistrations(cause?: SwitchboardError): void {
+    const error = cause ?? new SwitchboardError(ClientErrorCode.CLOSED, 'the print agent was closed');
+    for (const waiter of this.registrationWaiters.splice(0)) waiter.reject(error);
   }
 
   private registration(): { agentId?: string; printers: Printer[] } {
@@ -125,7 +140,14 @@ export class PrintAgent {
   private async onSession(session: SessionPayload): Promise<void> {
     const journal = await this.open(session);
     if (this.printers !== undefined) {
-      await this.handle.request('printers:register', this.registration()).catch((error: SwitchboardError) => this.report(error));
+      const waiters = this.registrationWaiters.splice(0);
+      await this.handle.request('printers:register', this.registration()).then(
+        (ack) => waiters.forEach((waiter) => waiter.resolve(ack)),
+        (error: SwitchboardError) => {
+          this.report(error);
+          waiters.forEach((waiter) => waiter.reject(error));
+        },
+      );
     }
     for (const entry of journal.list()) if (isFinished(entry) && !entry.reported) void this.sendReport(entry.jobId);
   }
