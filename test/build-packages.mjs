@@ -1,11 +1,17 @@
-// Jest globalSetup: builds packages/client/dist once per run, before any suite. Suites that use
-// the published shape (the package test, browser pages, the example agent) then share one build
-// instead of racing to rebuild it.
+// Jest globalSetup: builds the server's dist/ (when stale) and packages/client/dist once per run,
+// before any suite. Suites that start server processes or use the published SDK (the package
+// test, browser pages, the example agent) then share these builds instead of racing to rebuild.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+
+function run(what, args) {
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`building ${what} failed:\n${result.stdout}${result.stderr}`);
+}
+
 export default function buildPackages() {
-  const build = fileURLToPath(new URL('../packages/client/build.mjs', import.meta.url));
-  const result = spawnSync(process.execPath, [build], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`building @switchboard/client failed:\n${result.stdout}${result.stderr}`);
+  run('the server', [here('../scripts/run-built.mjs'), '--build-only']);
+  run('@switchboard/client', [here('../packages/client/build.mjs')]);
 }

@@ -6,7 +6,8 @@ import { eventually } from '../utils/eventually';
 import { getJson, postJson } from '../utils/http';
 import { ROOT } from '../utils/server-process';
 import { createTestApp, type TestApp } from '../utils/test-app';
-import { serviceToken, signToken } from '../utils/tokens';
+import { tokenFromCli } from '../utils/token-cli';
+import { serviceToken } from '../utils/tokens';
 
 const AGENT = join(ROOT, 'examples', 'print-agent', 'agent.mjs');
 
@@ -83,7 +84,8 @@ describe('examples/print-agent against a real server', () => {
   it('prints to files, survives kill -9, prints what came while it was down, never prints twice, stops cleanly', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sb-tickets-'));
     const state = mkdtempSync(join(tmpdir(), 'sb-agent-state-'));
-    const token = signToken({ sub: 'till-1', branchIds: ['b1'], roles: ['printer-agent'] });
+    // Minted as the example's README says.
+    const token = tokenFromCli(['--company', 'acme', '--branch', 'b1', '--role', 'printer-agent', '--sub', 'till-1']);
     const first = start(['--url', server.url, '--token', token, '--out', out, '--state', state]);
     await first.waitFor('registered');
     for (const [jobId, text] of [

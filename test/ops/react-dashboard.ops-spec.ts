@@ -3,18 +3,22 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, screenshot, waitText } from '../utils/browser';
 import { postJson, publish } from '../utils/http';
-import { ROOT } from '../utils/server-process';
+import { buildOnce, ROOT, startServerProcess, type ServerProcess } from '../utils/server-process';
 import { serveStatic, type StaticServer } from '../utils/static-server';
-import { createTestApp, type TestApp } from '../utils/test-app';
+import { tokenFromCli } from '../utils/token-cli';
 import { closeSdkClients, sdkClient } from '../utils/sdk';
-import { serviceToken, signToken, staffToken } from '../utils/tokens';
+import { serviceToken, signToken, TEST_JWT_SECRET } from '../utils/tokens';
 
 const EXAMPLE = join(ROOT, 'examples', 'react-dashboard');
 const row = (page: Page, selector: string) => page.locator(selector).innerText();
 
-/** examples/react-dashboard, built with Vite as a user would, in Chromium against a real server. */
+/**
+ * examples/react-dashboard as its README runs it: built with Vite, against the server as
+ * `npm start` runs it (embedded engine), with a token from `npm run token`, in Chromium.
+ */
 describe('examples/react-dashboard in Chromium', () => {
-  let server: TestApp;
+  let server: ServerProcess;
+  let staff: string;
   let files: StaticServer;
   let browser: Browser;
   let page: Page;
@@ -27,7 +31,9 @@ describe('examples/react-dashboard in Chromium', () => {
       timeout: 120_000,
     });
     if (build.status !== 0) throw new Error(`vite build failed:\n${build.stdout}${build.stderr}`);
-    server = await createTestApp();
+    buildOnce();
+    server = await startServerProcess({ JWT_SECRET: TEST_JWT_SECRET });
+    staff = tokenFromCli(['--company', 'acme', '--branch', 'b1', '--role', 'staff']);
     files = await serveStatic({ '/': join(EXAMPLE, 'dist') });
     url = `${files.url}/?server=${encodeURIComponent(server.url)}`;
     browser = await launchChromium();
@@ -38,12 +44,12 @@ describe('examples/react-dashboard in Chromium', () => {
     closeSdkClients();
     await browser?.close();
     await files?.close();
-    await server?.close();
+    await server?.stop();
   });
 
   it('logs in with a pasted token and follows orders, tickets and stock live', async () => {
     await page.goto(url);
-    await page.fill('#token', staffToken('acme', ['b1']));
+    await page.fill('#token', staff);
     await page.click('#connect');
     await waitText(page, '[data-testid=state-orders]', /connected/);
     await waitText(page, '[data-testid=state-availability]', /connected/);

@@ -4,7 +4,15 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from './server-process';
 
 /** Debian's Chromium, headless, with nothing that phones home (this machine's network is closed). */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -14,7 +22,9 @@ export function launchChromium(): Promise<Browser> {
 export function waitText(page: Page, selector: string, pattern: RegExp, timeout = 10_000): Promise<unknown> {
   return page.waitForFunction(
     ([sel, source, flags]) => {
-      const element = (globalThis as unknown as { document: { querySelector(s: string): { innerText: string } | null } }).document.querySelector(sel);
+      const element = (
+        globalThis as unknown as { document: { querySelector(s: string): { innerText: string } | null } }
+      ).document.querySelector(sel);
       return element !== null && new RegExp(source, flags).test(element.innerText);
     },
     [selector, pattern.source, pattern.flags] as const,

@@ -1,4 +1,11 @@
-import { createClient, MemoryStorage, type Envelope, type NamespaceHandle, type SwitchboardClient } from '../../packages/client/src/index.js';
+import {
+  createClient,
+  MemoryStorage,
+  type Envelope,
+  type NamespaceHandle,
+  type SwitchboardClient,
+} from '../../packages/client/src/index.js';
+import { Waitable } from './sdk';
 import { judgeEnvelopes } from './traffic';
 
 /**
@@ -6,7 +13,7 @@ import { judgeEnvelopes } from './traffic';
  * @switchboard/client (its reconnection, resubscription from the last position, and dedupe),
  * recording every event its handlers receive and every session it had, so a test can judge it.
  */
-export class FollowingClient {
+export class FollowingClient extends Waitable {
   readonly envelopes: Envelope[] = [];
   /** `session.node` of every connection this client had, in order. */
   readonly nodes: string[] = [];
@@ -14,7 +21,6 @@ export class FollowingClient {
   private readonly client: SwitchboardClient;
   private readonly handle: NamespaceHandle<'orders'>;
   private readonly subscribed = new Set<string>();
-  private readonly waiters = new Set<() => void>();
   private readonly log: string[] = [];
 
   private constructor(
@@ -24,6 +30,7 @@ export class FollowingClient {
     private readonly channels: readonly string[],
     transports: ('websocket' | 'polling')[],
   ) {
+    super();
     if (namespace !== '/orders') throw new Error('FollowingClient follows /orders');
     const note = (what: string) => this.log.push(`${Date.now() % 100000} ${what}`);
     this.client = createClient({
@@ -32,13 +39,14 @@ export class FollowingClient {
       transports,
       storage: new MemoryStorage(),
       reconnect: { baseDelayMs: 100, maxDelayMs: 1000 },
-      connectTimeoutMs: 5000,
+      // Generous: four workers starting on two cores can take seconds to answer; an abandoned attempt would count as a second connection.
+      connectTimeoutMs: 15_000,
       wake: false,
       // Keeps cookies in Node (a load balancer's stickiness cookie), as a browser would.
       socket: { withCredentials: true },
       onResync: () => {
         this.notRecovered += 1;
-        this.notify();
+        this.changed();
       },
       onError: (error) => note(`error ${error.code}`),
     });
@@ -47,19 +55,19 @@ export class FollowingClient {
     this.handle.on('session', (session) => {
       note(`session ${session.node}`);
       this.nodes.push(session.node);
-      this.notify();
+      this.changed();
     });
     for (const channel of channels) {
       this.handle.subscribe(
         channel,
         (envelope) => {
           this.envelopes.push(envelope);
-          this.notify();
+          this.changed();
         },
         {
           onSubscribed: () => {
             this.subscribed.add(channel);
-            this.notify();
+            this.changed();
           },
         },
       );
@@ -102,21 +110,8 @@ export class FollowingClient {
     return { missing, gaps, duplicatesDropped };
   }
 
-  until(predicate: () => boolean, timeoutMs: number): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`condition not met within ${timeoutMs} ms (${this.describe()})`));
-      }, timeoutMs);
-      const check = () => {
-        if (!predicate()) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve();
-      };
-      this.waiters.add(check);
-    });
+  override until(predicate: () => boolean, timeoutMs: number): Promise<void> {
+    return super.until(predicate, timeoutMs, () => `(${this.describe()})`);
   }
 
   /** For failure messages: where this client is and how it got there. */
@@ -126,9 +121,5 @@ export class FollowingClient {
 
   close(): void {
     this.client.close();
-  }
-
-  private notify(): void {
-    for (const waiter of [...this.waiters]) waiter();
   }
 }

@@ -36,8 +36,8 @@ export function closeSdkClients(): void {
   clients.clear();
 }
 
-/** Waits on a condition re-checked whenever `subscribe` reports a change. */
-class Waitable {
+/** Waits on a condition re-checked whenever the subclass reports a change. */
+export class Waitable {
   private readonly waiters = new Set<() => void>();
 
   protected changed(): void {

@@ -10,12 +10,9 @@ export function envWith(vars: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, ...vars };
 }
 
-/** Compiles dist/ once for suites that start real server processes. */
+/** Compiles dist/ for suites that start real server processes, when it is missing or stale (as `npm start` would). */
 export function buildOnce(): void {
-  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
+  const build = spawnSync(process.execPath, [RUN_BUILT, '--build-only'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
 }
 
