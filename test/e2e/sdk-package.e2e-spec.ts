@@ -27,7 +27,7 @@ describe('@switchboard/client as a package', () => {
     const result = run(['--input-type=module', '-e', script]);
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({
-      sdk: ['ClientErrorCode', 'MemoryStorage', 'NamespaceHandle', 'PrintAgent', 'SwitchboardError', 'browserStorage', 'createClient'],
+      sdk: ['ClientErrorCode', 'MemoryStorage', 'NamespaceHandle', 'PresenceKeeper', 'PrintAgent', 'SwitchboardError', 'browserStorage', 'createClient'],
       node: ['FileStorage'],
     });
   });

@@ -2,6 +2,7 @@ import { Manager, type ManagerOptions, type SocketOptions } from 'socket.io-clie
 import type { BackoffOptions } from './backoff.js';
 import { SwitchboardError } from './errors.js';
 import { NamespaceHandle, type HandleContext } from './namespace-handle.js';
+import { PresenceKeeper } from './presence.js';
 import { PrintAgent, type PrintAgentOptions } from './print-agent.js';
 import { browserStorage, MemoryStorage, type KeyValueStorage } from './storage.js';
 import { TokenSource, type TokenOptions } from './token-source.js';
@@ -42,6 +43,8 @@ export interface SwitchboardClient {
   namespace<N extends NamespaceName>(name: N): NamespaceHandle<N>;
   /** The printing-agent helper on /printing-ws (one per client). */
   printAgent(options?: PrintAgentOptions): PrintAgent;
+  /** The presence helper on /presence (one per client): keeps a status applied and heartbeated. */
+  presence(): PresenceKeeper;
   /** Check every connection now, as after a wake (e.g. from Electron's powerMonitor `resume`). */
   wake(): Promise<void>;
   close(): void;
@@ -80,6 +83,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
   };
   const handles = new Map<NamespaceName, NamespaceHandle<NamespaceName>>();
   let agent: PrintAgent | undefined;
+  let presence: PresenceKeeper | undefined;
   let closed = false;
   const wakeAll = (reason: WakeReason) => Promise.all([...handles.values()].map((handle) => handle.wake(reason))).then(() => undefined);
   const detector = options.wake === false ? undefined : new WakeDetector((reason) => void wakeAll(reason), options.wake);
@@ -104,12 +108,17 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       );
       return agent;
     },
+    presence() {
+      presence ??= new PresenceKeeper(client.namespace('presence'), (error) => report(error, 'presence'));
+      return presence;
+    },
     wake: () => wakeAll('manual'),
     close() {
       if (closed) return;
       closed = true;
       detector?.close();
       agent?.close();
+      presence?.close();
       for (const handle of handles.values()) handle.close();
       tokens.close();
     },
