@@ -143,6 +143,26 @@ describe.each([
     await recorder.waitFor((r) => r.events.length === 1);
   });
 
+  it('reports a handler that throws (HANDLER_FAILED) and keeps delivering the next events, in order', async () => {
+    const recorder = new Recorder<'orders'>();
+    const orders = sdkClient(server.url, { token: staffToken('acme', ['b5']), ...recorder.hooks }).namespace('orders');
+    orders.subscribe(
+      'branch:b5',
+      (event) => {
+        recorder.events.push(event);
+        recorder.touch();
+        if (event.seq === 1) throw new Error('bad render');
+      },
+      { onSubscribed: () => recorder.touch() },
+    );
+    await recorder.waitFor(() => orders.position('branch:b5') !== undefined);
+    for (const n of [1, 2]) await publish(server.url, orderUpdated('branch:b5', n));
+    await recorder.waitFor((r) => r.events.length === 2 && r.errors.length === 1);
+    expect(recorder.seqs()).toEqual([1, 2]);
+    expect(recorder.errors[0]).toMatchObject({ code: 'HANDLER_FAILED' });
+    expect(recorder.errors[0].message).toMatch(/bad render/);
+  });
+
   it('stops for good on FORBIDDEN at the handshake (a role that may not use the namespace)', async () => {
     const recorder = new Recorder<'orders'>();
     const orders = sdkClient(server.url, { token: signToken({ roles: ['printer-agent'] }), ...recorder.hooks }).namespace('orders');
