@@ -6,7 +6,7 @@ import { PresenceKeeper } from './presence.js';
 import { PrintAgent, type PrintAgentOptions } from './print-agent.js';
 import { browserStorage, MemoryStorage, type KeyValueStorage } from './storage.js';
 import { TokenSource, type TokenOptions } from './token-source.js';
-import type { NamespaceName, ResyncContext, ResyncReason } from './types.js';
+import type { ErrorContext, NamespaceName, ResyncContext, ResyncReason } from './types.js';
 import { WakeDetector, type WakeOptions, type WakeReason } from './wake.js';
 
 export interface ClientOptions extends TokenOptions {
@@ -22,8 +22,8 @@ export interface ClientOptions extends TokenOptions {
   readonly storageScope?: string;
   /** A channel's state must be reloaded from your source of truth; events after `context.position` follow. */
   readonly onResync?: (channel: string, reason: ResyncReason, context: ResyncContext) => void | Promise<void>;
-  /** Everything that went wrong and was handled: refused connections, failed subscriptions, handler errors. */
-  readonly onError?: (error: SwitchboardError, context: { readonly namespace: NamespaceName; readonly channel?: string }) => void;
+  /** Everything that went wrong and was handled: refused connections, failed subscriptions, handler errors, getToken() failures. */
+  readonly onError?: (error: SwitchboardError, context: ErrorContext) => void;
   /** Reconnection backoff (full jitter): first ceiling `baseDelayMs` (500), at most `maxDelayMs` (30 s). */
   readonly reconnect?: BackoffOptions;
   /** Default 20 s. */
@@ -57,7 +57,8 @@ export interface SwitchboardClient {
 export function createClient(options: ClientOptions): SwitchboardClient {
   const url = options.url.replace(/\/+$/, '');
   if (!/^(https?|wss?):\/\/[^/]/.test(url)) throw new TypeError(`createClient: url must be an http(s) URL, got "${options.url}"`);
-  const report = (error: SwitchboardError, namespace: NamespaceName = 'orders') => options.onError?.(error, { namespace });
+  const report = (error: SwitchboardError, namespace?: NamespaceName) =>
+    options.onError?.(error, namespace === undefined ? {} : { namespace });
   const tokens = new TokenSource(options, (error) => report(error));
   const manager = new Manager(url, {
     autoConnect: false,

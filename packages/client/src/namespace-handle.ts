@@ -12,6 +12,7 @@ import type {
   ChannelResetPayload,
   ConnectionState,
   Envelope,
+  ErrorContext,
   EventHandler,
   ListenableEventName,
   ListenerOf,
@@ -40,7 +41,7 @@ export interface HandleContext {
   readonly connection: ConnectionOptions;
   readonly requestTimeoutMs: number;
   readonly onResync?: (channel: string, reason: ResyncReason, context: ResyncContext) => void | Promise<void>;
-  readonly onError?: (error: SwitchboardError, context: { readonly namespace: NamespaceName; readonly channel?: string }) => void;
+  readonly onError?: (error: SwitchboardError, context: ErrorContext) => void;
 }
 
 function isEnvelope(event: string, payload: unknown): payload is Envelope {

@@ -108,3 +108,9 @@ export interface StateChange {
   /** For `waiting`: when the next attempt starts (epoch ms). */
   readonly retryAt?: number;
 }
+
+/** Where a reported error happened; `namespace` is absent for client-wide errors (a failing getToken()). */
+export interface ErrorContext {
+  readonly namespace?: NamespaceName;
+  readonly channel?: string;
+}
