@@ -6,7 +6,8 @@ import type { Server } from 'socket.io';
 import { AppModule } from './app.module';
 import { createPino } from './logging/pino';
 import { PinoNestLogger } from './logging/pino-nest.logger';
-import { bodyParserErrorHandler, HttpErrorFilter } from './common/http-error.filter';
+import { HttpErrorFilter } from './common/http-error.filter';
+import { JsonBodyInterceptor } from './common/json-body.interceptor';
 import { enforceHeaderDeadline } from './common/header-deadline';
 import { isOriginAllowed } from './common/origin-policy';
 import type { AppConfig } from './config';
@@ -47,13 +48,13 @@ export async function createApp(
   });
   if (logger !== false) app.useLogger(app.get(PinoLogger));
   app.disable('x-powered-by');
-  app.useBodyParser('json', { limit: config.limits.httpMaxBodyBytes });
-  app.use(bodyParserErrorHandler);
   app.enableCors({
     origin: (origin: string | undefined, callback: (error: Error | null, allow?: boolean) => void) =>
       callback(null, origin === undefined || isOriginAllowed(config.cors, origin)),
   });
   app.useGlobalFilters(new HttpErrorFilter());
+  // Bodies are read after authentication, never before (see JsonBodyInterceptor).
+  app.useGlobalInterceptors(new JsonBodyInterceptor(config.limits.httpMaxBodyBytes));
   const drain = app.get(DrainService);
   const adapter = new SwitchboardIoAdapter(app, config, app.get(RedisConnections), app.get(ConnectionMonitor), () => drain.draining);
   adapters.set(app, adapter);

@@ -40,24 +40,3 @@ export class HttpErrorFilter implements ExceptionFilter {
     sendError(response, 500, INTERNAL_ERROR_BODY);
   }
 }
-
-/** Express error middleware for failures before routing (body parser: invalid JSON, body too large). */
-export function bodyParserErrorHandler(
-  error: { type?: string; status?: number; message?: string },
-  _req: unknown,
-  res: Response,
-  next: (error?: unknown) => void,
-): void {
-  if (error.type === 'entity.too.large') {
-    sendError(res, 413, { code: ErrorCode.PAYLOAD_TOO_LARGE, message: 'request body is too large' });
-  } else if (error.type === 'entity.parse.failed') {
-    sendError(res, 400, { code: ErrorCode.VALIDATION_FAILED, message: 'request body is not valid JSON' });
-  } else if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
-    sendError(res, error.status, {
-      code: STATUS_CODES[error.status] ?? ErrorCode.VALIDATION_FAILED,
-      message: error.message ?? 'bad request',
-    });
-  } else {
-    next(error);
-  }
-}

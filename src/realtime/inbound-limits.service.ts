@@ -5,6 +5,7 @@ import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { RedisConnections } from '../redis/redis-connections.service';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../common/json-depth';
 import { exceedsBudget } from './payload-size';
 import type { ErrorAck, SocketData } from './realtime.events';
 import { endSession } from './session-end';
@@ -66,6 +67,12 @@ export class InboundLimits {
             limit: this.config.limits.maxMessageBytes,
           });
           ack?.({ ok: false, error: error.toBody() });
+          return;
+        }
+        // Bounded by the size check above; no handler, pipe or transformer then recurses deeper.
+        if (nestedDeeperThan(args)) {
+          const message = `messages may nest at most ${MAX_JSON_DEPTH} levels`;
+          ack?.({ ok: false, error: new AppError(ErrorCode.VALIDATION_FAILED, message, [{ path: '', errors: [message] }]).toBody() });
           return;
         }
         void this.admit(socket).then((retryAfterMs) => {

@@ -1,15 +1,15 @@
 import { Injectable, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import { AppError, ErrorCode } from '../common/app.errors';
+import { MAX_JSON_DEPTH } from '../common/json-depth';
 import { flattenValidationErrors, validationFailed } from '../common/validation';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const MAX_DEPTH = 8;
 
 /** Rejects prototype-polluting keys and absurd nesting before class-transformer sees the payload. */
 function inspect(value: unknown, path: string, depth: number): void {
   if (typeof value !== 'object' || value === null) return;
-  if (depth > MAX_DEPTH) throw new AppError(ErrorCode.VALIDATION_FAILED, `${path || 'payload'} is nested deeper than ${MAX_DEPTH} levels`);
+  if (depth > MAX_JSON_DEPTH) throw new AppError(ErrorCode.VALIDATION_FAILED, `${path || 'payload'} is nested deeper than ${MAX_JSON_DEPTH} levels`);
   for (const key of Object.keys(value)) {
     if (FORBIDDEN_KEYS.has(key)) {
       throw new AppError(ErrorCode.VALIDATION_FAILED, `${path ? `${path}.` : ''}${key} is not an allowed key`, [

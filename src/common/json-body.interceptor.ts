@@ -1,0 +1,33 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { from, switchMap, type Observable } from 'rxjs';
+import { hasBody, readJsonBody } from './json-body';
+
+/**
+ * Reads JSON bodies after the guards have run (Nest runs interceptors after guards and before
+ * pipes), so an unauthenticated or forbidden request never costs a parse: the body of a refused
+ * request is drained unread by Node. A body refused for its size or depth also closes the
+ * connection, rather than reading megabytes nobody will use.
+ */
+@Injectable()
+export class JsonBodyInterceptor implements NestInterceptor {
+  constructor(private readonly maxBytes: number) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    // Global interceptors also wrap gateway handlers; sockets have no body to read.
+    if (context.getType() !== 'http') return next.handle();
+    const request = context.switchToHttp().getRequest<IncomingMessage & { body?: unknown }>();
+    if (request.body !== undefined || !hasBody(request)) return next.handle();
+    return from(
+      readJsonBody(request, this.maxBytes).catch((error: unknown) => {
+        context.switchToHttp().getResponse<ServerResponse>().setHeader('Connection', 'close');
+        throw error;
+      }),
+    ).pipe(
+      switchMap((body) => {
+        request.body = body;
+        return next.handle();
+      }),
+    );
+  }
+}
