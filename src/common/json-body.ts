@@ -24,7 +24,9 @@ function isJson(contentType: string | undefined): boolean {
  */
 export function readJsonBody(request: IncomingMessage, maxBytes: number, maxDepth = MAX_JSON_DEPTH): Promise<unknown> {
   if (!isJson(request.headers['content-type'])) {
-    return Promise.reject(new AppError(ErrorCode.VALIDATION_FAILED, 'the request body must be JSON (content-type: application/json; charset=utf-8)'));
+    return Promise.reject(
+      new AppError(ErrorCode.VALIDATION_FAILED, 'the request body must be JSON (content-type: application/json; charset=utf-8)'),
+    );
   }
   const declared = Number(request.headers['content-length']);
   if (declared > maxBytes) return Promise.reject(tooLarge(maxBytes));

@@ -9,7 +9,8 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Rejects prototype-polluting keys and absurd nesting before class-transformer sees the payload. */
 function inspect(value: unknown, path: string, depth: number): void {
   if (typeof value !== 'object' || value === null) return;
-  if (depth > MAX_JSON_DEPTH) throw new AppError(ErrorCode.VALIDATION_FAILED, `${path || 'payload'} is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (depth > MAX_JSON_DEPTH)
+    throw new AppError(ErrorCode.VALIDATION_FAILED, `${path || 'payload'} is nested deeper than ${MAX_JSON_DEPTH} levels`);
   for (const key of Object.keys(value)) {
     if (FORBIDDEN_KEYS.has(key)) {
       throw new AppError(ErrorCode.VALIDATION_FAILED, `${path ? `${path}.` : ''}${key} is not an allowed key`, [

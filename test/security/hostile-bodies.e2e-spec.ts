@@ -121,7 +121,10 @@ describe('hostile HTTP bodies', () => {
       ['null', 'null'],
       ['an array', '[1,2,3]'],
       ['brackets inside strings are not nesting', JSON.stringify(publishBody('[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['))],
-      ['__proto__ key', '{"__proto__":{"polluted":true},"namespace":"orders","channel":"branch:b1","event":"order:updated","data":{"orderId":"o"}}'],
+      [
+        '__proto__ key',
+        '{"__proto__":{"polluted":true},"namespace":"orders","channel":"branch:b1","event":"order:updated","data":{"orderId":"o"}}',
+      ],
       ['constructor key', '{"constructor":{"prototype":{}},"namespace":"orders"}'],
       ['a huge number', '{"namespace":"orders","channel":"branch:b1","event":"order:updated","data":{"orderId":1e999}}'],
       ['a lone surrogate', '{"namespace":"orders","channel":"branch:b1","event":"order:updated","data":{"orderId":"\\ud800"}}'],
