@@ -60,6 +60,11 @@ export interface EngineListener {
 export interface BusEngine {
   readonly kind: 'memory' | 'redis';
   setListener(listener: EngineListener): void;
+  /**
+   * Checks, before anything of a publish call is written, that the engine will take these keys
+   * (the memory engine bounds stored channels per company); throws ChannelLimitError otherwise.
+   */
+  admit?(keys: readonly string[]): void;
   /** Atomically assigns consecutive seqs, appends to history and fans out, for one channel key. */
   publish(key: string, drafts: readonly EventDraft[], retention?: Retention): Promise<PublishOutcome[]>;
   /** Reads the position (creating the channel's epoch if it has none) and the events after `afterSeq`. */
@@ -80,5 +85,16 @@ export class EngineUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'EngineUnavailableError';
+  }
+}
+
+/** Thrown when a company already stores as many channels as it may (memory engine); maps to LIMIT_EXCEEDED. */
+export class ChannelLimitError extends Error {
+  constructor(
+    readonly companyId: string,
+    readonly limit: number,
+  ) {
+    super(`company ${companyId} already has ${limit} channels with events on this process`);
+    this.name = 'ChannelLimitError';
   }
 }

@@ -9,7 +9,7 @@ import { RedisEngine } from './redis.engine';
 /** Picks the engine once, from config: Redis when REDIS_URL is set, the embedded one otherwise. */
 function createEngine(config: AppConfig, redis: RedisConnections): BusEngine {
   const shared = { history: config.history, idempotencyTtlSeconds: config.idempotencyTtlSeconds };
-  if (!redis.enabled) return new MemoryEngine(shared);
+  if (!redis.enabled) return new MemoryEngine({ ...shared, channelsPerCompany: config.limits.memoryChannelsPerCompany });
   return new RedisEngine({ ...shared, command: redis.get('bus-command'), subscriber: redis.get('bus-subscriber') });
 }
 

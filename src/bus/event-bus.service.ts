@@ -5,7 +5,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { NodeRegistry } from '../cluster/node-registry.service';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { EngineUnavailableError, type BusEngine, type EventDraft } from './bus-engine';
+import { ChannelLimitError, EngineUnavailableError, type BusEngine, type EventDraft } from './bus-engine';
 import { ChannelStream, type AttachResult, type DeliverySink, type JoinFn } from './channel-stream';
 import type { Envelope, Position } from './envelope';
 import { OutageSpool } from './outage-queue';
@@ -97,6 +97,11 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     void this.resilient.adoptOrphans().catch(() => undefined);
   }
 
+  /** Channels this node holds a live feed for (followed here, or lingering before release). */
+  get localChannels(): number {
+    return this.streams.size;
+  }
+
   get engineKind(): BusEngine['kind'] {
     return this.engine.kind;
   }
@@ -133,6 +138,8 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
       });
       group.indexes.push(index);
     });
+    // All or nothing for the channels a call would create: no partial batch for a company at its bound.
+    if (this.engine.admit) await this.guard(() => Promise.resolve(this.engine.admit?.([...groups.keys()])));
     const results = new Array<PublishResult>(requests.length);
     await Promise.all(
       [...groups].map(async ([key, group]) => {
@@ -293,6 +300,11 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     } catch (error) {
       if (error instanceof EngineUnavailableError) {
         throw new AppError(ErrorCode.UNAVAILABLE, 'the event bus cannot reach its storage; retry shortly', undefined, 1);
+      }
+      if (error instanceof ChannelLimitError) {
+        throw new AppError(ErrorCode.LIMIT_EXCEEDED, `${error.message}; publish to existing channels, or raise MEMORY_CHANNELS_PER_COMPANY`, {
+          limit: error.limit,
+        });
       }
       throw error;
     }

@@ -42,3 +42,82 @@ describe('MemoryEngine retention', () => {
     expect((await engine.publish('k4', [draft('c', 'same')]))[0]).toMatchObject({ duplicate: false, seq: 2 });
   });
 });
+
+describe('MemoryEngine memory follows events, not subscriptions', () => {
+  let now = 1_000_000;
+  const make = (channelsPerCompany = 0) =>
+    new MemoryEngine({
+      history: { size: 1000, ttlSeconds: 10, positionTtlSeconds: 100 },
+      idempotencyTtlSeconds: 5,
+      channelsPerCompany,
+      now: () => now,
+    });
+  const draft = (id: string) => ({ id, channel: 'branch:b1', event: 'x:y', data: {}, ts: now });
+
+  it('stores nothing for a channel that is only read, and names the same epoch on every read', async () => {
+    const engine = make();
+    const reads = await Promise.all(Array.from({ length: 1000 }, (_, i) => engine.read(`acme/orders/user:u${i}`, 0)));
+    expect(engine.stats.channels).toBe(0);
+    const again = await engine.read('acme/orders/user:u7', 0);
+    expect(again).toEqual({ epoch: reads[7].epoch, seq: 0, complete: true, events: [] });
+    expect(new Set(reads.map((read) => read.epoch)).size).toBe(1000);
+    await engine.close();
+  });
+
+  it('keeps the epoch a reader saw for the first publish, however long after the read', async () => {
+    const engine = make();
+    const { epoch } = await engine.read('acme/orders/branch:b1', 0);
+    now += 1_000_000; // far past every TTL: nothing was stored, so nothing expired
+    const [first] = await engine.publish('acme/orders/branch:b1', [draft('a')]);
+    expect(first).toMatchObject({ epoch, seq: 1 });
+    await engine.close();
+  });
+
+  it('grows history one slot per event, and frees it after HISTORY_TTL_SECONDS', async () => {
+    const engine = make();
+    await engine.publish('acme/orders/branch:b1', [draft('a'), draft('b'), draft('c')]);
+    expect(engine.stats).toMatchObject({ channels: 1, events: 3 });
+    now += 11_000;
+    expect((await engine.read('acme/orders/branch:b1', 3)).complete).toBe(true);
+    expect(engine.stats).toMatchObject({ channels: 1, events: 0 });
+    await engine.close();
+  });
+
+  it('gives a channel that expired with events a new epoch, also to readers before its next publish', async () => {
+    const engine = make();
+    const [old] = await engine.publish('acme/orders/branch:b1', [draft('a')]);
+    now += 101_000;
+    const read = await engine.read('acme/orders/branch:b1', 1);
+    expect(read.epoch).not.toBe(old.epoch);
+    expect(read.seq).toBe(0);
+    expect(engine.stats).toMatchObject({ channels: 0, retiredKeys: 1 });
+    const [next] = await engine.publish('acme/orders/branch:b1', [draft('b')]);
+    expect(next).toMatchObject({ epoch: read.epoch, seq: 1 });
+    await engine.close();
+  });
+
+  it('retires the epoch of a never-published channel on resetEpoch', async () => {
+    const engine = make();
+    const { epoch } = await engine.read('acme/orders/branch:b9', 0);
+    const fresh = await engine.resetEpoch('acme/orders/branch:b9', epoch);
+    expect(fresh).not.toBe(epoch);
+    expect((await engine.read('acme/orders/branch:b9', 0)).epoch).toBe(fresh);
+    await engine.close();
+  });
+
+  it('bounds stored channels per company, all or nothing per call, leaving other companies and internal keys alone', async () => {
+    const engine = make(2);
+    await engine.publish('acme/orders/branch:b1', [draft('a')]);
+    await engine.publish('acme/orders/branch:b2', [draft('b')]);
+    await expect(engine.publish('acme/orders/branch:b3', [draft('c')])).rejects.toThrow('company acme already has 2 channels');
+    expect(() => engine.admit(['acme/orders/branch:b1', 'acme/orders/branch:b3'])).toThrow('already has 2 channels');
+    expect(() => engine.admit(['acme/orders/branch:b1', 'acme/orders/branch:b2'])).not.toThrow();
+    await engine.publish('beta/orders/branch:b1', [draft('d')]);
+    await engine.publish('!signals/test', [draft('e')]);
+    expect(engine.stats.perCompany.get('acme')).toBe(2);
+    now += 101_000; // expired channels stop counting
+    await engine.publish('acme/orders/branch:b3', [draft('f')]);
+    expect(engine.stats.perCompany.get('acme')).toBe(1);
+    await engine.close();
+  });
+});

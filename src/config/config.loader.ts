@@ -97,6 +97,7 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
       maxMessageBytes: need(ENV.maxMessageBytes),
       maxFrameBytes: need(ENV.maxFrameBytes),
       publishMaxDataBytes: need(ENV.publishMaxDataBytes),
+      memoryChannelsPerCompany: need(ENV.memoryChannelsPerCompany),
       httpMaxBodyBytes: need(ENV.httpMaxBodyBytes),
       printMaxFrameBytes: need(ENV.printMaxFrameBytes),
       ratePerSocket: need(ENV.rateSocket),

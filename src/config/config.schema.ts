@@ -271,6 +271,13 @@ export const ENV = {
     120_000,
     'An HTTP request must send all its headers within this long (slowloris).',
   ),
+  memoryChannelsPerCompany: int(
+    'MEMORY_CHANNELS_PER_COMPANY',
+    10_000,
+    0,
+    10_000_000,
+    'Embedded engine only: channels with events (a stored position) per company (0: unlimited); a publish that would create one more gets LIMIT_EXCEEDED. Channels nobody published to are not stored.',
+  ),
   publishMaxDataBytes: int('PUBLISH_MAX_DATA_BYTES', 65536, 16, 1_048_576, 'Largest `data` of one published event (JSON bytes).'),
   httpMaxBodyBytes: int('HTTP_MAX_BODY_BYTES', 4_194_304, 1024, 67_108_864, 'Largest HTTP request body.'),
   idempotencyTtl: int('IDEMPOTENCY_TTL_SECONDS', 300, 1, 86400, 'How long an idempotencyKey is remembered per channel.'),

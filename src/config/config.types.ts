@@ -59,6 +59,8 @@ export interface LimitsConfig {
   readonly maxFrameBytes: number;
   /** Largest `data` of one published event, measured as JSON. */
   readonly publishMaxDataBytes: number;
+  /** Embedded engine: stored channels per company; 0 = unlimited. */
+  readonly memoryChannelsPerCompany: number;
   readonly httpMaxBodyBytes: number;
   /** Engine.IO frame limit on /printing-ws. */
   readonly printMaxFrameBytes: number;
