@@ -3,11 +3,14 @@ import type { Principal } from '../auth/claims';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { HttpAuthGuard, RequireRoles } from '../auth/http-auth.guard';
 import { Revocations, type RevocationRule } from '../auth/revocations.service';
-import { tenantOf } from '../auth/tenant';
+import { revocationTenantOf } from '../auth/tenant';
 import { httpValidationPipe } from '../common/http-validation.pipe';
 import { RevokeDto } from './dto/revoke.dto';
 
-/** Token revocation for admins (their own company) and services (their own, or any with a platform token). */
+/**
+ * Token revocation: admins and services for their own company; platform tokens for any company;
+ * platform tokens themselves (`companyId: "*"`, by jti, sub or all) by a platform admin only.
+ */
 @Controller('v1/admin')
 @UseGuards(HttpAuthGuard)
 @RequireRoles('admin', 'service')
@@ -19,7 +22,7 @@ export class RevocationsController {
   @Post('revoke')
   @HttpCode(202)
   async revoke(@CurrentPrincipal() principal: Principal, @Body() request: RevokeDto): Promise<{ revoked: RevocationRule }> {
-    const companyId = tenantOf(principal, request.companyId);
+    const companyId = revocationTenantOf(principal, request.companyId);
     return { revoked: await this.revocations.revoke({ companyId, userId: request.userId, jti: request.jti }) };
   }
 }

@@ -11,7 +11,7 @@ export const ANY = '*';
 export interface Principal {
   /** `sub`: the user or device id. */
   readonly id: string;
-  /** The tenant; `*` only for platform service tokens. */
+  /** The tenant; `*` only for platform tokens (roles `service` and/or `admin`, HTTP only). */
   readonly companyId: string;
   /** `["*"]` means every branch of the company. */
   readonly branchIds: readonly string[];
@@ -27,17 +27,38 @@ function invalid(message: string): AppError {
   return new AppError(ErrorCode.AUTH_INVALID, message);
 }
 
+/** Roles a platform token (`companyId: "*"`) may carry: a backend acting for every tenant, or a platform admin. */
+export const PLATFORM_ROLES: readonly Role[] = ['service', 'admin'];
+
+export interface ClaimsCheck {
+  /** Leeway for `iat` against clock skew, as for exp/nbf (JWT_CLOCK_TOLERANCE_SECONDS). */
+  readonly clockToleranceSeconds?: number;
+  readonly now?: number;
+}
+
+/** A token for every tenant: only the HTTP API accepts it, never a socket (sockets belong to one company). */
+export function isPlatform(principal: Principal): boolean {
+  return principal.companyId === ANY;
+}
+
 /**
  * Turns a verified JWT payload into a Principal, rejecting anything ambiguous: a claim we do not
  * understand must not silently widen or narrow access, so the token is refused with the reason.
+ * jsonwebtoken checks exp and nbf but not iat; an `iat` in the future would put a token out of
+ * reach of every revocation (rules reject tokens issued before them), so it is refused here.
  */
-export function principalFromClaims(payload: unknown): Principal {
+export function principalFromClaims(payload: unknown, check: ClaimsCheck = {}): Principal {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw invalid('token payload must be a JSON object');
   }
   const claims = payload as Record<string, unknown>;
 
   if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw invalid('token has no exp claim');
+  if (claims.iat !== undefined) {
+    if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) throw invalid('iat must be a number (seconds since the epoch)');
+    const latest = (check.now ?? Date.now()) / 1000 + (check.clockToleranceSeconds ?? 0);
+    if (claims.iat > latest) throw invalid('token issued in the future (iat is later than now)');
+  }
   if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > 256) {
     throw invalid('sub must be a non-empty string of at most 256 characters');
   }
@@ -55,7 +76,9 @@ export function principalFromClaims(payload: unknown): Principal {
 
   const companyId = claims.companyId;
   if (companyId === ANY) {
-    if (!typedRoles.includes('service')) throw invalid('companyId "*" is reserved for platform service tokens');
+    if (!typedRoles.every((role) => PLATFORM_ROLES.includes(role))) {
+      throw invalid(`companyId "*" is reserved for platform tokens, whose roles are ${PLATFORM_ROLES.join(' and/or ')}`);
+    }
   } else if (!isId(companyId)) {
     throw invalid('companyId must match [A-Za-z0-9_-]{1,64}');
   }
@@ -77,7 +100,7 @@ export function principalFromClaims(payload: unknown): Principal {
     branchIds: [...(branchIds as string[])],
     roles: typedRoles,
     expiresAt: claims.exp * 1000,
-    ...(typeof claims.iat === 'number' && Number.isFinite(claims.iat) ? { issuedAt: claims.iat * 1000 } : {}),
+    ...(typeof claims.iat === 'number' ? { issuedAt: claims.iat * 1000 } : {}),
     ...(claims.jti !== undefined ? { jti: claims.jti } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io';
 import { AppError, ErrorCode, INTERNAL_ERROR_BODY, type ErrorBody } from '../common/app.errors';
-import { hasAnyRole, type Principal, type Role } from './claims';
+import { hasAnyRole, isPlatform, type Principal, type Role } from './claims';
 import { extractHandshakeToken } from './handshake-token';
 import type { Revocations } from './revocations.service';
 import type { TokenVerifier } from './token-verifier.service';
@@ -29,6 +29,13 @@ export function handshakeAuth(
     try {
       principal = verifier.verify(extractHandshakeToken(socket.handshake));
       if (revocations.isRevoked(principal)) throw new AppError(ErrorCode.REVOKED, 'this token has been revoked');
+      // Every socket lives in one company's channels; a token for all of them has no place here.
+      if (isPlatform(principal)) {
+        throw new AppError(
+          ErrorCode.FORBIDDEN,
+          'platform tokens (companyId "*") are for the HTTP API; a socket needs a token for one company',
+        );
+      }
       if (!hasAnyRole(principal, allowedRoles)) {
         throw new AppError(
           ErrorCode.FORBIDDEN,

@@ -9,7 +9,7 @@ export const JWT_STRATEGY = 'switchboard-jwt';
 /** HTTP authentication through passport-jwt, with the same key and options as the socket handshake. */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
-  constructor(verifier: TokenVerifier) {
+  constructor(private readonly verifier: TokenVerifier) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       // The same key choice as the handshake (a JWKS `kid` picks the key).
@@ -30,6 +30,6 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   }
 
   validate(payload: unknown): Principal {
-    return principalFromClaims(payload);
+    return principalFromClaims(payload, { clockToleranceSeconds: this.verifier.verifyOptions.clockTolerance });
   }
 }

@@ -6,6 +6,10 @@ import { ANY, type Principal } from './claims';
  * "*") the one the request names. A tenant token naming another company is FORBIDDEN.
  */
 export function tenantOf(principal: Principal, requested: string | undefined, path = 'companyId'): string {
+  if (requested === ANY) {
+    const message = 'companyId "*" names no company';
+    throw new AppError(ErrorCode.VALIDATION_FAILED, message, [{ path, errors: [message] }]);
+  }
   if (principal.companyId === ANY) {
     if (requested === undefined) {
       const message = 'companyId is required with a platform token (companyId "*")';
@@ -17,4 +21,17 @@ export function tenantOf(principal: Principal, requested: string | undefined, pa
     throw new AppError(ErrorCode.FORBIDDEN, `this token may only act for company ${principal.companyId}`);
   }
   return principal.companyId;
+}
+
+/**
+ * The company a revocation rule is for. `*` means platform tokens: only a platform admin
+ * (companyId "*", role admin) may revoke those, so a tenant, or a platform backend, can never
+ * switch off the credentials that run the platform. Anything else is tenantOf.
+ */
+export function revocationTenantOf(principal: Principal, requested: string | undefined): string {
+  if (requested !== ANY) return tenantOf(principal, requested);
+  if (principal.companyId !== ANY || !principal.roles.includes('admin')) {
+    throw new AppError(ErrorCode.FORBIDDEN, 'only a platform admin (companyId "*", role admin) may revoke platform tokens');
+  }
+  return ANY;
 }

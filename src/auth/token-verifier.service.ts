@@ -48,7 +48,7 @@ export class TokenVerifier {
     } catch (error) {
       throw TokenVerifier.toAppError(error);
     }
-    return principalFromClaims(payload);
+    return principalFromClaims(payload, { clockToleranceSeconds: this.verifyOptions.clockTolerance });
   }
 
   /** The parsed key a token must verify with (see keyFor). */
