@@ -3,6 +3,7 @@ import type { Server } from 'socket.io';
 import { ErrorCode } from '../common/app.errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { MAX_TOKEN_LENGTH } from '../auth/token-verifier.service';
 import { endSession } from './session-end';
 
 /** The parts of an Engine.IO socket we read; engine.io does not export these types. */
@@ -12,14 +13,20 @@ interface EngineSocket {
   readonly writeBuffer: { data?: unknown }[];
   readonly transport: { name: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
   on(event: 'packet', listener: (packet: { type: string; data?: unknown }) => void): void;
+  write(data: string): void;
   close(discard?: boolean): void;
 }
 
 const CHECK_INTERVAL_MS = 1000;
 
+const PRINTING = '/printing-ws';
+
 /**
  * Transport-level protection, per Engine.IO connection:
- * - frames over the namespace's limit (1 MB on /printing-ws, 64 KB elsewhere) close that connection;
+ * - frames over the connection's limit close that connection: 64 KB (WS_MAX_FRAME_BYTES), or
+ *   1 MB (PRINT_WS_MAX_FRAME_BYTES) once the connection has joined /printing-ws. The limit comes
+ *   from what the connection has joined, never from the namespace a packet names, which the
+ *   sender chooses; a CONNECT over the limit is answered with connect_error AUTH_INVALID first;
  * - more than SLOW_CONSUMER_BYTES buffered outbound: disconnected (SLOW_CONSUMER), so memory stays bounded;
  * - no inbound traffic at all, pings included, for IDLE_TIMEOUT_SECONDS: disconnected (IDLE_TIMEOUT).
  */
@@ -54,28 +61,46 @@ export class ConnectionMonitor implements OnApplicationShutdown {
     clearInterval(this.timer);
   }
 
-  private frameLimit(namespace: string): number {
-    return namespace === '/printing-ws' ? this.config.limits.printMaxFrameBytes : this.config.limits.maxFrameBytes;
+  /**
+   * Whether a frame of `size` bytes is within this connection's limit. Only frames over the
+   * default limit look further (rare: print documents), at the agents of /printing-ws.
+   */
+  private withinLimit(engineSocket: EngineSocket, size: number): boolean {
+    const { maxFrameBytes, printMaxFrameBytes } = this.config.limits;
+    if (size <= maxFrameBytes) return true;
+    if (size > printMaxFrameBytes) return false;
+    for (const socket of this.server?._nsps.get(PRINTING)?.sockets.values() ?? []) {
+      if ((socket.conn as unknown as EngineSocket) === engineSocket) return true;
+    }
+    return false;
   }
 
   private watch(engineSocket: EngineSocket): void {
     this.lastInbound.set(engineSocket, Date.now());
-    // Binary attachments follow the packet that announced them, in that packet's namespace.
-    let namespace = '/';
     engineSocket.on('packet', (packet) => {
       this.lastInbound.set(engineSocket, Date.now());
       if (packet.type !== 'message') return;
-      let size: number;
-      if (typeof packet.data === 'string') {
-        namespace = namespaceOf(packet.data);
-        size = packet.data.length * 3 > this.frameLimit(namespace) ? Buffer.byteLength(packet.data) : packet.data.length;
-      } else {
-        size = (packet.data as { byteLength?: number } | undefined)?.byteLength ?? 0;
+      const { data } = packet;
+      const size =
+        typeof data === 'string'
+          ? data.length * 3 > this.config.limits.maxFrameBytes
+            ? Buffer.byteLength(data)
+            : data.length
+          : ((data as { byteLength?: number } | undefined)?.byteLength ?? 0);
+      if (this.withinLimit(engineSocket, size)) return;
+      this.counts.oversizedFrames += 1;
+      // An oversized CONNECT is nearly always a huge token: say so, instead of a silent close the
+      // client can only read as a timeout.
+      if (typeof data === 'string' && data[0] === '0') {
+        const namespace = namespaceOf(data);
+        const body = {
+          code: ErrorCode.AUTH_INVALID,
+          message: `the handshake is larger than ${this.config.limits.maxFrameBytes} bytes; tokens are limited to ${MAX_TOKEN_LENGTH} characters`,
+        };
+        // Socket.IO's CONNECT_ERROR is packet type 4; Engine.IO prefixes its own message type.
+        engineSocket.write(`4${namespace === '/' ? '' : `${namespace},`}${JSON.stringify({ message: body.code, data: body })}`);
       }
-      if (size > this.frameLimit(namespace)) {
-        this.counts.oversizedFrames += 1;
-        engineSocket.close();
-      }
+      engineSocket.close();
     });
   }
 
