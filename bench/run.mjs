@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import jwt from 'jsonwebtoken';
 import { freePort, pinned, sleep, stop } from './lib/processes.mjs';
 import { fixed, markdown, table } from './lib/stats.mjs';
+import { HostileScenarios } from './hostile.mjs';
 import { Scenarios } from './scenarios.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,6 +50,7 @@ const bench = {
   redisPid: undefined,
   log: (line) => process.stderr.write(`[${elapsed()}] ${line}\n`),
   token: (roles) => jwt.sign({ sub: 'bench', companyId: 'acme', branchIds: ['*'], roles }, SECRET, { expiresIn: '1h' }),
+  tokenFor: (claims) => jwt.sign(claims, SECRET, { expiresIn: '1h' }),
   channels: (rooms) => Array.from({ length: rooms }, (_, i) => `branch:b${i}`),
   pastDeadline: () => Date.now() - STARTED > BUDGET_MS,
 };
@@ -99,7 +101,8 @@ const ARMS = {
     });
     return { child, url: `http://127.0.0.1:${port}`, replay: false, histogram: async () => [], serverSide: () => undefined };
   },
-  switchboard: async (redisUrl) => {
+  /** `limits: 'lifted'` (the throughput arms) or `'default'` (the hostile scenarios: what a deployment runs). */
+  switchboard: async (redisUrl, { limits = 'lifted', env = {} } = {}) => {
     const port = await freePort();
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/results/prof'] : [];
     const child = await pinned(0, [process.execPath, ...NODE_ARGS, ...profile, 'dist/main.js'], {
@@ -114,17 +117,58 @@ const ARMS = {
         DRAIN_DEADLINE_SECONDS: '1',
         // The bench drives one company far harder than a tenant would: it lifts the per-tenant
         // admission limits, not any per-socket work.
-        CONNECTIONS_PER_COMPANY: '0',
-        CONNECTIONS_PER_IP: '0',
-        RATE_LIMIT_PER_USER: '1000000',
+        ...(limits === 'lifted' ? { CONNECTIONS_PER_COMPANY: '0', CONNECTIONS_PER_IP: '0', RATE_LIMIT_PER_USER: '1000000' } : {}),
         ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+        ...env,
       },
     });
     const url = `http://127.0.0.1:${port}`;
     await untilLive(url);
-    return { child, url, replay: true, histogram: () => histogram(url), serverSide };
+    return { child, url, replay: true, histogram: () => histogram(url), serverSide, stop: () => stop(child) };
   },
 };
+
+/** Issue 13's hostile scenarios, each on a fresh process with default limits (see bench/hostile.mjs). */
+async function runHostile(redisUrl) {
+  bench.log('hostile scenarios: starting');
+  const hostile = new HostileScenarios(bench, (env) => ARMS.switchboard(env.REDIS_URL, { limits: 'default', env }));
+  return {
+    nestedBodies: await hostile.nestedBodies(),
+    churn: [await hostile.churn(), ...(QUICK ? [] : [await hostile.churn(redisUrl)])],
+    storms: await hostile.storms(),
+  };
+}
+
+function hostileReport(hostile) {
+  const rows = [['hostile scenario', 'control p99 ms', 'control max ms', '/health/live p99 ms', 'missing', 'target']];
+  const add = (label, figures) =>
+    rows.push([
+      label,
+      fixed(figures.deliver.p99, 1),
+      fixed(figures.deliver.max, 0),
+      fixed(figures.live.p99, 1),
+      String(figures.missing),
+      '<= 100 ms',
+    ]);
+  add('calm (no attack)', hostile.storms.calm);
+  add('nested 4 MB bodies, no token', hostile.nestedBodies.unauthenticated);
+  add('nested 4 MB bodies, service token', hostile.nestedBodies.authenticated);
+  add('1,000 refused connections in flight, one IP', hostile.storms.refusedConnections);
+  add('2,000 unauthenticated sessions, one IP', hostile.storms.unauthenticatedSessions);
+  add('10,000-message bursts, one socket', hostile.storms.messageBurst);
+  const churn = [['channel churn', 'engine', 'count', 'heap growth MB', 'target']];
+  for (const run of hostile.churn) {
+    churn.push([
+      'connect-subscribe-disconnect, distinct user channels',
+      run.engine,
+      String(run.sockets.cycles),
+      fixed(run.sockets.heapGrowthMb, 1),
+      'flat',
+    ]);
+    churn.push(['one socket, distinct branch names', run.engine, String(run.names.channels), fixed(run.names.heapGrowthMb, 1), 'flat']);
+  }
+  return { rows, churn };
+}
 
 async function runArm(name, start, results) {
   bench.log(`arm ${name}: starting`);
@@ -142,7 +186,9 @@ async function runArm(name, start, results) {
             const bareBest = results.arms.bare?.fanOut[key]?.best;
             const rate = Math.max(1000, Math.round((bareBest || layout.steps[0]) / 2));
             const extra = { latency: await scenarios.latency(context, rate, PLAN.latencyMs) };
-            bench.log(`${name}: latency at ${rate}/s: p50 ${fixed(extra.latency.p50, 1)} ms, p95 ${fixed(extra.latency.p95, 1)} ms, p99 ${fixed(extra.latency.p99, 1)} ms`);
+            bench.log(
+              `${name}: latency at ${rate}/s: p50 ${fixed(extra.latency.p50, 1)} ms, p95 ${fixed(extra.latency.p95, 1)} ms, p99 ${fixed(extra.latency.p99, 1)} ms`,
+            );
             if (arm.replay) extra.replay = await scenarios.replay(context, 100);
             return extra;
           }
@@ -167,12 +213,22 @@ function report(results) {
   };
   for (const layout of PLAN.layouts) {
     const key = `${layout.clients}x${layout.rooms}`;
-    add(`fan-out deliveries/s, N=${layout.clients}, ${layout.rooms} room${layout.rooms === 1 ? '' : 's'}`, (arm) => arm.fanOut[key]?.best, 0, '>= 0.9x');
+    add(
+      `fan-out deliveries/s, N=${layout.clients}, ${layout.rooms} room${layout.rooms === 1 ? '' : 's'}`,
+      (arm) => arm.fanOut[key]?.best,
+      0,
+      '>= 0.9x',
+    );
   }
   const primary = PLAN.layouts.find((layout) => layout.primary);
   const key = `${primary.clients}x${primary.rooms}`;
   for (const q of ['p50', 'p95', 'p99']) {
-    add(`latency ${q} ms at half bare saturation, N=${primary.clients}`, (arm) => arm.fanOut[key]?.latency?.[q], 1, q === 'p99' ? '<= 25 ms' : '');
+    add(
+      `latency ${q} ms at half bare saturation, N=${primary.clients}`,
+      (arm) => arm.fanOut[key]?.latency?.[q],
+      1,
+      q === 'p99' ? '<= 25 ms' : '',
+    );
   }
   add(`RSS KB per idle connection, N=${PLAN.connections}`, (arm) => arm.rssPerConnectionKb, 1, '<= 1.2x');
   add('handshakes/s (JWT verified)', (arm) => arm.perSecond, 0, '>= 0.8x');
@@ -184,7 +240,10 @@ function report(results) {
 
 async function main() {
   if (!process.argv.includes('--no-build')) {
-    const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+    const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
     if (build.status !== 0) process.exit(1);
   }
   const redisPort = await freePort();
@@ -205,16 +264,24 @@ async function main() {
   ].filter(([name]) => !only || only.includes(name));
   try {
     for (const [name, start] of arms) results.arms[name] = await runArm(name, start, results);
+    if (!only || only.includes('hostile')) results.hostile = await runHostile(`redis://127.0.0.1:${redisPort}`);
   } finally {
     redis.kill('SIGKILL');
   }
-  const rows = report(results);
+  const rows = arms.length > 0 ? report(results) : [];
   results.table = rows;
-  process.stdout.write(`\n${table(rows)}\n\n`);
+  if (rows.length > 0) process.stdout.write(`\n${table(rows)}\n\n`);
+  let hostileMarkdown = '';
+  if (results.hostile) {
+    const { rows: storms, churn } = hostileReport(results.hostile);
+    results.hostileTable = { storms, churn };
+    process.stdout.write(`${table(storms)}\n\n${table(churn)}\n\n`);
+    hostileMarkdown = `\n\n${markdown(storms)}\n\n${markdown(churn)}`;
+  }
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const file = join(ROOT, 'bench', 'results', `${results.date.slice(0, 19).replace(/:/g, '-')}${QUICK ? '-quick' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(file.replace(/\.json$/, '.md'), `${markdown(rows)}\n`);
+  writeFileSync(file.replace(/\.json$/, '.md'), `${rows.length > 0 ? markdown(rows) : ''}${hostileMarkdown}\n`);
   bench.log(`written ${file} in ${elapsed()}`);
   const problems = correctness(results);
   for (const problem of problems) bench.log(`PROBLEM: ${problem}`);
@@ -225,6 +292,10 @@ async function main() {
 /** What must hold at any speed: nothing refused or lost, every replay recovered in full. */
 function correctness(results) {
   const problems = [];
+  const control = results.hostile ? [...Object.values(results.hostile.nestedBodies), ...Object.values(results.hostile.storms)] : [];
+  for (const figures of control)
+    if (figures.missing > 0 || figures.refused > 0)
+      problems.push(`hostile: the control tenant lost ${figures.missing} and was refused ${figures.refused} events`);
   for (const [name, arm] of Object.entries(results.arms)) {
     if (arm.failed > 0) problems.push(`${name}: ${arm.failed} handshakes failed`);
     if (arm.publish.refused > 0) problems.push(`${name}: ${arm.publish.refused} publishes refused`);
@@ -232,10 +303,15 @@ function correctness(results) {
       const replay = fanOut.replay;
       if (replay?.refused > 0) problems.push(`${name} ${layout}: ${replay.refused} publishes refused before the replay`);
       if (replay && (replay.recovered !== replay.clients || replay.replayed !== replay.expectedReplayed)) {
-        problems.push(`${name} ${layout}: replay recovered ${replay.recovered}/${replay.clients}, ${replay.replayed}/${replay.expectedReplayed} events`);
+        problems.push(
+          `${name} ${layout}: replay recovered ${replay.recovered}/${replay.clients}, ${replay.replayed}/${replay.expectedReplayed} events`,
+        );
       }
       const below = fanOut.steps.find((step) => step.ok && step.validatorCompletion !== undefined && step.validatorCompletion < 1);
-      if (below) problems.push(`${name} ${layout}: socket.io-client saw ${(below.validatorCompletion * 100).toFixed(2)} % at ${below.deliveriesPerSecond}/s`);
+      if (below)
+        problems.push(
+          `${name} ${layout}: socket.io-client saw ${(below.validatorCompletion * 100).toFixed(2)} % at ${below.deliveriesPerSecond}/s`,
+        );
     }
   }
   return problems;
