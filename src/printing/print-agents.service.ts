@@ -48,6 +48,21 @@ export class PrintAgentsService {
     await this.notifier.printersChanged(agent.companyId, agent.branchId, { agentId: agent.agentId, connected: false, printers: [] });
   }
 
+  /**
+   * After a token refresh: an agent registration is a right like a subscription. If the new token
+   * no longer makes this socket an agent of the same company and branch, the registration ends as
+   * if it had disconnected (its unanswered jobs go back to the queue, the branch sees it leave);
+   * an agent of another branch then starts afresh there, without printers until it registers them.
+   */
+  async refreshed(socket: AppSocket): Promise<void> {
+    const agent = this.registry.get(socket.id);
+    const { principal } = socket.data;
+    const sameBranch = agent !== undefined && agent.companyId === principal.companyId && agent.branchId === principal.branchIds[0];
+    if (agent && PrintAgentsService.isAgent(socket) && sameBranch) return;
+    if (agent) await this.disconnected(socket);
+    await this.connected(socket);
+  }
+
   /** Returns how many jobs of the branch are pending; they follow as print:job in queue order. */
   async register(socket: AppSocket, request: RegisterPrintersDto): Promise<number> {
     const agent = this.agentOf(socket);

@@ -44,4 +44,8 @@ export class PrintingGateway extends ChannelGateway {
   protected override afterDisconnect(socket: AppSocket): Promise<void> {
     return this.agents.disconnected(socket);
   }
+
+  protected override afterRefresh(socket: AppSocket): Promise<void> {
+    return this.agents.refreshed(socket);
+  }
 }

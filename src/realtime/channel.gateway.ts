@@ -8,6 +8,7 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Namespace } from 'socket.io';
+import type { Principal } from '../auth/claims';
 import { handshakeAuth } from '../auth/handshake.middleware';
 import { connectionFields, observeRefusals } from './connection-telemetry';
 import { SubscribeDto } from './dto/subscribe.dto';
@@ -101,8 +102,10 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
   /** Swaps in a newer token (same user and company) before this one expires. */
   @SubscribeMessage(RealtimeEvent.AUTH_REFRESH)
   async refresh(@ConnectedSocket() socket: AppSocket, @MessageBody() request: RefreshDto): Promise<RefreshAck> {
+    const previous = socket.data.principal;
     const ack = this.kit.tokens.refresh(socket, this.definition, request.token);
     for (const channel of ack.dropped) await this.afterUnsubscribe(socket, channel);
+    await this.afterRefresh(socket, previous);
     return ack;
   }
 
@@ -123,4 +126,10 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
   protected afterSubscribe(_socket: AppSocket, _channel: string): Promise<void> | void {}
 
   protected afterUnsubscribe(_socket: AppSocket, _channel: string): Promise<void> | void {}
+
+  /**
+   * After `auth:refresh` swapped the principal: a namespace re-checks every right the socket holds
+   * beyond channel subscriptions (which the refresh itself re-checks), against the new claims.
+   */
+  protected afterRefresh(_socket: AppSocket, _previous: Principal): Promise<void> | void {}
 }

@@ -294,6 +294,26 @@ describe.each(['memory', 'redis'] as const)('print jobs on the %s engine', (engi
     expect(admin.envelopes().some((e) => e.event === 'printers:updated')).toBe(true);
   });
 
+  it('moves an agent refreshed to another branch: its unanswered job goes back to the old branch, and only new-branch jobs reach it', async () => {
+    const mover = await TestAgent.connect(last().url, { sub: 'mover', branch: 'm1', policy: 'ignore' });
+    await mover.register([{ id: 'p1' }]);
+    expect((await create(ticket('mv1', { branchId: 'm1' }))).status).toBe(202);
+    await mover.until((agent) => agent.received('mv1').length === 1);
+    const next = signToken({ sub: 'mover', branchIds: ['m2'], roles: ['printer-agent'] }, { expiresIn: 7200 });
+    expect(await mover.client.emitAck('auth:refresh', { token: next })).toMatchObject({ ok: true });
+    mover.policy = 'accept';
+
+    const stayer = await TestAgent.connect(last().url, { sub: 'stayer', branch: 'm1' });
+    await stayer.until((agent) => agent.received('mv1').length >= 1);
+    expect((await create(ticket('mv2', { branchId: 'm1' }))).status).toBe(202);
+    await stayer.until((agent) => agent.received('mv2').length === 1);
+    expect((await create(ticket('mv3', { branchId: 'm2' }))).status).toBe(202);
+    await mover.until((agent) => agent.received('mv3').length === 1);
+    expect(mover.received('mv1')).toHaveLength(1);
+    expect(mover.received('mv2')).toEqual([]);
+    await waitStatus('mv1', 'acknowledged');
+  });
+
   it('alerts /orders when a branch loses its last agent for the threshold, shows it in health, and clears it', async () => {
     const branch = freshBranch();
     const board = await connect(nodes[0].url, '/orders', { token: adminToken() });
