@@ -80,6 +80,29 @@ export interface BusEngine {
   close(): Promise<void>;
 }
 
+/**
+ * Why a reachable storage refused a write: `full` (Redis at maxmemory with noeviction: OOM),
+ * `read-only` (a replica, e.g. a demoted master), `persistence` (MISCONF: it cannot write its
+ * snapshot), `error` (any other error reply, e.g. a script error).
+ */
+export type StorageRefusal = 'full' | 'read-only' | 'persistence' | 'error';
+
+/**
+ * Thrown by engines when storage answered but refused the command. Unlike an unreachable storage
+ * this does not heal by waiting in the outage queue (an OOM lasts until an operator acts), so the
+ * publisher is refused at once (UNAVAILABLE with a reason and Retry-After), never queued.
+ */
+export class EngineRefusedError extends Error {
+  constructor(
+    readonly reason: StorageRefusal,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EngineRefusedError';
+  }
+}
+
 /** Thrown by engines when storage is unreachable; maps to UNAVAILABLE. */
 export class EngineUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

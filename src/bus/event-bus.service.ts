@@ -5,7 +5,14 @@ import { MetricsService } from '../metrics/metrics.service';
 import { NodeRegistry } from '../cluster/node-registry.service';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { ChannelLimitError, EngineUnavailableError, type BusEngine, type EventDraft } from './bus-engine';
+import {
+  ChannelLimitError,
+  EngineRefusedError,
+  EngineUnavailableError,
+  type BusEngine,
+  type EventDraft,
+  type StorageRefusal,
+} from './bus-engine';
 import { ChannelStream, type AttachResult, type DeliverySink, type JoinFn } from './channel-stream';
 import type { Envelope, Position } from './envelope';
 import { OutageSpool } from './outage-queue';
@@ -30,6 +37,15 @@ export type PublishResult =
 
 /** How long a channel nobody on this node follows keeps its subscription, so quick re-joins don't churn Redis. */
 const RELEASE_LINGER_MS = 5000;
+/** How long a client is asked to wait after storage refused a write. */
+const REFUSED_RETRY_AFTER_SECONDS = 5;
+
+/** The last time storage answered but refused a write, until a write succeeds again. */
+export interface StorageRefusalState {
+  readonly reason: StorageRefusal;
+  readonly message: string;
+  readonly since: number;
+}
 const DRAIN_ON_SHUTDOWN_MS = 2000;
 const INTERNAL_WATCH_RETRY_MS = 1000;
 
@@ -53,6 +69,8 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   private readonly resilient: ResilientPublisher | undefined;
   private adopter: NodeJS.Timeout | undefined;
   private closing = false;
+  private refusal: StorageRefusalState | undefined;
+  private lastRefusalLog = 0;
   /** A crashed instance's spool becomes adoptable once its heartbeat expires; look that often. */
   private readonly adoptIntervalMs: number;
 
@@ -63,6 +81,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     private readonly metrics: MetricsService,
   ) {
     this.adoptIntervalMs = config.cluster.nodeTtlSeconds * 1000;
+    metrics.provide({ storageWritable: () => (this.refusal ? 0 : 1) });
     // The embedded engine cannot be unreachable; only Redis publishes need the breaker and the outage queue.
     this.resilient =
       engine.kind === 'redis'
@@ -71,6 +90,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
             maxBytes: config.outage.maxBytes,
             spool: new OutageSpool(config.outage.spoolDir, nodes.instanceId),
             aliveInstances: () => nodes.aliveInstances(),
+            onRefused: (error) => this.noteRefusal(error),
           })
         : undefined;
     engine.setListener({
@@ -95,6 +115,11 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     this.adopter = setInterval(() => void this.resilient?.adoptOrphans().catch(() => undefined), this.adoptIntervalMs);
     this.adopter.unref();
     void this.resilient.adoptOrphans().catch(() => undefined);
+  }
+
+  /** Set while storage refuses writes (answers, but with OOM, READONLY…); readiness and metrics read it. */
+  get storageRefusal(): StorageRefusalState | undefined {
+    return this.refusal;
   }
 
   /** Channels this node holds a live feed for (followed here, or lingering before release). */
@@ -146,6 +171,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
         const outcomes = await this.guard(() =>
           this.resilient ? this.resilient.publish(key, group.drafts) : this.engine.publish(key, group.drafts),
         );
+        if (!outcomes.some((outcome) => 'queued' in outcome)) this.refusal = undefined;
         outcomes.forEach((outcome, i) => {
           const index = group.indexes[i];
           const channel = requests[index].ref.channel;
@@ -232,6 +258,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     await this.guard(() =>
       this.engine.publish(key, [{ id: randomUUID(), channel: key, event, data, ts: Date.now() }], { size: 16, ttlSeconds: 60 }),
     );
+    this.refusal = undefined;
   }
 
   /** Flushes the outage queue within `budgetMs`; true when nothing is left (it stays in the spool otherwise). */
@@ -275,6 +302,20 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** Loud, but once per 10 s: a full Redis refuses every publish, and each would log otherwise. */
+  private noteRefusal(error: EngineRefusedError): void {
+    this.refusal ??= { reason: error.reason, message: error.message, since: Date.now() };
+    this.metrics.storageRefusals.inc({ reason: error.reason });
+    const now = Date.now();
+    if (now - this.lastRefusalLog < 10_000) return;
+    this.lastRefusalLog = now;
+    const queued = this.resilient?.state.queued.events ?? 0;
+    this.logger.error(
+      `storage refuses writes (${error.reason}): ${error.message}; publishes are refused with 503 until it takes writes again` +
+        (queued > 0 ? `; ${queued} queued events wait for it` : ''),
+    );
+  }
+
   private stream(ref: ChannelRef): ChannelStream {
     let stream = this.streams.get(ref.key);
     if (!stream) {
@@ -301,10 +342,23 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
       if (error instanceof EngineUnavailableError) {
         throw new AppError(ErrorCode.UNAVAILABLE, 'the event bus cannot reach its storage; retry shortly', undefined, 1);
       }
+      if (error instanceof EngineRefusedError) {
+        this.noteRefusal(error);
+        throw new AppError(
+          ErrorCode.UNAVAILABLE,
+          `the event bus's storage refuses writes (${error.reason}); retry later`,
+          { storage: error.reason },
+          REFUSED_RETRY_AFTER_SECONDS,
+        );
+      }
       if (error instanceof ChannelLimitError) {
-        throw new AppError(ErrorCode.LIMIT_EXCEEDED, `${error.message}; publish to existing channels, or raise MEMORY_CHANNELS_PER_COMPANY`, {
-          limit: error.limit,
-        });
+        throw new AppError(
+          ErrorCode.LIMIT_EXCEEDED,
+          `${error.message}; publish to existing channels, or raise MEMORY_CHANNELS_PER_COMPANY`,
+          {
+            limit: error.limit,
+          },
+        );
       }
       throw error;
     }

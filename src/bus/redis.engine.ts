@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 import type { HistoryConfig } from '../config';
 import {
+  EngineRefusedError,
   EngineUnavailableError,
+  type StorageRefusal,
   type BusEngine,
   type EngineListener,
   type EventDraft,
@@ -255,13 +257,33 @@ export class RedisEngine implements BusEngine {
     });
   }
 
+  /** Redis answered with an error (refused) or did not answer (unavailable): two different failures. */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
-      throw new EngineUnavailableError(`redis: ${(error as Error).message}`, { cause: error });
+      const message = (error as Error).message;
+      if (error instanceof ReplyError && !TRANSIENT_REPLY.test(message)) {
+        throw new EngineRefusedError(refusalOf(message), `redis refused: ${message}`, { cause: error });
+      }
+      throw new EngineUnavailableError(`redis: ${message}`, { cause: error });
     }
   }
+}
+
+/**
+ * Error replies that mean "not now" rather than "no": a Redis loading its data after a restart,
+ * busy with a long script, or a cluster reconfiguring. They heal by waiting, like a dropped
+ * connection, so they count as unavailable (queued), not refused.
+ */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
+
+/** The reason behind an error reply; script errors carry the inner reply after the script's name. */
+export function refusalOf(message: string): StorageRefusal {
+  if (/\bOOM\b/.test(message)) return 'full';
+  if (/\bREADONLY\b/.test(message)) return 'read-only';
+  if (/\bMISCONF\b/.test(message)) return 'persistence';
+  return 'error';
 }
 
 /** Everything of the envelope except seq and epoch, which the script appends atomically. */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import CircuitBreaker from 'opossum';
 import { AppError, ErrorCode } from '../common/app.errors';
-import { EngineUnavailableError, type BusEngine, type EventDraft, type PublishOutcome } from './bus-engine';
+import { EngineRefusedError, EngineUnavailableError, type BusEngine, type EventDraft, type PublishOutcome } from './bus-engine';
 import { OutageQueue, type OutageSpool, type QueuedGroup } from './outage-queue';
 
 /** The answer for a publish that waits in the outage queue: accepted, not yet sequenced. */
@@ -17,6 +17,8 @@ export interface ResilientPublisherOptions {
   readonly spool?: OutageSpool;
   /** Instances alive right now, to adopt the spools of the dead ones. */
   readonly aliveInstances?: () => Promise<ReadonlySet<string>>;
+  /** Redis answered a flush but refused it (full, read-only…): for logs, metrics and readiness. */
+  readonly onRefused?: (error: EngineRefusedError) => void;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -159,6 +161,11 @@ export class ResilientPublisher {
         for (const [index, result] of settled.entries()) {
           if (result.status === 'fulfilled' && !failed) {
             this.shiftHead(window[index]);
+          } else if (result.status === 'rejected' && !failed && result.reason instanceof EngineRefusedError) {
+            // Accepted events are never dropped: a Redis that came back full keeps them queued
+            // (and refuses new publishes) until it takes writes again.
+            this.options.onRefused?.(result.reason);
+            failed = true;
           } else if (result.status === 'rejected' && !failed && !isUnavailable(result.reason)) {
             // Only a bug makes Redis refuse a group for another reason; it would block the queue forever.
             this.logger.error(`dropping an unpublishable queued group for ${window[index].key}: ${(result.reason as Error).message}`);

@@ -1,17 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { EventBus } from '../bus/event-bus.service';
 import { RedisConnections } from '../redis/redis-connections.service';
 
-/** PING on the bus's command connection (the one publishes use), with a timeout. */
+/**
+ * PING on the bus's command connection (the one publishes use), with a timeout, and whether
+ * Redis takes writes: a Redis that answers PING but refuses writes (OOM at maxmemory, a replica,
+ * MISCONF) cannot take a publish, and is reported down with the reason, not as healthy.
+ */
 @Injectable()
 export class RedisHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly redis: RedisConnections,
+    private readonly bus: EventBus,
   ) {}
 
-  check(key = 'redis') {
-    return this.indicators
+  async check(key = 'redis') {
+    const result = await this.indicators
       .check(key)
       .attempt(async () => {
         if (!this.redis.enabled) return { configured: false };
@@ -20,5 +26,15 @@ export class RedisHealthIndicator {
         return { configured: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
       })
       .withTimeout(2000);
+    const refusal = this.bus.storageRefusal;
+    if (!refusal || result[key].status === 'down') return result;
+    const { status: _up, ...data } = result[key];
+    return this.indicators.check(key).down({
+      ...data,
+      writable: false,
+      refusal: refusal.reason,
+      since: new Date(refusal.since).toISOString(),
+      message: `Redis answers but refuses writes (${refusal.reason}): ${refusal.message}`,
+    });
   }
 }

@@ -30,6 +30,8 @@ export interface MetricSources {
   agentsOnline(): number;
   printJobsInFlight(): number;
   presenceMembers(): number;
+  /** 0 while Redis refuses writes, 1 otherwise (or on the embedded engine). */
+  storageWritable(): number;
 }
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
@@ -100,6 +102,12 @@ export class MetricsService implements OnModuleInit {
     help: 'Client messages refused with RATE_LIMITED.',
     registers: [this.registry],
   });
+  readonly storageRefusals = new Counter({
+    name: 'switchboard_storage_refusals_total',
+    help: 'Writes Redis answered but refused, by reason: full (OOM at maxmemory), read-only (a replica), persistence (MISCONF), error.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly printJobUpdates = new Counter({
     name: 'switchboard_print_job_updates_total',
     help: 'Print job status changes made by this process, by the status reached (queued, dispatched, acked, printed, failed, cancelled, expired).',
@@ -158,6 +166,11 @@ export class MetricsService implements OnModuleInit {
         this.inc(read('slowConsumerDisconnects')?.() ?? 0);
       },
     });
+    scalar(
+      'switchboard_storage_writable',
+      'Whether the bus storage takes writes: 0 while Redis answers but refuses them (see switchboard_storage_refusals_total), else 1.',
+      () => read('storageWritable')?.() ?? 1,
+    );
     scalar('switchboard_print_agents_online', 'Printing agents connected to this process.', () => read('agentsOnline')?.() ?? 0);
     scalar(
       'switchboard_print_jobs_in_flight',

@@ -22,6 +22,8 @@ export interface RedisOptions {
   readonly persistent?: boolean;
   /** A port chosen in advance (e.g. to boot an app against a Redis that is not there yet). */
   readonly port?: number;
+  /** More redis-server arguments, e.g. ['--maxmemory', '1']. */
+  readonly args?: readonly string[];
 }
 
 /**
@@ -57,6 +59,7 @@ export class RedisServer {
   async launch(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir, '--protected-mode', 'yes'];
     args.push(...(this.options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+    args.push(...(this.options.args ?? []));
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
