@@ -8,7 +8,7 @@ import { createPino } from './logging/pino';
 import { PinoNestLogger } from './logging/pino-nest.logger';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { JsonBodyInterceptor } from './common/json-body.interceptor';
-import { enforceHeaderDeadline } from './common/header-deadline';
+import { enforceHttpDeadlines } from './common/http-deadlines';
 import { isOriginAllowed } from './common/origin-policy';
 import type { AppConfig } from './config';
 import { DrainService } from './lifecycle/drain.service';
@@ -59,6 +59,7 @@ export async function createApp(
   const adapter = new SwitchboardIoAdapter(app, config, app.get(RedisConnections), app.get(ConnectionMonitor), () => drain.draining);
   adapters.set(app, adapter);
   app.useWebSocketAdapter(adapter);
-  enforceHeaderDeadline(app.getHttpServer(), config.limits.headersTimeoutMs);
+  const { headersTimeoutMs, requestTimeoutMs, httpConnectionsPerIp, trustProxy } = config.limits;
+  enforceHttpDeadlines(app.getHttpServer(), { headersTimeoutMs, requestTimeoutMs, connectionsPerIp: trustProxy ? 0 : httpConnectionsPerIp });
   return app;
 }

@@ -56,6 +56,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ JWT_SECRET: SECRET, PORT: '', REDIS_URL: '  ' }, io())).toMatchObject({ ok: true, config: { port: 3000 } });
   });
 
+  it('derives the TCP bound per IP from the socket bound unless it is set, and refuses one that leaves sockets no room', () => {
+    const tcp = (env: Record<string, string>) => {
+      const result = loadConfig({ JWT_SECRET: SECRET, ...env }, io());
+      return result.ok ? result.config.limits.httpConnectionsPerIp : result.errors;
+    };
+    expect(tcp({})).toBe(256);
+    expect(tcp({ CONNECTIONS_PER_IP: '0' })).toBe(0);
+    expect(tcp({ CONNECTIONS_PER_IP: '500' })).toBe(1000);
+    expect(tcp({ CONNECTIONS_PER_IP: '500', HTTP_CONNECTIONS_PER_IP: '600' })).toBe(600);
+    expect(tcp({ CONNECTIONS_PER_IP: '500', HTTP_CONNECTIONS_PER_IP: '0' })).toBe(0);
+    expect(tcp({ CONNECTIONS_PER_IP: '50', HTTP_CONNECTIONS_PER_IP: '50' })).toEqual([
+      expect.stringMatching(/^HTTP_CONNECTIONS_PER_IP: must be 0 or more than/),
+    ]);
+    expect(tcp({ CONNECTIONS_PER_IP: '0', HTTP_CONNECTIONS_PER_IP: '100' })).toEqual([expect.stringMatching(/unlimited/)]);
+  });
+
   it('refuses a position TTL shorter than the history TTL', () => {
     expect(errorsOf({ JWT_SECRET: SECRET, HISTORY_TTL_SECONDS: '600', POSITION_TTL_SECONDS: '60' })).toEqual([
       expect.stringMatching(/^POSITION_TTL_SECONDS: must be at least HISTORY_TTL_SECONDS/),

@@ -66,6 +66,17 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
     errors.push(`${ENV.positionTtl.name}: must be at least HISTORY_TTL_SECONDS (${historyTtl}), got ${positionTtl}`);
   }
 
+  // Every socket needs a TCP connection: the TCP bound follows the socket bound unless it is set.
+  const socketsPerIp = need(ENV.connectionsPerIp);
+  let tcpPerIp = need(ENV.httpConnectionsPerIp);
+  if (!env[ENV.httpConnectionsPerIp.name]?.trim() && socketsPerIp !== undefined) {
+    tcpPerIp = socketsPerIp === 0 ? 0 : Math.max(tcpPerIp, 2 * socketsPerIp);
+  } else if (tcpPerIp !== undefined && socketsPerIp !== undefined && tcpPerIp > 0 && (socketsPerIp === 0 || tcpPerIp <= socketsPerIp)) {
+    errors.push(
+      `${ENV.httpConnectionsPerIp.name}: must be 0 or more than CONNECTIONS_PER_IP (${socketsPerIp === 0 ? 'unlimited' : socketsPerIp}), got ${tcpPerIp}: each socket needs a connection`,
+    );
+  }
+
   const jwt = resolveJwt(env, nodeEnv, io, read, errors, warnings);
   const corsList = read(ENV.corsOrigins);
   const cors: CorsPolicy =
@@ -104,13 +115,15 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
       rateBurst: need(ENV.rateBurst),
       ratePerUser: need(ENV.rateUser),
       rateDisconnectSeconds: need(ENV.rateDisconnect),
-      connectionsPerIp: need(ENV.connectionsPerIp),
+      connectionsPerIp: socketsPerIp,
       connectionsPerCompany: need(ENV.connectionsPerCompany),
       trustProxy: need(ENV.trustProxy) === 'true',
       slowConsumerBytes: need(ENV.slowConsumerBytes),
       idleTimeoutSeconds: need(ENV.idleTimeout),
       connectTimeoutMs: need(ENV.connectTimeout),
       headersTimeoutMs: need(ENV.headersTimeout),
+      requestTimeoutMs: need(ENV.requestTimeout),
+      httpConnectionsPerIp: tcpPerIp,
     },
     idempotencyTtlSeconds: need(ENV.idempotencyTtl),
     outage: {

@@ -77,6 +77,10 @@ export interface LimitsConfig {
   readonly idleTimeoutSeconds: number;
   readonly connectTimeoutMs: number;
   readonly headersTimeoutMs: number;
+  /** Whole body within this long after the headers. */
+  readonly requestTimeoutMs: number;
+  /** TCP connections per peer address; 0 = unlimited. */
+  readonly httpConnectionsPerIp: number;
 }
 
 export interface OutageConfig {
