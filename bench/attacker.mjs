@@ -118,7 +118,10 @@ async function lurkers({ url, count, ms, localAddress }) {
   return { outcomes, stillOpen: open.size };
 }
 
-/** One authenticated socket sending `burst` messages at once, again whenever it is disconnected. */
+/**
+ * One authenticated socket sending `burst` messages at once; as soon as the server ends it (or
+ * after a second), it is dropped and a new one bursts again, for `ms`.
+ */
 async function messageBursts({ url, token, burst, ms }) {
   const until = Date.now() + ms;
   let bursts = 0;
@@ -130,15 +133,17 @@ async function messageBursts({ url, token, burst, ms }) {
       await sleep(50);
       continue;
     }
-    ws.on('message', (raw) => {
-      if (raw.toString().startsWith('43/orders,')) answered += 1;
-    });
     bursts += 1;
     const frame = (i) => `42/orders,${i}["subscribe",{"channel":"branch:b1"}]`;
-    for (let i = 0; i < burst; i++) ws.send(frame(i));
     await new Promise((resolve) => {
+      ws.on('message', (raw) => {
+        const text = raw.toString();
+        if (text.startsWith('43/orders,')) answered += 1;
+        if (text.includes('session:ended')) resolve();
+      });
       ws.once('close', resolve);
-      setTimeout(resolve, Math.max(0, until - Date.now())).unref();
+      setTimeout(resolve, Math.min(1000, Math.max(0, until - Date.now()))).unref();
+      for (let i = 0; i < burst; i++) ws.send(frame(i));
     });
     ws.terminate();
   }

@@ -17,8 +17,12 @@ export class HostileScenarios {
     this.helpers = [];
   }
 
-  async helper(script, { nice = 0 } = {}) {
-    const args = nice !== 0 ? ['nice', '-n', String(nice), process.execPath, script] : [process.execPath, script];
+  /**
+   * `realtime`: the control shares CPU 1 with the attacker, whose own sending must not delay what
+   * the control measures; under SCHED_FIFO it preempts the attacker (it is idle nearly all the time).
+   */
+  async helper(script, { realtime = false } = {}) {
+    const args = realtime ? ['chrt', '-f', '10', process.execPath, script] : [process.execPath, script];
     const child = await pinned(1, args, { cwd: this.bench.root });
     await ask(child, undefined, (message) => message.cmd === 'ready');
     this.helpers.push(child);
@@ -43,7 +47,7 @@ export class HostileScenarios {
       server.warm = true;
       await this.controlled(server, 'warm-up (not judged)', undefined, 3000);
     }
-    const control = await this.helper('bench/control.mjs', { nice: -5 });
+    const control = await this.helper('bench/control.mjs', { realtime: true });
     const token = this.bench.tokenFor;
     const started = await ask(
       control,

@@ -13,6 +13,7 @@ import { isOriginAllowed } from './common/origin-policy';
 import type { AppConfig } from './config';
 import { DrainService } from './lifecycle/drain.service';
 import { ConnectionMonitor } from './realtime/connection-monitor.service';
+import { EngineAdmission } from './realtime/engine-admission.service';
 import { SwitchboardIoAdapter } from './realtime/socket.adapter';
 import { RedisConnections } from './redis/redis-connections.service';
 
@@ -56,7 +57,14 @@ export async function createApp(
   // Bodies are read after authentication, never before (see JsonBodyInterceptor).
   app.useGlobalInterceptors(new JsonBodyInterceptor(config.limits.httpMaxBodyBytes));
   const drain = app.get(DrainService);
-  const adapter = new SwitchboardIoAdapter(app, config, app.get(RedisConnections), app.get(ConnectionMonitor), () => drain.draining);
+  const adapter = new SwitchboardIoAdapter(
+    app,
+    config,
+    app.get(RedisConnections),
+    app.get(ConnectionMonitor),
+    app.get(EngineAdmission),
+    () => drain.draining,
+  );
   adapters.set(app, adapter);
   app.useWebSocketAdapter(adapter);
   const { headersTimeoutMs, requestTimeoutMs, httpConnectionsPerIp, trustProxy } = config.limits;

@@ -29,12 +29,18 @@ export function enforceHttpDeadlines(server: Server, limits: HttpDeadlines): voi
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = Math.max(limits.headersTimeoutMs, limits.requestTimeoutMs);
   const perIp = new Map<string, number>();
+  // Node's own HTTP connection listener (registered when the server was created) sets up a parser
+  // and listeners for every connection. A connection over the per-IP bound must not cost that:
+  // our listener goes first and hands only admitted connections on to Node's.
+  const nodeListeners = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {
     const ip = socket.remoteAddress ?? '';
     if (limits.connectionsPerIp > 0) {
       const open = perIp.get(ip) ?? 0;
       if (open >= limits.connectionsPerIp) {
-        socket.destroy();
+        // A reset, not a close: nothing to flush, and no TIME_WAIT left on this side.
+        socket.resetAndDestroy();
         return;
       }
       perIp.set(ip, open + 1);
@@ -44,6 +50,7 @@ export function enforceHttpDeadlines(server: Server, limits: HttpDeadlines): voi
         else perIp.delete(ip);
       });
     }
+    for (const listener of nodeListeners) listener.call(server, socket);
     const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
     timer.unref();
     headerTimers.set(socket, timer);

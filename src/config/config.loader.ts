@@ -124,6 +124,7 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
       headersTimeoutMs: need(ENV.headersTimeout),
       requestTimeoutMs: need(ENV.requestTimeout),
       httpConnectionsPerIp: tcpPerIp,
+      unauthenticatedPerIp: !env[ENV.unauthenticatedPerIp.name]?.trim() && socketsPerIp === 0 ? 0 : need(ENV.unauthenticatedPerIp),
     },
     idempotencyTtlSeconds: need(ENV.idempotencyTtl),
     outage: {

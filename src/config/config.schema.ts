@@ -236,6 +236,13 @@ export const ENV = {
     1_000_000,
     'Socket.IO connections per client IP on one process (0: unlimited); past it, TOO_MANY_CONNECTIONS.',
   ),
+  unauthenticatedPerIp: int(
+    'UNAUTHENTICATED_SESSIONS_PER_IP',
+    20,
+    0,
+    1_000_000,
+    'Engine.IO sessions per client IP that have not joined a namespace yet, on one process (0: unlimited); past it, new sessions get HTTP 403 TOO_MANY_CONNECTIONS. Unset and CONNECTIONS_PER_IP is 0: unlimited.',
+  ),
   connectionsPerCompany: int(
     'CONNECTIONS_PER_COMPANY',
     0,

@@ -79,6 +79,8 @@ export interface LimitsConfig {
   readonly headersTimeoutMs: number;
   /** Whole body within this long after the headers. */
   readonly requestTimeoutMs: number;
+  /** Engine.IO sessions per IP without a namespace yet; 0 = unlimited. */
+  readonly unauthenticatedPerIp: number;
   /** TCP connections per peer address; 0 = unlimited. */
   readonly httpConnectionsPerIp: number;
 }

@@ -3,6 +3,7 @@ import type { Socket } from 'socket.io';
 import { toConnectError } from '../auth/handshake.middleware';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { EngineAdmission } from './engine-admission.service';
 import type { SocketData } from './realtime.events';
 
 /** The client's IP: the socket's peer, or the first X-Forwarded-For hop behind a trusted proxy. */
@@ -23,7 +24,10 @@ export class ConnectionLimits {
   private readonly perIp = new Map<string, number>();
   private readonly perCompany = new Map<string, number>();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly admission: EngineAdmission,
+  ) {}
 
   middleware() {
     return (socket: Socket, next: (error?: Error) => void): void => {
@@ -40,6 +44,7 @@ export class ConnectionLimits {
       }
       increment(this.perIp, ip, 1);
       increment(this.perCompany, company, 1);
+      this.admission.authenticated(socket.conn);
       socket.once('disconnect', () => {
         increment(this.perIp, ip, -1);
         increment(this.perCompany, company, -1);

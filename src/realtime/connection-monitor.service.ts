@@ -45,6 +45,11 @@ export class ConnectionMonitor implements OnApplicationShutdown {
     metrics.provide({ slowConsumerDisconnects: () => this.counts.slowConsumers });
   }
 
+  /** Engine.IO sessions open on this process (authenticated or not). */
+  get sessionCount(): number {
+    return this.server?.engine.clientsCount ?? 0;
+  }
+
   /** The largest frame any namespace accepts; Engine.IO enforces it, this monitor the per-namespace ones. */
   get engineFrameLimit(): number {
     return Math.max(this.config.limits.maxFrameBytes, this.config.limits.printMaxFrameBytes);

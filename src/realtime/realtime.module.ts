@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module';
 import { ConnectionLimits } from './connection-limits.service';
 import { ConnectionMonitor } from './connection-monitor.service';
 import { DeliveryService } from './delivery.service';
+import { EngineAdmission } from './engine-admission.service';
 import { InboundLimits } from './inbound-limits.service';
 import { GatewayKit } from './gateway-kit.service';
 import { NamespaceRegistry } from './namespace.registry';
@@ -19,8 +20,9 @@ import { SubscriptionService } from './subscription.service';
     InboundLimits,
     ConnectionLimits,
     ConnectionMonitor,
+    EngineAdmission,
     SessionTokens,
   ],
-  exports: [NamespaceRegistry, DeliveryService, GatewayKit, ConnectionMonitor],
+  exports: [NamespaceRegistry, DeliveryService, GatewayKit, ConnectionMonitor, EngineAdmission],
 })
 export class RealtimeModule {}

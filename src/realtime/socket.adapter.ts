@@ -6,6 +6,7 @@ import { isOriginAllowed } from '../common/origin-policy';
 import type { AppConfig } from '../config';
 import type { RedisConnections } from '../redis/redis-connections.service';
 import type { ConnectionMonitor } from './connection-monitor.service';
+import type { EngineAdmission } from './engine-admission.service';
 
 /**
  * Creates the one Socket.IO server every namespace gateway attaches to, with options from
@@ -18,6 +19,7 @@ export class SwitchboardIoAdapter extends IoAdapter {
     private readonly config: AppConfig,
     private readonly redis: RedisConnections,
     private readonly monitor: ConnectionMonitor,
+    private readonly admission: EngineAdmission,
     /** While draining, new Engine.IO sessions are refused (existing ones carry on until drained). */
     private readonly isDraining: () => boolean = () => false,
   ) {
@@ -44,19 +46,26 @@ export class SwitchboardIoAdapter extends IoAdapter {
       },
       // CORS headers alone do not stop a WebSocket upgrade from a foreign page; this does.
       // Non-browser clients (the desktop app) send no Origin and still need a valid token.
+      // Per-IP session bounds are checked here too: before a session exists, refusal is cheap.
       allowRequest: (req, callback) => {
         if (this.isDraining()) {
           callback('server draining', false);
           return;
         }
         const origin = req.headers.origin;
-        callback(null, origin === undefined || isOriginAllowed(cors, origin));
+        if (origin !== undefined && !isOriginAllowed(cors, origin)) {
+          callback('origin not allowed', false);
+          return;
+        }
+        const refusal = this.admission.admit(req);
+        callback(refusal ?? null, refusal === undefined);
       },
     } as ServerOptions);
     if (this.redis.enabled) {
       server.adapter(createAdapter(this.redis.get('adapter-pub'), this.redis.get('adapter-sub')));
     }
     this.monitor.install(server);
+    this.admission.install(server);
     this.server = server;
     return server;
   }

@@ -1,5 +1,7 @@
 import { connect as netConnect } from 'node:net';
+import { MetricsService } from '../../src/metrics/metrics.service';
 import { ConnectionMonitor } from '../../src/realtime/connection-monitor.service';
+import { FLOOD_FACTOR } from '../../src/realtime/inbound-limits.service';
 import { closeAllClients, connect, connectError, type TestClient } from '../utils/clients';
 import { orderUpdated, publishBatch } from '../utils/http';
 import { TestAgent } from '../utils/printer-agent';
@@ -139,6 +141,86 @@ describe('connection caps', () => {
     await connect(server.url, '/orders', { token: staffToken('ip-2') });
     await connect(server.url, '/orders', { token: staffToken('ip-3') });
     expect((await connectError(server.url, '/orders', { token: staffToken('ip-4') })).message).toBe('TOO_MANY_CONNECTIONS');
+  });
+});
+
+/**
+ * Finding 8 of the hostile review: refusing costs almost nothing. Sessions over the per-IP bounds
+ * are refused in allowRequest (HTTP 403, no session is created); a socket's flood is counted,
+ * answered only a little, and ends the socket.
+ */
+describe('cheap refusals', () => {
+  let server: TestApp;
+  afterEach(async () => {
+    closeAllClients();
+    await server.close();
+  });
+
+  const engineSessions = () => server.app.get(ConnectionMonitor).sessionCount;
+  /** A handshake by hand: the HTTP status and body Engine.IO answers a new polling session with. */
+  const handshake = async () => {
+    const response = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`);
+    return { status: response.status, body: await response.text() };
+  };
+
+  it('refuses sessions past CONNECTIONS_PER_IP + headroom at the HTTP handshake, creating none', async () => {
+    server = await createTestApp({ CONNECTIONS_PER_IP: '3', UNAUTHENTICATED_SESSIONS_PER_IP: '0' });
+    for (let i = 0; i < 3; i++) await connect(server.url, '/orders', { token: staffToken('cap', ['b1'], `u${i}`) });
+    // The first over the socket cap still reaches the namespace, for the typed refusal.
+    expect((await connectError(server.url, '/orders', { token: staffToken('cap', ['b1'], 'u4') })).message).toBe('TOO_MANY_CONNECTIONS');
+    // The cap is 3 + a headroom of 10 sessions; the refused client's own session may be gone already.
+    const held: RawClient[] = [];
+    let failure = '';
+    for (let i = 0; i < 20 && !failure; i++) {
+      await RawClient.open(server.url).then(
+        (raw) => held.push(raw),
+        (error: Error) => (failure = error.message),
+      );
+    }
+    // Engine.IO answers a refused WebSocket upgrade with 400 (and the reason in the body), a polling handshake with 403.
+    expect(failure).toBe('Unexpected server response: 400');
+    const before = engineSessions();
+    expect(before).toBe(13);
+    const refused = await handshake();
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatch(/TOO_MANY_CONNECTIONS/);
+    expect(engineSessions()).toBe(before);
+    for (const raw of held) raw.ws.close();
+  });
+
+  it('bounds the sessions of one IP that never join a namespace, and counts a session out once it joins', async () => {
+    server = await createTestApp({ UNAUTHENTICATED_SESSIONS_PER_IP: '4' });
+    const lurkers = await Promise.all(Array.from({ length: 4 }, () => RawClient.open(server.url)));
+    const refused = await handshake();
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatch(/TOO_MANY_CONNECTIONS/);
+    expect(engineSessions()).toBe(4);
+    // One of them authenticates: room for one more.
+    expect(await lurkers[0].join('/orders', staffToken('lurk', ['b1'], 'l0'))).toMatch(/^40\/orders,/);
+    const admitted = await RawClient.open(server.url);
+    expect(admitted.isOpen).toBe(true);
+    for (const raw of [...lurkers, admitted]) raw.ws.close();
+  });
+
+  it('answers a flood only a little, counts what it refused, and ends the connection past FLOOD_FACTOR times its budget', async () => {
+    server = await createTestApp({ RATE_LIMIT_PER_SOCKET: '5', RATE_LIMIT_BURST: '0' });
+    const metrics = server.app.get(MetricsService);
+    const raw = await RawClient.open(server.url);
+    await raw.join('/orders', staffToken('flood', ['b1'], 'f0'));
+    for (let i = 0; i < 2000; i++) raw.send(`42/orders,${i}["unsubscribe",{"channel":"company:flood"}]`);
+    await raw.until(
+      (seen) => seen.some((frame) => typeof frame === 'string' && frame.includes('session:ended') && frame.includes('RATE_LIMITED')),
+      5000,
+    );
+    const acks = raw.frames.filter((frame) => typeof frame === 'string' && frame.startsWith('43/orders,'));
+    const refusals = acks.filter((frame) => String(frame).includes('RATE_LIMITED'));
+    // The five within budget may not be answered: the flood ended the socket before their handlers ran.
+    expect(acks.length - refusals.length).toBeLessThanOrEqual(5);
+    expect(refusals.length).toBe(20);
+    // Every refusal up to the disconnect was counted, answered or not; nothing after it cost anything.
+    expect((await metrics.rateLimited.get()).values[0]?.value).toBe(FLOOD_FACTOR * 5 + 1);
+    await raw.closed;
+    raw.ws.close();
   });
 });
 
