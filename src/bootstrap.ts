@@ -8,7 +8,7 @@ import { createPino } from './logging/pino';
 import { PinoNestLogger } from './logging/pino-nest.logger';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { JsonBodyInterceptor } from './common/json-body.interceptor';
-import { enforceHttpDeadlines } from './common/http-deadlines';
+import { enforceHttpDeadlines, limitConnectionsPerIp } from './common/http-deadlines';
 import { isOriginAllowed } from './common/origin-policy';
 import type { AppConfig } from './config';
 import { DrainService } from './lifecycle/drain.service';
@@ -68,6 +68,7 @@ export async function createApp(
   adapters.set(app, adapter);
   app.useWebSocketAdapter(adapter);
   const { headersTimeoutMs, requestTimeoutMs, httpConnectionsPerIp, trustProxy } = config.limits;
-  enforceHttpDeadlines(app.getHttpServer(), { headersTimeoutMs, requestTimeoutMs, connectionsPerIp: trustProxy ? 0 : httpConnectionsPerIp });
+  enforceHttpDeadlines(app.getHttpServer(), { headersTimeoutMs, requestTimeoutMs });
+  limitConnectionsPerIp(app.getHttpServer(), trustProxy ? 0 : httpConnectionsPerIp);
   return app;
 }

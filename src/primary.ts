@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { setupMaster, setupWorker } from '@socket.io/sticky';
+import { gateUnknownSessions } from './lifecycle/session-gate';
 import { createApp, createLogger, socketServerOf } from './bootstrap';
 import { type AppConfig, loadConfigFromEnvironment } from './config';
 import { READY_MESSAGE } from './lifecycle/cluster-messages';
@@ -48,6 +49,7 @@ async function runPrimary(): Promise<void> {
 
   const server = createServer();
   setupMaster(server, { loadBalancingMethod: 'least-connection' });
+  gateUnknownSessions(server);
   // Workers run this file directly, even when the primary was started through scripts/run-built.mjs.
   // Sticky passes raw request bytes over IPC: with JSON serialization the hand-off is dropped
   // (measured here: every request hung up), so the advanced (structured clone) one is required.

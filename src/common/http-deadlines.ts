@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { ErrorCode } from './app.errors';
 import { hasBody } from './json-body';
 
@@ -8,37 +8,30 @@ export interface HttpDeadlines {
   readonly headersTimeoutMs: number;
   /** A request must have sent its whole body within this long of its headers. */
   readonly requestTimeoutMs: number;
-  /** Concurrent TCP connections per peer address (0: unlimited). */
-  readonly connectionsPerIp: number;
 }
 
 const headerTimers = new WeakMap<Socket, NodeJS.Timeout>();
 
 /**
- * What a slow or greedy HTTP client may hold, enforced with exact timers: Node's own
- * headersTimeout and requestTimeout are only checked every 30 s (connectionsCheckingInterval,
- * fixed when the server is created), too coarse to rely on.
- * - Slowloris: a connection whose first request's headers are not complete in time is destroyed.
- * - Slow bodies: a request whose body is not complete `requestTimeoutMs` after its headers gets
- *   408 IDLE_TIMEOUT (when nothing was answered yet) and its connection is closed. Only requests
- *   with a body arm a timer, so GETs and the publish fast path of a quick client cost nothing.
- * - Per peer address, at most `connectionsPerIp` TCP connections; more are destroyed on accept,
- *   before a byte is parsed. Behind a proxy every connection comes from the proxy: bound there.
+ * At most `limit` concurrent TCP connections per peer address; more are reset on accept. Node's
+ * own HTTP connection listener (registered when the server was created) sets up a parser and
+ * listeners for every connection; one over the bound must not cost that, so this listener goes
+ * first and hands only admitted connections on to the ones registered before it. Only real TCP
+ * sockets count. In the sticky cluster this runs in the workers, on the connections the primary
+ * hands them; requests with a body it relays as in-memory streams instead, which the workers'
+ * request deadline bounds. (The primary cannot count: a handed-over socket never emits 'close'
+ * there.) Behind a proxy every connection comes from the proxy: bound there instead (limit 0).
  */
-export function enforceHttpDeadlines(server: Server, limits: HttpDeadlines): void {
-  server.headersTimeout = limits.headersTimeoutMs;
-  server.requestTimeout = Math.max(limits.headersTimeoutMs, limits.requestTimeoutMs);
+export function limitConnectionsPerIp(server: Server, limit: number): void {
+  if (limit <= 0) return;
   const perIp = new Map<string, number>();
-  // Node's own HTTP connection listener (registered when the server was created) sets up a parser
-  // and listeners for every connection. A connection over the per-IP bound must not cost that:
-  // our listener goes first and hands only admitted connections on to Node's.
-  const nodeListeners = server.listeners('connection') as ((socket: Socket) => void)[];
+  const earlier = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {
-    const ip = socket.remoteAddress ?? '';
-    if (limits.connectionsPerIp > 0) {
+    if (socket instanceof Socket) {
+      const ip = socket.remoteAddress ?? '';
       const open = perIp.get(ip) ?? 0;
-      if (open >= limits.connectionsPerIp) {
+      if (open >= limit) {
         // A reset, not a close: nothing to flush, and no TIME_WAIT left on this side.
         socket.resetAndDestroy();
         return;
@@ -50,7 +43,23 @@ export function enforceHttpDeadlines(server: Server, limits: HttpDeadlines): voi
         else perIp.delete(ip);
       });
     }
-    for (const listener of nodeListeners) listener.call(server, socket);
+    for (const listener of earlier) listener.call(server, socket);
+  });
+}
+
+/**
+ * What a slow HTTP client may hold, enforced with exact timers: Node's own headersTimeout and
+ * requestTimeout are only checked every 30 s (connectionsCheckingInterval, fixed when the server
+ * is created), too coarse to rely on.
+ * - Slowloris: a connection whose first request's headers are not complete in time is destroyed.
+ * - Slow bodies: a request whose body is not complete `requestTimeoutMs` after its headers gets
+ *   408 IDLE_TIMEOUT (when nothing was answered yet) and its connection is closed. Only requests
+ *   with a body arm a timer, so GETs and the publish fast path of a quick client cost nothing.
+ */
+export function enforceHttpDeadlines(server: Server, limits: HttpDeadlines): void {
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = Math.max(limits.headersTimeoutMs, limits.requestTimeoutMs);
+  server.on('connection', (socket: Socket) => {
     const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
     timer.unref();
     headerTimers.set(socket, timer);
