@@ -3,15 +3,8 @@ import type { Socket } from 'socket.io';
 import { toConnectError } from '../auth/handshake.middleware';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { EngineAdmission } from './engine-admission.service';
+import { clientIpOf, EngineAdmission } from './engine-admission.service';
 import type { SocketData } from './realtime.events';
-
-/** The client's IP: the socket's peer, or the first X-Forwarded-For hop behind a trusted proxy. */
-export function clientIp(socket: Socket, trustProxy: boolean): string {
-  const forwarded = socket.handshake.headers['x-forwarded-for'];
-  if (trustProxy && typeof forwarded === 'string' && forwarded.length > 0) return forwarded.split(',')[0].trim();
-  return socket.handshake.address;
-}
 
 /**
  * Caps Socket.IO connections per client IP and per company, on this process. Counting locally
@@ -32,7 +25,8 @@ export class ConnectionLimits {
   middleware() {
     return (socket: Socket, next: (error?: Error) => void): void => {
       const { connectionsPerIp, connectionsPerCompany, trustProxy } = this.config.limits;
-      const ip = clientIp(socket, trustProxy);
+      // The handshake's peer address, kept by Engine.IO: a polling session's first request may be closed by now.
+      const ip = clientIpOf(socket.handshake.headers, socket.handshake.address, trustProxy);
       const company = (socket.data as SocketData).principal.companyId;
       if (connectionsPerIp > 0 && (this.perIp.get(ip) ?? 0) >= connectionsPerIp) {
         next(toConnectError(new AppError(ErrorCode.TOO_MANY_CONNECTIONS, `at most ${connectionsPerIp} connections per IP`)));

@@ -7,6 +7,8 @@ import { APP_CONFIG, type AppConfig } from '../config';
 /** The parts of an Engine.IO socket we read; engine.io does not export these types. */
 interface EngineSocket {
   readonly request: IncomingMessage;
+  /** The peer address, kept by Engine.IO from the handshake. */
+  readonly remoteAddress: string;
   once(event: 'close', listener: () => void): void;
 }
 
@@ -20,11 +22,16 @@ export function sessionHeadroom(connectionsPerIp: number): number {
   return Math.max(10, Math.ceil(connectionsPerIp / 5));
 }
 
-/** The client IP of an HTTP request: the peer, or the first X-Forwarded-For hop behind a trusted proxy. */
-export function requestIp(request: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = request.headers['x-forwarded-for'];
+/** The client IP: the peer address, or the first X-Forwarded-For hop behind a trusted proxy. */
+export function clientIpOf(headers: IncomingMessage['headers'], peer: string | undefined, trustProxy: boolean): string {
+  const forwarded = headers['x-forwarded-for'];
   if (trustProxy && typeof forwarded === 'string' && forwarded.length > 0) return forwarded.split(',')[0].trim();
-  return request.socket.remoteAddress ?? '';
+  return peer ?? '';
+}
+
+/** The client IP of a request whose connection is still open (a handshake being admitted). */
+export function requestIp(request: IncomingMessage, trustProxy: boolean): string {
+  return clientIpOf(request.headers, request.socket.remoteAddress, trustProxy);
 }
 
 /**
@@ -66,7 +73,7 @@ export class EngineAdmission {
 
   install(server: Server): void {
     server.engine.on('connection', (conn: EngineSocket) => {
-      const ip = requestIp(conn.request, this.config.limits.trustProxy);
+      const ip = clientIpOf(conn.request.headers, conn.remoteAddress, this.config.limits.trustProxy);
       const counts = this.perIp.get(ip) ?? { sessions: 0, unauthenticated: 0 };
       counts.sessions += 1;
       counts.unauthenticated += 1;
