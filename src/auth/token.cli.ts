@@ -11,7 +11,7 @@ import { ROLES, type Role } from './claims';
 
 const USAGE = `usage: npm run -s token -- --company <id> [--branch <id|*>]... [--role <role>]... [options]
 
-  --company <id>        companyId claim ("*" only with --role service)
+  --company <id>        companyId claim ("*": a platform token, roles service and/or admin only)
   --branch <id>         branch id, repeatable or comma-separated; "*" means every branch
   --role <role>         ${ROLES.join(' | ')}; repeatable (default: staff)
   --sub <id>            subject (default: dev-<first role>)
