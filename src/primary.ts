@@ -49,7 +49,7 @@ async function runPrimary(): Promise<void> {
 
   const server = createServer();
   setupMaster(server, { loadBalancingMethod: 'least-connection' });
-  gateUnknownSessions(server);
+  gateUnknownSessions(server, 1000, (message) => log.info(`sticky: ${message}`));
   // Workers run this file directly, even when the primary was started through scripts/run-built.mjs.
   // Sticky passes raw request bytes over IPC: with JSON serialization the hand-off is dropped
   // (measured here: every request hung up), so the advanced (structured clone) one is required.

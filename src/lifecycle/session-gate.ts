@@ -17,7 +17,7 @@ const SID = /[?&]sid=([\w-]{20})/;
  * of sessions that really are gone never arrive; those requests proceed after the wait and fail
  * as they did before.
  */
-export function gateUnknownSessions(server: Server, maxWaitMs = 1000): void {
+export function gateUnknownSessions(server: Server, maxWaitMs = 1000, log: (message: string) => void = () => undefined): void {
   const listeners = server.listeners('connection') as ((socket: Socket) => void)[];
   const sticky = listeners[listeners.length - 1];
   if (!sticky) throw new Error('gateUnknownSessions must run after setupMaster');
@@ -54,9 +54,13 @@ export function gateUnknownSessions(server: Server, maxWaitMs = 1000): void {
       };
       if (sid === undefined || known.has(sid)) return hand();
       // Wait for the id: released when its worker reports it, or after maxWaitMs.
+      const heldAt = Date.now();
       const release = () => {
         clearTimeout(timer);
         waiting.get(sid)?.delete(release);
+        log(
+          `held a request for session ${sid} ${Date.now() - heldAt} ms until ${known.has(sid) ? 'its worker reported it' : 'the wait ran out (unknown session)'}`,
+        );
         hand();
       };
       const timer = setTimeout(release, maxWaitMs);
