@@ -3,20 +3,13 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type { ChannelRef } from '../channels/channel-ref';
 import { MetricsService } from '../metrics/metrics.service';
 import { NodeRegistry } from '../cluster/node-registry.service';
-import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
-import {
-  ChannelLimitError,
-  EngineRefusedError,
-  EngineUnavailableError,
-  type BusEngine,
-  type EventDraft,
-  type StorageRefusal,
-} from './bus-engine';
+import type { BusEngine, EventDraft } from './bus-engine';
 import { ChannelStream, type AttachResult, type DeliverySink, type JoinFn } from './channel-stream';
 import type { Envelope, Position } from './envelope';
 import { OutageSpool } from './outage-queue';
 import { ResilientPublisher } from './resilient-publisher';
+import { StorageGuard, type StorageRefusalState } from './storage-guard';
 
 export const BUS_ENGINE = Symbol('BUS_ENGINE');
 
@@ -37,15 +30,6 @@ export type PublishResult =
 
 /** How long a channel nobody on this node follows keeps its subscription, so quick re-joins don't churn Redis. */
 const RELEASE_LINGER_MS = 5000;
-/** How long a client is asked to wait after storage refused a write. */
-const REFUSED_RETRY_AFTER_SECONDS = 5;
-
-/** The last time storage answered but refused a write, until a write succeeds again. */
-export interface StorageRefusalState {
-  readonly reason: StorageRefusal;
-  readonly message: string;
-  readonly since: number;
-}
 const DRAIN_ON_SHUTDOWN_MS = 2000;
 const INTERNAL_WATCH_RETRY_MS = 1000;
 
@@ -69,8 +53,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   private readonly resilient: ResilientPublisher | undefined;
   private adopter: NodeJS.Timeout | undefined;
   private closing = false;
-  private refusal: StorageRefusalState | undefined;
-  private lastRefusalLog = 0;
+  private readonly storage: StorageGuard;
   /** A crashed instance's spool becomes adoptable once its heartbeat expires; look that often. */
   private readonly adoptIntervalMs: number;
 
@@ -81,7 +64,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     private readonly metrics: MetricsService,
   ) {
     this.adoptIntervalMs = config.cluster.nodeTtlSeconds * 1000;
-    metrics.provide({ storageWritable: () => (this.refusal ? 0 : 1) });
+    this.storage = new StorageGuard(metrics, () => this.resilient?.state.queued.events ?? 0);
     // The embedded engine cannot be unreachable; only Redis publishes need the breaker and the outage queue.
     this.resilient =
       engine.kind === 'redis'
@@ -90,7 +73,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
             maxBytes: config.outage.maxBytes,
             spool: new OutageSpool(config.outage.spoolDir, nodes.instanceId),
             aliveInstances: () => nodes.aliveInstances(),
-            onRefused: (error) => this.noteRefusal(error),
+            onRefused: (error) => this.storage.refused(error),
           })
         : undefined;
     engine.setListener({
@@ -119,7 +102,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
 
   /** Set while storage refuses writes (answers, but with OOM, READONLY…); readiness and metrics read it. */
   get storageRefusal(): StorageRefusalState | undefined {
-    return this.refusal;
+    return this.storage.refusal;
   }
 
   /** Channels this node holds a live feed for (followed here, or lingering before release). */
@@ -164,14 +147,14 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
       group.indexes.push(index);
     });
     // All or nothing for the channels a call would create: no partial batch for a company at its bound.
-    if (this.engine.admit) await this.guard(() => Promise.resolve(this.engine.admit?.([...groups.keys()])));
+    if (this.engine.admit) await this.storage.run(() => Promise.resolve(this.engine.admit?.([...groups.keys()])));
     const results = new Array<PublishResult>(requests.length);
     await Promise.all(
       [...groups].map(async ([key, group]) => {
-        const outcomes = await this.guard(() =>
+        const outcomes = await this.storage.run(() =>
           this.resilient ? this.resilient.publish(key, group.drafts) : this.engine.publish(key, group.drafts),
         );
-        if (!outcomes.some((outcome) => 'queued' in outcome)) this.refusal = undefined;
+        if (!outcomes.some((outcome) => 'queued' in outcome)) this.storage.wrote();
         outcomes.forEach((outcome, i) => {
           const index = group.indexes[i];
           const channel = requests[index].ref.channel;
@@ -194,7 +177,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   attach(ref: ChannelRef, since: Position | undefined, join: JoinFn, options: { snapshot?: boolean } = {}): Promise<AttachResult> {
     this.cancelRelease(ref.key);
     const stream = this.stream(ref);
-    return this.guard(() => stream.attach(since, join, options.snapshot ?? false)).finally(() => this.release(ref));
+    return this.storage.run(() => stream.attach(since, join, options.snapshot ?? false)).finally(() => this.release(ref));
   }
 
   /** Called when a channel may have lost its last local subscriber; unwatches after a linger. */
@@ -235,7 +218,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   private watchInternal(key: string): Promise<void> {
     let pending = this.internalWatches.get(key);
     if (pending) return pending;
-    pending = this.guard(() => this.engine.watch(key));
+    pending = this.storage.run(() => this.engine.watch(key));
     this.internalWatches.set(key, pending);
     pending.then(
       () => {
@@ -255,10 +238,10 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
 
   /** Publishes an internal signal; kept in history only briefly, as nobody replays signals. */
   async signal(key: string, event: string, data: unknown): Promise<void> {
-    await this.guard(() =>
+    await this.storage.run(() =>
       this.engine.publish(key, [{ id: randomUUID(), channel: key, event, data, ts: Date.now() }], { size: 16, ttlSeconds: 60 }),
     );
-    this.refusal = undefined;
+    this.storage.wrote();
   }
 
   /** Flushes the outage queue within `budgetMs`; true when nothing is left (it stays in the spool otherwise). */
@@ -302,20 +285,6 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Loud, but once per 10 s: a full Redis refuses every publish, and each would log otherwise. */
-  private noteRefusal(error: EngineRefusedError): void {
-    this.refusal ??= { reason: error.reason, message: error.message, since: Date.now() };
-    this.metrics.storageRefusals.inc({ reason: error.reason });
-    const now = Date.now();
-    if (now - this.lastRefusalLog < 10_000) return;
-    this.lastRefusalLog = now;
-    const queued = this.resilient?.state.queued.events ?? 0;
-    this.logger.error(
-      `storage refuses writes (${error.reason}): ${error.message}; publishes are refused with 503 until it takes writes again` +
-        (queued > 0 ? `; ${queued} queued events wait for it` : ''),
-    );
-  }
-
   private stream(ref: ChannelRef): ChannelStream {
     let stream = this.streams.get(ref.key);
     if (!stream) {
@@ -331,36 +300,6 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     if (timer) {
       clearTimeout(timer);
       this.releaseTimers.delete(key);
-    }
-  }
-
-  /** Storage failures become UNAVAILABLE (HTTP 503 with Retry-After, ack code UNAVAILABLE). */
-  private async guard<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      if (error instanceof EngineUnavailableError) {
-        throw new AppError(ErrorCode.UNAVAILABLE, 'the event bus cannot reach its storage; retry shortly', undefined, 1);
-      }
-      if (error instanceof EngineRefusedError) {
-        this.noteRefusal(error);
-        throw new AppError(
-          ErrorCode.UNAVAILABLE,
-          `the event bus's storage refuses writes (${error.reason}); retry later`,
-          { storage: error.reason },
-          REFUSED_RETRY_AFTER_SECONDS,
-        );
-      }
-      if (error instanceof ChannelLimitError) {
-        throw new AppError(
-          ErrorCode.LIMIT_EXCEEDED,
-          `${error.message}; publish to existing channels, or raise MEMORY_CHANNELS_PER_COMPANY`,
-          {
-            limit: error.limit,
-          },
-        );
-      }
-      throw error;
     }
   }
 }
