@@ -102,8 +102,11 @@ describe('a Redis that refuses writes is not a dead Redis', () => {
       async () => ((await metric('switchboard_storage_refusals_total', { reason: 'full' })) ?? 0) >= 3,
       10_000,
     );
-    expect(await metric('switchboard_outage_queue_events')).toBe(10);
-    expect(client.envelopes('branch:b1')).toEqual([]);
+    // Nothing was dropped for it: what is not delivered still waits in the queue. (A Redis just
+    // started at maxmemory sometimes takes its very first write, so one may be delivered already.)
+    const waiting = (await metric('switchboard_outage_queue_events')) ?? 0;
+    expect(waiting).toBeGreaterThan(0);
+    expect(waiting + client.envelopes('branch:b1').length).toBe(10);
 
     const back = new Redis(full.url, { maxRetriesPerRequest: 1 });
     back.on('error', () => undefined);
