@@ -44,7 +44,6 @@ export const FLOOD_FACTOR = 5;
 @Injectable()
 export class InboundLimits {
   private readonly perUser: RateLimiterAbstract;
-  private readonly states = new WeakMap<Socket, InboundState>();
   private readonly floodAt: number;
 
   constructor(
@@ -81,7 +80,6 @@ export class InboundLimits {
         admitted: [],
         turnScheduled: false,
       };
-      this.states.set(socket, state);
       socket.use((packet, nextPacket) => {
         // What a flood already had in the read buffer when its socket was ended costs nothing more.
         if (socket.disconnected) return;
