@@ -12,7 +12,11 @@ const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-function post(url, token, path, body) {
+/**
+ * One POST; resolves with the status, or 0 when the request failed at the socket (a keep-alive
+ * connection the server closed as it was reused, for instance).
+ */
+function postOnce(url, token, path, body) {
   return new Promise((resolve) => {
     const target = new URL(path, url);
     const request = http.request(
@@ -32,6 +36,15 @@ function post(url, token, path, body) {
     request.on('error', () => resolve(0));
     request.end(body);
   });
+}
+
+/** Every status seen, by code, so that the correctness gate can say what refused a publish. */
+const statuses = {};
+
+async function post(url, token, path, body) {
+  const status = await postOnce(url, token, path, body);
+  statuses[status] = (statuses[status] ?? 0) + 1;
+  return status;
 }
 
 const event = (channel, data) => ({ namespace: 'orders', channel, event: 'order:updated', data });
@@ -63,7 +76,7 @@ async function rate({ url, token, perSecond, ms, channels }) {
     await sleep(TICK_MS);
   }
   await Promise.all(inflight);
-  return { accepted, failed, ms: now() - start };
+  return { accepted, failed, ms: now() - start, statuses: takeStatuses() };
 }
 
 /** Closed loop: `concurrency` requests always in flight for `ms`; accepted events per second. */
@@ -88,7 +101,13 @@ async function flood({ url, token, ms, batch, concurrency = 32, channels }) {
       }
     }),
   );
-  return { accepted, failed, perSecond: accepted / ((now() - start) / 1000) };
+  return { accepted, failed, perSecond: accepted / ((now() - start) / 1000), statuses: takeStatuses() };
+}
+
+function takeStatuses() {
+  const taken = { ...statuses };
+  for (const key of Object.keys(statuses)) delete statuses[key];
+  return taken;
 }
 
 process.on('message', async (message) => {

@@ -309,7 +309,7 @@ function correctness(results) {
     if (arm.publish.refused > 0) problems.push(`${name}: ${arm.publish.refused} publishes refused`);
     for (const [layout, fanOut] of Object.entries(arm.fanOut)) {
       const replay = fanOut.replay;
-      if (replay?.refused > 0) problems.push(`${name} ${layout}: ${replay.refused} publishes refused before the replay`);
+      if (replay?.refused > 0) problems.push(`${name} ${layout}: ${replay.refused} publishes refused before the replay (HTTP status: count ${JSON.stringify(replay.statuses)})`);
       if (replay && (replay.recovered !== replay.clients || replay.replayed !== replay.expectedReplayed)) {
         problems.push(
           `${name} ${layout}: replay recovered ${replay.recovered}/${replay.clients}, ${replay.replayed}/${replay.expectedReplayed} events`,

@@ -6,6 +6,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { hasAnyRole, type Principal, type Role } from './claims';
 import { claimedCompany } from './handshake-token';
 import { JWT_STRATEGY } from './jwt.strategy';
+import { PrincipalCache } from './principal-cache';
 import { Revocations } from './revocations.service';
 import { TokenVerifier } from './token-verifier.service';
 
@@ -14,9 +15,19 @@ const ROLES_KEY = 'switchboard:roles';
 /** Roles allowed on an HTTP route; enforced by HttpAuthGuard after the token is verified. */
 export const RequireRoles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 
+type AuthRequest = { path?: string; ip?: string; headers: Record<string, string | undefined>; user?: unknown };
+
+function bearerOf(request: AuthRequest): string | undefined {
+  return /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+}
+
 /**
  * Bearer-token authentication for the HTTP API. Passport's failures are mapped onto the same
  * AUTH_* codes the socket handshake uses, so a client sees one taxonomy everywhere.
+ *
+ * passport-jwt verifies a token's first use; the principal it yields is remembered (PrincipalCache),
+ * and later requests with the same token skip passport. Revocation and roles are checked on every
+ * request either way (handleRequest).
  */
 @Injectable()
 export class HttpAuthGuard extends AuthGuard(JWT_STRATEGY) {
@@ -24,8 +35,22 @@ export class HttpAuthGuard extends AuthGuard(JWT_STRATEGY) {
     private readonly reflector: Reflector,
     private readonly revocations: Revocations,
     private readonly metrics: MetricsService,
+    private readonly principals: PrincipalCache,
   ) {
     super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthRequest>();
+    const token = bearerOf(request);
+    const cached = token === undefined ? undefined : this.principals.get(token);
+    if (cached) {
+      request.user = this.handleRequest(null, cached, undefined, context);
+      return true;
+    }
+    const allowed = (await super.canActivate(context)) as boolean;
+    if (allowed && token !== undefined && request.user) request.user = this.principals.remember(token, request.user as Principal);
+    return allowed;
   }
 
   override handleRequest<TUser = Principal>(err: unknown, user: unknown, info: unknown, context: ExecutionContext): TUser {
@@ -33,9 +58,8 @@ export class HttpAuthGuard extends AuthGuard(JWT_STRATEGY) {
       return this.authenticate<TUser>(err, user, info, context);
     } catch (error) {
       if (error instanceof AppError) {
-        const request = context.switchToHttp().getRequest<{ path?: string; ip?: string; headers: Record<string, string | undefined> }>();
-        const bearer = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-        this.metrics.recordAuthFailure({ code: error.code, where: request.path ?? '', ip: request.ip, company: claimedCompany(bearer) });
+        const request = context.switchToHttp().getRequest<AuthRequest>();
+        this.metrics.recordAuthFailure({ code: error.code, where: request.path ?? '', ip: request.ip, company: claimedCompany(bearerOf(request)) });
       }
       throw error;
     }

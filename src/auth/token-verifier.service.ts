@@ -5,6 +5,7 @@ import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
 import type { JwtKey } from '../config/config.types';
 import { principalFromClaims, type Principal } from './claims';
+import { PrincipalCache } from './principal-cache';
 
 /** Tokens longer than this are refused before any crypto runs (a cheap guard against oversized handshakes). */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -25,7 +26,10 @@ export class TokenVerifier {
    */
   private readonly keyObjects = new Map<JwtKey, KeyObject>();
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly cache: PrincipalCache,
+  ) {
     this.keys = config.jwt.keys;
     for (const key of this.keys) {
       const symmetric = key.algorithms.every((algorithm) => algorithm.startsWith('HS'));
@@ -39,8 +43,15 @@ export class TokenVerifier {
     };
   }
 
-  /** Verifies signature, algorithm, exp/nbf, iss/aud and our claims; throws AppError with an AUTH_* code. */
+  /**
+   * Verifies signature, algorithm, exp/nbf, iss/aud and our claims; throws AppError with an AUTH_*
+   * code. A token that verified before and has not expired is answered from the cache.
+   */
   verify(token: string): Principal {
+    return this.cache.get(token) ?? this.cache.remember(token, this.verifyUncached(token));
+  }
+
+  private verifyUncached(token: string): Principal {
     const key = this.keyFor(token);
     let payload: unknown;
     try {

@@ -195,6 +195,7 @@ function resolveJwt(
     clockToleranceSeconds: read(ENV.jwtClockTolerance) ?? 0,
     revocationTtlSeconds: read(ENV.revocationTtl) ?? 7 * 86400,
     graceSeconds: read(ENV.tokenGrace) ?? 30,
+    cacheTokens: read(ENV.authCacheTokens) ?? 10_000,
   };
   const secretGiven = (env[ENV.jwtSecret.name]?.trim() ?? '') !== '';
 

@@ -135,6 +135,13 @@ export const ENV = {
     3600,
     'After a token expires, a socket that did not send auth:refresh has this long before it is disconnected (AUTH_EXPIRED).',
   ),
+  authCacheTokens: int(
+    'AUTH_CACHE_TOKENS',
+    10_000,
+    0,
+    1_000_000,
+    'Verified tokens remembered per process (LRU, each until its `exp`), so a token used again is not re-verified (0: verify every use).',
+  ),
   revocationTtl: int(
     'REVOCATION_TTL_SECONDS',
     7 * 86400,

@@ -37,6 +37,8 @@ export interface JwtConfig {
   readonly clockToleranceSeconds: number;
   readonly revocationTtlSeconds: number;
   readonly graceSeconds: number;
+  /** Verified tokens kept per process (0: none). */
+  readonly cacheTokens: number;
 }
 
 /** `localhost` admits any http(s) origin on localhost/127.0.0.1/[::1]; `list` admits exactly the listed origins. */
