@@ -20,11 +20,15 @@ import type { PublishMessageDto } from './dto/publish-message.dto';
 @Injectable()
 export class PublishService {
   private readonly logger = new Logger('Publish');
+  /** Building the per-event list costs as much as logging it; only when debug lines are kept. */
+  private readonly eventsLogged: boolean;
   constructor(
     private readonly bus: EventBus,
     private readonly registry: NamespaceRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.eventsLogged = config.log.level === 'debug' || config.log.level === 'verbose';
+  }
 
   /**
    * `correlationId` (the HTTP request's) is stamped on every event that does not bring its own,
@@ -53,19 +57,24 @@ export class PublishService {
     });
     if (fieldErrors.length > 0) throw validationFailed(fieldErrors);
     const results = await this.bus.publish(requests);
-    // Names and positions only: payloads are never logged.
-    this.logger.log({
-      msg: 'published',
-      company: principal.companyId,
-      events: results.map((result, index) => ({
-        id: result.id,
-        namespace: requests[index].ref.namespace,
-        channel: result.channel,
-        event: requests[index].event,
-        correlationId: requests[index].correlationId,
-        ...('seq' in result ? { seq: result.seq } : { queued: true }),
-      })),
-    });
+    // One line per request, whatever its size; payloads are never logged. The request's
+    // correlation id is added by nestjs-pino. Each event's id and position only at debug level.
+    const queued = results.reduce((count, result) => count + ('seq' in result ? 0 : 1), 0);
+    this.logger.log({ msg: 'published', company: principal.companyId, count: results.length, ...(queued > 0 ? { queued } : {}) });
+    if (this.eventsLogged) {
+      this.logger.debug({
+        msg: 'published events',
+        company: principal.companyId,
+        events: results.map((result, index) => ({
+          id: result.id,
+          namespace: requests[index].ref.namespace,
+          channel: result.channel,
+          event: requests[index].event,
+          correlationId: requests[index].correlationId,
+          ...('seq' in result ? { seq: result.seq } : { queued: true }),
+        })),
+      });
+    }
     return results;
   }
 

@@ -54,9 +54,12 @@ describe('pino JSON logs (a real server process, LOG_LEVEL=debug)', () => {
     const request = await logged(server, (line) => line.correlationId === 'req-7f3a' && typeof line.res === 'object');
     expect(request).toMatchObject({ req: { method: 'POST', url: '/v1/publish' }, res: { statusCode: 202 } });
     const published = await logged(server, (line) => line.msg === 'published');
-    expect(published).toMatchObject({ company: 'acme', events: [{ channel: 'branch:b1', correlationId: 'req-7f3a', seq: 1 }] });
+    expect(published).toMatchObject({ company: 'acme', count: 1 });
     // Inside the request, nestjs-pino adds the request's id to our own lines too.
     expect(published.correlationId).toBe('req-7f3a');
+    // At debug level, each event's id and position too.
+    const events = await logged(server, (line) => line.msg === 'published events');
+    expect(events).toMatchObject({ correlationId: 'req-7f3a', events: [{ channel: 'branch:b1', correlationId: 'req-7f3a', seq: 1 }] });
     await logged(server, (line) => line.msg === 'delivered' && line.correlationId === 'req-7f3a' && line.sockets === 1);
     // The payload itself is never logged.
     expect(server.output()).not.toContain('secret-pizza');
@@ -88,5 +91,36 @@ describe('pino JSON logs (a real server process, LOG_LEVEL=debug)', () => {
       for (const segment of token.split('.')) expect(output).not.toContain(segment);
     }
     expect(output).not.toMatch(/authorization/i);
+  });
+});
+
+describe('pino JSON logs at the default level (info)', () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    buildOnce();
+    server = await startServerProcess({ JWT_SECRET: TEST_JWT_SECRET, LOG_FORMAT: 'json' });
+  }, 60_000);
+  afterAll(() => server.stop());
+
+  const post = (path: string, body: unknown, correlationId: string) =>
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${serviceToken()}`, 'x-correlation-id': correlationId },
+      body: JSON.stringify(body),
+    });
+  const message = (orderId: string) => ({ namespace: 'orders', channel: 'branch:b1', event: 'order:updated', data: { orderId } });
+
+  it('writes one `published` line per accepted request (with its count), no access line for it, and always one for a refusal', async () => {
+    expect((await post('/v1/publish/batch', { messages: [message('o1'), message('o2'), message('o3')] }, 'batch-1')).status).toBe(202);
+    expect((await post('/v1/publish', message('o4'), 'single-1')).status).toBe(202);
+    expect((await post('/v1/publish', { namespace: 'orders' }, 'bad-1')).status).toBe(400);
+    // Lines leave in order: once the refusal's line is out, every line of the accepted ones is too.
+    const refusal = await logged(server, (line) => line.correlationId === 'bad-1' && typeof line.res === 'object');
+    expect(refusal).toMatchObject({ res: { statusCode: 400 }, req: { url: '/v1/publish' } });
+    const ofAccepted = lines(server).filter((line) => line.correlationId === 'batch-1' || line.correlationId === 'single-1');
+    expect(ofAccepted).toEqual([
+      expect.objectContaining({ msg: 'published', count: 3, correlationId: 'batch-1' }),
+      expect.objectContaining({ msg: 'published', count: 1, correlationId: 'single-1' }),
+    ]);
   });
 });
