@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { AvailabilityModule } from './availability/availability.module';
@@ -20,13 +21,13 @@ import { ClusterModule } from './cluster/cluster.module';
 @Module({})
 export class AppModule {
   /** The config is validated before Nest starts and passed in, so tests build apps without touching the environment. */
-  static forRoot(config: AppConfig, extraImports: DynamicModule['imports'] = [], options: { logging?: boolean } = {}): DynamicModule {
+  static forRoot(config: AppConfig, extraImports: DynamicModule['imports'] = [], options: { logger: Logger }): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ...extraImports,
         ConfigModule.forRoot(config),
-        loggingModule(config, options.logging ?? true),
+        loggingModule(options.logger),
         MetricsModule,
         RedisModule,
         ClusterModule,

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Server } from 'socket.io';
 import { AppModule } from './app.module';
-import { createPino } from './logging/pino';
+import { createPino, requestLogging } from './logging/pino';
 import { PinoNestLogger } from './logging/pino-nest.logger';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { JsonBodyInterceptor } from './common/json-body.interceptor';
@@ -41,7 +41,8 @@ export async function createApp(
   /** Extra modules (tests add namespaces that misbehave on purpose). */
   extraImports: DynamicModule['imports'] = [],
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extraImports, { logging: logger !== false }), {
+  const root = createPino(config, logger !== false);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extraImports, { logger: root }), {
     bodyParser: false,
     // Boot messages go to `logger` until nestjs-pino's logger (with request context) takes over.
     logger,
@@ -49,6 +50,8 @@ export async function createApp(
   });
   if (logger !== false) app.useLogger(app.get(PinoLogger));
   app.disable('x-powered-by');
+  // First, so that every request (CORS preflights included) has its correlation id and logger.
+  app.use(requestLogging(root));
   app.enableCors({
     origin: (origin: string | undefined, callback: (error: Error | null, allow?: boolean) => void) =>
       callback(null, origin === undefined || isOriginAllowed(config.cors, origin)),
