@@ -50,6 +50,8 @@ export async function createApp(
   });
   if (logger !== false) app.useLogger(app.get(PinoLogger));
   app.disable('x-powered-by');
+  // An ETag is a SHA-1 of every response body, and no client of this API revalidates one.
+  app.disable('etag');
   // First, so that every request (CORS preflights included) has its correlation id and logger.
   app.use(requestLogging(root));
   app.enableCors({
