@@ -1,12 +1,13 @@
 import type { DynamicModule, LoggerService } from '@nestjs/common';
-import { Logger as PinoLogger } from 'nestjs-pino';
+import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Server } from 'socket.io';
 import { AppModule } from './app.module';
-import { createPino, requestLogging } from './logging/pino';
+import { createPino, installRequestLogging } from './logging/pino';
 import { PinoNestLogger } from './logging/pino-nest.logger';
 import { HttpErrorFilter } from './common/http-error.filter';
+import { createHttpAdapter } from './common/http-platform';
 import { JsonBodyInterceptor } from './common/json-body.interceptor';
 import { enforceHttpDeadlines, limitConnectionsPerIp } from './common/http-deadlines';
 import { isOriginAllowed } from './common/origin-policy';
@@ -22,10 +23,10 @@ export function createLogger(config: AppConfig): PinoNestLogger {
   return new PinoNestLogger(createPino(config));
 }
 
-const adapters = new WeakMap<NestExpressApplication, SwitchboardIoAdapter>();
+const adapters = new WeakMap<NestFastifyApplication, SwitchboardIoAdapter>();
 
 /** The Socket.IO server of an app built by createApp, once `init()` has run (sticky workers hand it to setupWorker). */
-export function socketServerOf(app: NestExpressApplication): Server {
+export function socketServerOf(app: NestFastifyApplication): Server {
   const server = adapters.get(app)?.server;
   if (!server) throw new Error('the Socket.IO server exists only after app.init()');
   return server;
@@ -40,22 +41,18 @@ export async function createApp(
   logger: LoggerService | false = createLogger(config),
   /** Extra modules (tests add namespaces that misbehave on purpose). */
   extraImports: DynamicModule['imports'] = [],
-): Promise<NestExpressApplication> {
+): Promise<NestFastifyApplication> {
   const root = createPino(config, logger !== false);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extraImports, { logger: root }), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, extraImports, { logger: root }), createHttpAdapter(), {
     bodyParser: false,
     // Boot messages go to `logger` until nestjs-pino's logger (with request context) takes over.
     logger,
     abortOnError: false,
   });
-  if (logger !== false) app.useLogger(app.get(PinoLogger));
-  app.disable('x-powered-by');
-  // An ETag is a SHA-1 of every response body, and no client of this API revalidates one.
-  app.disable('etag');
-  // First, so that every request (CORS preflights included) has its correlation id and logger.
-  app.use(requestLogging(root));
+  if (logger !== false) app.useLogger(app.get(NestPinoLogger));
+  installRequestLogging(app.getHttpAdapter().getInstance(), root, await app.resolve(PinoLogger));
   app.enableCors({
-    origin: (origin: string | undefined, callback: (error: Error | null, allow?: boolean) => void) =>
+    origin: (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) =>
       callback(null, origin === undefined || isOriginAllowed(config.cors, origin)),
   });
   app.useGlobalFilters(new HttpErrorFilter());

@@ -15,7 +15,7 @@ const ROLES_KEY = 'switchboard:roles';
 /** Roles allowed on an HTTP route; enforced by HttpAuthGuard after the token is verified. */
 export const RequireRoles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 
-type AuthRequest = { path?: string; ip?: string; headers: Record<string, string | undefined>; user?: unknown };
+type AuthRequest = { url?: string; ip?: string; headers: Record<string, string | undefined>; user?: unknown };
 
 function bearerOf(request: AuthRequest): string | undefined {
   return /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
@@ -59,7 +59,7 @@ export class HttpAuthGuard extends AuthGuard(JWT_STRATEGY) {
     } catch (error) {
       if (error instanceof AppError) {
         const request = context.switchToHttp().getRequest<AuthRequest>();
-        this.metrics.recordAuthFailure({ code: error.code, where: request.path ?? '', ip: request.ip, company: claimedCompany(bearerOf(request)) });
+        this.metrics.recordAuthFailure({ code: error.code, where: (request.url ?? '').split('?')[0], ip: request.ip, company: claimedCompany(bearerOf(request)) });
       }
       throw error;
     }

@@ -1,5 +1,4 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
 import { AppError, ErrorCode, INTERNAL_ERROR_BODY, type ErrorBody } from './app.errors';
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
@@ -12,11 +11,17 @@ const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   [HttpStatus.SERVICE_UNAVAILABLE]: ErrorCode.UNAVAILABLE,
 };
 
+/** The part of a Fastify reply the filters use. */
+export interface ReplyLike {
+  header(name: string, value: string): unknown;
+  status(code: number): { send(body: unknown): unknown };
+}
+
 /** Writes `{ error: { code, message, details? } }` with the status and headers the code implies. */
-export function sendError(response: Response, status: number, body: ErrorBody, retryAfterSeconds?: number): void {
-  if (retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(retryAfterSeconds));
-  if (status === 401) response.setHeader('WWW-Authenticate', `Bearer error="invalid_token", error_description="${body.code}"`);
-  response.status(status).json({ error: body });
+export function sendError(response: ReplyLike, status: number, body: ErrorBody, retryAfterSeconds?: number): void {
+  if (retryAfterSeconds !== undefined) response.header('Retry-After', String(retryAfterSeconds));
+  if (status === 401) response.header('WWW-Authenticate', `Bearer error="invalid_token", error_description="${body.code}"`);
+  response.status(status).send({ error: body });
 }
 
 /** One error shape for every HTTP failure; unknown errors are logged and answered as INTERNAL. */
@@ -25,7 +30,7 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const response = host.switchToHttp().getResponse<ReplyLike>();
     if (exception instanceof AppError) {
       sendError(response, exception.httpStatus, exception.toBody(), exception.retryAfterSeconds);
       return;

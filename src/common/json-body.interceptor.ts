@@ -16,11 +16,12 @@ export class JsonBodyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     // Global interceptors also wrap gateway handlers; sockets have no body to read.
     if (context.getType() !== 'http') return next.handle();
-    const request = context.switchToHttp().getRequest<IncomingMessage & { body?: unknown }>();
-    if (request.body !== undefined || !hasBody(request)) return next.handle();
+    // Fastify's request and reply; the body stream is the raw IncomingMessage.
+    const request = context.switchToHttp().getRequest<{ raw: IncomingMessage; body?: unknown }>();
+    if (request.body !== undefined || !hasBody(request.raw)) return next.handle();
     return from(
-      readJsonBody(request, this.maxBytes).catch((error: unknown) => {
-        context.switchToHttp().getResponse<ServerResponse>().setHeader('Connection', 'close');
+      readJsonBody(request.raw, this.maxBytes).catch((error: unknown) => {
+        context.switchToHttp().getResponse<{ raw: ServerResponse }>().raw.setHeader('Connection', 'close');
         throw error;
       }),
     ).pipe(

@@ -1,5 +1,5 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { ReplyLike } from '../common/http-error.filter';
 
 /**
  * Terminus reports "down" by throwing a 503 whose body is the full health result. Health
@@ -9,6 +9,6 @@ import type { Response } from 'express';
 @Catch(HttpException)
 export class HealthResponseFilter implements ExceptionFilter {
   catch(exception: HttpException, host: ArgumentsHost): void {
-    host.switchToHttp().getResponse<Response>().status(exception.getStatus()).json(exception.getResponse());
+    host.switchToHttp().getResponse<ReplyLike>().status(exception.getStatus()).send(exception.getResponse());
   }
 }

@@ -49,39 +49,57 @@ const ACCEPTED_PUBLISH = /^\/v1\/publish(\/batch)?(\?|$)/;
 /** Probes and Socket.IO's own requests get no request line. */
 const UNLOGGED = /^\/(health|metrics|socket\.io)\b/;
 
-type LoggedRequest = IncomingMessage & { id?: string; log?: Logger };
-
-/**
- * The request middleware (in place of pino-http, which built two child loggers and serialized
- * the request for every request, logged or not: ~9 % of a publish's CPU). It gives the request
- * its correlation id (`req.id`, the `X-Correlation-Id` response header), one child logger that
- * carries it (`req.log`, which nestjs-pino binds to the request's context), and one line when the
- * response is done: `request completed` (info; debug for an accepted publish, which has its own
- * `published` line), `request failed` (warn, 4xx) or `request errored` (error, 5xx or aborted).
- */
-export function requestLogging(root: Logger) {
-  return (req: LoggedRequest, res: ServerResponse, next: () => void): void => {
-    const id = correlationIdOf(req);
-    req.id = id;
-    res.setHeader('x-correlation-id', id);
-    const log = root.child({ correlationId: id });
-    req.log = log;
-    const url = req.url ?? '';
-    if (!UNLOGGED.test(url)) {
-      const startedAt = performance.now();
-      res.once('close', () => logRequest(log, req, res, performance.now() - startedAt));
-    }
-    next();
-  };
+/** The parts of Fastify's request and reply the request lines use. */
+interface HookRequest {
+  readonly id: string;
+  readonly raw: IncomingMessage;
+}
+interface HookReply {
+  readonly raw: ServerResponse;
+  header(name: string, value: string): unknown;
+}
+/** Where Fastify hooks are added (a FastifyInstance). */
+export interface HookHost {
+  addHook(name: 'onRequest' | 'preHandler', hook: (request: HookRequest, reply: HookReply, done: () => void) => void): unknown;
+}
+/** nestjs-pino's PinoLogger: what binds a logger to the rest of a request. */
+export interface LoggingContext {
+  runInContext(fn: () => void, options: { bindings: Record<string, unknown> }): unknown;
 }
 
-function logRequest(log: Logger, req: IncomingMessage, res: ServerResponse, elapsedMs: number): void {
+/**
+ * Request lines and the request's logging context, as Fastify hooks (in place of pino-http,
+ * which built two child loggers and serialized the request for every request, logged or not:
+ * ~9 % of a publish's CPU). The request id is the correlation id (see createHttpAdapter); it is
+ * sent back as `X-Correlation-Id`, every line logged while the handler runs carries it (the
+ * handler runs inside nestjs-pino's context, bound in preHandler, after the body stage), and one
+ * line is written when the response is done: `request completed` (info; debug for an accepted
+ * publish, which has its own `published` line), `request failed` (warn, 4xx) or `request
+ * errored` (error, 5xx or aborted).
+ */
+export function installRequestLogging(fastify: HookHost, root: Logger, context: LoggingContext): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-correlation-id', request.id);
+    if (!UNLOGGED.test(request.raw.url ?? '')) {
+      const startedAt = performance.now();
+      reply.raw.once('close', () => logRequest(root, request, reply.raw, performance.now() - startedAt));
+    }
+    done();
+  });
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    context.runInContext(done, { bindings: { correlationId: request.id } });
+  });
+}
+
+function logRequest(root: Logger, request: HookRequest, res: ServerResponse, elapsedMs: number): void {
+  const req = request.raw;
   const aborted = !res.writableFinished;
   const status = res.statusCode;
   const level = aborted || status >= 500 ? 'error' : status >= 400 ? 'warn' : ACCEPTED_PUBLISH.test(req.url ?? '') ? 'debug' : 'info';
-  if (!log.isLevelEnabled(level)) return;
-  log[level](
+  if (!root.isLevelEnabled(level)) return;
+  root[level](
     {
+      correlationId: request.id,
       // No query string (a token could be there even though we refuse it), no body.
       req: { method: req.method, url: (req.url ?? '').split('?')[0], ip: req.socket?.remoteAddress, userAgent: req.headers['user-agent'] },
       res: { statusCode: status },

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res, UseGuards, UsePipes } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { Principal } from '../auth/claims';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { HttpAuthGuard, RequireRoles } from '../auth/http-auth.guard';
@@ -23,7 +23,7 @@ export class PrintJobsController {
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body() request: CreatePrintJobDto,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<{ jobId: string; status: JobStatus } | PrintJobView> {
     const { created, job } = await this.jobs.create(principal, request);
     if (created) return { jobId: job.jobId, status: job.status };
