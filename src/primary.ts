@@ -89,6 +89,8 @@ async function runWorker(): Promise<void> {
   const app = await createApp(config, logger);
   shutDownOnSignals(app, config, logger);
   await app.init();
+  // Fastify serves requests only once ready, which listen() would have done.
+  await app.getHttpAdapter().getInstance().ready();
   // The primary owns the port; connections arrive over IPC.
   setupWorker(socketServerOf(app));
   Logger.log(`worker ${cluster.worker?.id} ready as ${config.nodeId}`, 'Switchboard');
