@@ -43,12 +43,16 @@ export async function createApp(
   extraImports: DynamicModule['imports'] = [],
 ): Promise<NestFastifyApplication> {
   const root = createPino(config, logger !== false);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, extraImports, { logger: root }), createHttpAdapter(), {
-    bodyParser: false,
-    // Boot messages go to `logger` until nestjs-pino's logger (with request context) takes over.
-    logger,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, extraImports, { logger: root }),
+    createHttpAdapter(),
+    {
+      bodyParser: false,
+      // Boot messages go to `logger` until nestjs-pino's logger (with request context) takes over.
+      logger,
+      abortOnError: false,
+    },
+  );
   if (logger !== false) app.useLogger(app.get(NestPinoLogger));
   installRequestLogging(app.getHttpAdapter().getInstance(), root, await app.resolve(PinoLogger));
   app.enableCors({

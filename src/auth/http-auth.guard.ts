@@ -59,7 +59,12 @@ export class HttpAuthGuard extends AuthGuard(JWT_STRATEGY) {
     } catch (error) {
       if (error instanceof AppError) {
         const request = context.switchToHttp().getRequest<AuthRequest>();
-        this.metrics.recordAuthFailure({ code: error.code, where: (request.url ?? '').split('?')[0], ip: request.ip, company: claimedCompany(bearerOf(request)) });
+        this.metrics.recordAuthFailure({
+          code: error.code,
+          where: (request.url ?? '').split('?')[0],
+          ip: request.ip,
+          company: claimedCompany(bearerOf(request)),
+        });
       }
       throw error;
     }

@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
 import type { Principal } from '../auth/claims';
 import { tenantOf } from '../auth/tenant';
 import { parseChannel } from '../channels/channel-name';
 import { channelRef } from '../channels/channel-ref';
 import { AppError, ErrorCode } from '../common/app.errors';
-import { flattenValidationErrors, validationFailed, type FieldError } from '../common/validation';
+import { compileDto, type SchemaValidator } from '../common/schema-validation';
+import { validationFailed, type FieldError } from '../common/validation';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { EventBus, type PublishRequest, type PublishResult } from '../bus/event-bus.service';
 import { NamespaceRegistry } from '../realtime/namespace.registry';
@@ -20,6 +19,8 @@ import type { PublishMessageDto } from './dto/publish-message.dto';
 @Injectable()
 export class PublishService {
   private readonly logger = new Logger('Publish');
+  /** Each catalog DTO compiled once (see schema-validation.ts). */
+  private readonly dataValidators = new Map<unknown, SchemaValidator>();
   /** Building the per-event list costs as much as logging it; only when debug lines are kept. */
   private readonly eventsLogged: boolean;
   constructor(
@@ -78,13 +79,23 @@ export class PublishService {
     return results;
   }
 
+  /** Namespaces register with the registry as their modules start; each DTO is compiled on first use. */
+  private dataValidatorOf(dataClass: abstract new () => unknown): SchemaValidator {
+    let validator = this.dataValidators.get(dataClass);
+    if (!validator) {
+      validator = compileDto(dataClass);
+      this.dataValidators.set(dataClass, validator);
+    }
+    return validator;
+  }
+
   private prepare(principal: Principal, message: PublishMessageDto, path: string): PublishRequest {
     const namespaceName = message.namespace.replace(/^\//, '');
     const namespace = this.registry.get(namespaceName);
     if (!namespace) {
       throw fieldError(`${path}namespace`, `unknown namespace "${message.namespace}"; one of: ${this.registry.names().join(', ')}`);
     }
-    const companyId = tenantOf(principal, message.companyId, `${path}companyId`);
+    const companyId = tenantOf(principal, message.companyId ?? undefined, `${path}companyId`);
     const channel = parseChannel(message.channel, `${path}channel`);
     const dataClass = namespace.catalog[message.event];
     if (!dataClass) {
@@ -106,8 +117,8 @@ export class PublishService {
       );
     }
     // Required fields only: extra fields are the publisher's business and pass through untouched.
-    const errors = validateSync(plainToInstance(dataClass, message.data), { forbidUnknownValues: true });
-    if (errors.length > 0) throw validationFailed(flattenValidationErrors(errors, `${path}data`));
+    const errors = this.dataValidatorOf(dataClass)(message.data, `${path}data`);
+    if (errors.length > 0) throw validationFailed(errors);
     const snapshotValue = namespace.snapshot ? message.data[namespace.snapshot.field] : undefined;
     // The catalog DTO has validated the field as an identifier; JSON keeps any other shape distinct.
     const snapshotKey =
@@ -117,8 +128,9 @@ export class PublishService {
       event: message.event,
       data: message.data,
       ...(snapshotKey !== undefined ? { snapshotKey } : {}),
-      ...(message.correlationId !== undefined ? { correlationId: message.correlationId } : {}),
-      ...(message.idempotencyKey !== undefined ? { idempotencyKey: message.idempotencyKey } : {}),
+      // An optional field sent as null is absent (as class-validator's @IsOptional has it).
+      ...(message.correlationId != null ? { correlationId: message.correlationId } : {}),
+      ...(message.idempotencyKey != null ? { idempotencyKey: message.idempotencyKey } : {}),
     };
   }
 }

@@ -112,7 +112,7 @@ describe.each(['memory', 'redis'] as const)('/sync on the %s engine', (engine) =
     ['an unknown type', { entityId: 'x', type: 'SYNC_DONE' }, 'data.type'],
     ['no entityId', { type: 'SYNC_SUCCESS' }, 'data.entityId'],
     ['a conflict without fields', { entityId: 'x', type: 'SYNC_CONFLICT' }, 'data.details'],
-    ['a failure without retryCount', { entityId: 'x', type: 'SYNC_FAILED', details: { error: 'boom' } }, 'data.details'],
+    ['a failure without retryCount', { entityId: 'x', type: 'SYNC_FAILED', details: { error: 'boom' } }, 'data.details.retryCount'],
   ])('refuses %s', async (_label, data, path) => {
     const result = await publish(nodes[0].url, { namespace: 'sync', channel: 'company:acme', event: 'sync:status', data });
     expect(result.status).toBe(400);

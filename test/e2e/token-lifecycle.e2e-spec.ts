@@ -106,7 +106,14 @@ describe('revocation across nodes', () => {
   it('revokes one token by jti, and refuses revoked service tokens on HTTP', async () => {
     const stolen = signToken({ sub: 'svc', roles: ['service'], jti: 'stolen-1', branchIds: [] });
     expect((await publish(a.url, orderUpdated('branch:b1', 1), stolen)).status).toBe(202);
+    // Used on b too, so b remembers it verified (PrincipalCache): the revocation must still bite.
+    expect((await publish(b.url, orderUpdated('branch:b1', 1), stolen)).status).toBe(202);
+    // Node b learns the rule through the bus, within seconds: a socket on b whose token has the
+    // same jti is ended when it does, which is the moment to try b.
+    const witness = await connect(b.url, '/orders', { token: signToken({ sub: 'witness', jti: 'stolen-1' }) });
+    const bKnows = ended(witness);
     expect((await revoke({ companyId: 'acme', jti: 'stolen-1' }, serviceToken())).status).toBe(202);
+    expect(await bKnows).toMatchObject({ reason: 'REVOKED' });
     const refused = await publish(b.url, orderUpdated('branch:b1', 2), stolen);
     expect([refused.status, (refused.body as { error: { code: string } }).error.code]).toEqual([401, 'REVOKED']);
     expect((await publish(b.url, orderUpdated('branch:b1', 3), serviceToken())).status).toBe(202);

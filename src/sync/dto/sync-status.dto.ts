@@ -1,9 +1,15 @@
 import { IsIn, registerDecorator, type ValidationArguments } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 import { IsIdentifier } from '../../common/validators';
 import type { SyncStatus, SyncType } from '../sync.events';
 
 // A record, so that a type added to SyncType without being listed here fails to compile.
-const SYNC_TYPE_SET: Readonly<Record<SyncType, true>> = { SYNC_PROCESSING: true, SYNC_SUCCESS: true, SYNC_CONFLICT: true, SYNC_FAILED: true };
+const SYNC_TYPE_SET: Readonly<Record<SyncType, true>> = {
+  SYNC_PROCESSING: true,
+  SYNC_SUCCESS: true,
+  SYNC_CONFLICT: true,
+  SYNC_FAILED: true,
+};
 export const SYNC_TYPES = Object.keys(SYNC_TYPE_SET) as SyncType[];
 
 /** What `details` must hold for a type, or undefined when any (or no) details are fine. */
@@ -35,7 +41,40 @@ function HasDetailsForType(): PropertyDecorator {
   };
 }
 
+/** detailsProblem as JSON Schema, for the compiled publish validator (the parity spec keeps them equal). */
+const DETAILS_FOR_TYPE = {
+  allOf: [
+    {
+      if: { properties: { type: { const: 'SYNC_CONFLICT' } }, required: ['type'] },
+      then: {
+        required: ['details'],
+        properties: {
+          details: {
+            type: 'object',
+            required: ['conflictingFields'],
+            properties: { conflictingFields: { type: 'array', maxItems: 1000, items: { type: 'string', maxLength: 256 } } },
+          },
+        },
+      },
+    },
+    {
+      if: { properties: { type: { const: 'SYNC_FAILED' } }, required: ['type'] },
+      then: {
+        required: ['details'],
+        properties: {
+          details: {
+            type: 'object',
+            required: ['error', 'retryCount'],
+            properties: { error: { type: 'string', minLength: 1 }, retryCount: { type: 'integer', minimum: 0 } },
+          },
+        },
+      },
+    },
+  ],
+};
+
 /** `data` of sync:status. Other fields pass through. */
+@JSONSchema(DETAILS_FOR_TYPE)
 export class SyncStatusDto implements SyncStatus {
   @IsIn(SYNC_TYPES)
   type!: SyncType;
