@@ -13,6 +13,8 @@ import { StorageGuard, type StorageRefusalState } from './storage-guard';
 
 export const BUS_ENGINE = Symbol('BUS_ENGINE');
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export interface PublishRequest {
   readonly ref: ChannelRef;
   readonly event: string;
@@ -134,16 +136,12 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
         group = { drafts: [], indexes: [] };
         groups.set(request.ref.key, group);
       }
-      group.drafts.push({
-        id: randomUUID(),
-        channel: request.ref.channel,
-        event: request.event,
-        data: request.data,
-        ts,
-        ...(request.correlationId !== undefined ? { correlationId: request.correlationId } : {}),
-        ...(request.idempotencyKey !== undefined ? { idempotencyKey: request.idempotencyKey } : {}),
-        ...(request.snapshotKey !== undefined ? { snapshotKey: request.snapshotKey } : {}),
-      });
+      // Assigned, not spread: conditional spreads allocate a throwaway object per field, per event.
+      const draft: Mutable<EventDraft> = { id: randomUUID(), channel: request.ref.channel, event: request.event, data: request.data, ts };
+      if (request.correlationId !== undefined) draft.correlationId = request.correlationId;
+      if (request.idempotencyKey !== undefined) draft.idempotencyKey = request.idempotencyKey;
+      if (request.snapshotKey !== undefined) draft.snapshotKey = request.snapshotKey;
+      group.drafts.push(draft);
       group.indexes.push(index);
     });
     // All or nothing for the channels a call would create: no partial batch for a company at its bound.

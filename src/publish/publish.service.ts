@@ -45,8 +45,7 @@ export class PublishService {
     const fieldErrors: FieldError[] = [];
     messages.forEach((message, index) => {
       try {
-        const request = this.prepare(principal, message, paths(index));
-        requests.push(request.correlationId === undefined && correlationId !== undefined ? { ...request, correlationId } : request);
+        requests.push(this.prepare(principal, message, paths(index), correlationId));
       } catch (error) {
         // Collect every validation problem of a batch; anything else (403, 413) stops at once.
         if (error instanceof AppError && error.code === ErrorCode.VALIDATION_FAILED) {
@@ -89,7 +88,7 @@ export class PublishService {
     return validator;
   }
 
-  private prepare(principal: Principal, message: PublishMessageDto, path: string): PublishRequest {
+  private prepare(principal: Principal, message: PublishMessageDto, path: string, requestCorrelationId?: string): PublishRequest {
     const namespaceName = message.namespace.replace(/^\//, '');
     const namespace = this.registry.get(namespaceName);
     if (!namespace) {
@@ -123,17 +122,21 @@ export class PublishService {
     // The catalog DTO has validated the field as an identifier; JSON keeps any other shape distinct.
     const snapshotKey =
       snapshotValue === undefined ? undefined : typeof snapshotValue === 'string' ? snapshotValue : JSON.stringify(snapshotValue);
-    return {
+    const request: Mutable<PublishRequest> = {
       ref: channelRef(companyId, namespace.name, channel),
       event: message.event,
       data: message.data,
-      ...(snapshotKey !== undefined ? { snapshotKey } : {}),
-      // An optional field sent as null is absent (as class-validator's @IsOptional has it).
-      ...(message.correlationId != null ? { correlationId: message.correlationId } : {}),
-      ...(message.idempotencyKey != null ? { idempotencyKey: message.idempotencyKey } : {}),
     };
+    if (snapshotKey !== undefined) request.snapshotKey = snapshotKey;
+    // An optional field sent as null is absent (as class-validator's @IsOptional has it).
+    const correlationId = message.correlationId ?? requestCorrelationId;
+    if (correlationId != null) request.correlationId = correlationId;
+    if (message.idempotencyKey != null) request.idempotencyKey = message.idempotencyKey;
+    return request;
   }
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function fieldError(path: string, message: string): AppError {
   return new AppError(ErrorCode.VALIDATION_FAILED, message, [{ path, errors: [message] }]);
