@@ -19,6 +19,8 @@ const QUICK = process.argv.includes('--quick');
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const STARTED = Date.now();
 const BUDGET_MS = (QUICK ? 2 : 10) * 60_000;
+const QUICK_WARNING =
+  'WARNING: --quick figures are for smoke only (short steps, one pass per arm; the same commit has swung 0.15x-2x between quick runs). Use the full run for figures.';
 const LADDER = [2000, 5000, 7500, 10000, 15000, 20000, 30000, 40000, 50000, 60000, 80000, 100000];
 
 /** What runs: the full plan of issue 6, or a smoke run that proves every scenario works. */
@@ -277,6 +279,8 @@ async function main() {
   const rows = arms.length > 0 ? report(results) : [];
   results.table = rows;
   if (rows.length > 0) process.stdout.write(`\n${table(rows)}\n\n`);
+  // Quick ratios have swung 0.15x-2x between runs of the same commit: a smoke check, not a figure.
+  if (QUICK && rows.length > 0) process.stdout.write(`${QUICK_WARNING}\n\n`);
   let hostileMarkdown = '';
   if (results.hostile) {
     const { rows: storms, churn } = hostileReport(results.hostile);
@@ -287,7 +291,10 @@ async function main() {
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const file = join(ROOT, 'bench', 'results', `${results.date.slice(0, 19).replace(/:/g, '-')}${QUICK ? '-quick' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(file.replace(/\.json$/, '.md'), `${rows.length > 0 ? markdown(rows) : ''}${hostileMarkdown}\n`);
+  writeFileSync(
+    file.replace(/\.json$/, '.md'),
+    `${QUICK ? `${QUICK_WARNING}\n\n` : ''}${rows.length > 0 ? markdown(rows) : ''}${hostileMarkdown}\n`,
+  );
   bench.log(`written ${file} in ${elapsed()}`);
   const problems = correctness(results);
   for (const problem of problems) bench.log(`PROBLEM: ${problem}`);
