@@ -42,7 +42,7 @@ export async function createApp(
   /** Extra modules (tests add namespaces that misbehave on purpose). */
   extraImports: DynamicModule['imports'] = [],
 ): Promise<NestFastifyApplication> {
-  const root = createPino(config, logger !== false);
+  const root = createPino(config, logger !== false, true);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, extraImports, { logger: root }),
     createHttpAdapter(),
