@@ -61,8 +61,12 @@ async function post(url, token, path, body) {
 const event = (channel, data) => ({ namespace: 'orders', channel, event: 'order:updated', data });
 const PAD = 'x'.repeat(120);
 
-/** Open loop over `channels`, round robin; every event is counted accepted or failed. */
-async function rate({ url, token, perSecond, ms, channels }) {
+/**
+ * Open loop over `channels`, round robin; every event is counted accepted or failed. Events due
+ * are sent every TICK_MS as one batch request, or with `single` each as its own request (the hot
+ * channel layout: a service publishing events one by one).
+ */
+async function rate({ url, token, perSecond, ms, channels, single = false }) {
   const total = Math.round((perSecond * ms) / 1000);
   const start = now();
   let sent = 0;
@@ -74,11 +78,19 @@ async function rate({ url, token, perSecond, ms, channels }) {
     if (due > sent) {
       const messages = [];
       for (; sent < due && messages.length < 500; sent++) {
-        messages.push(event(channels[sent % channels.length], { orderId: `o${sent}`, sentAt: start + (sent * 1000) / perSecond, pad: PAD }));
+        messages.push(
+          event(channels[sent % channels.length], { orderId: `o${sent}`, sentAt: start + (sent * 1000) / perSecond, pad: PAD }),
+        );
       }
-      const request = post(url, token, '/v1/publish/batch', JSON.stringify({ messages })).then((status) => {
-        if (status >= 200 && status < 300) accepted += messages.length;
-        else failed += messages.length;
+      // One status per event: each request's own with `single`, the batch's for all of its events.
+      const outcomes = single
+        ? Promise.all(messages.map((message) => post(url, token, '/v1/publish', JSON.stringify(message))))
+        : post(url, token, '/v1/publish/batch', JSON.stringify({ messages })).then((status) => messages.map(() => status));
+      const request = outcomes.then((each) => {
+        for (const status of each) {
+          if (status >= 200 && status < 300) accepted += 1;
+          else failed += 1;
+        }
         inflight.delete(request);
       });
       inflight.add(request);

@@ -18,9 +18,10 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const QUICK = process.argv.includes('--quick');
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const STARTED = Date.now();
-const BUDGET_MS = (QUICK ? 2 : 10) * 60_000;
+const BUDGET_MS = (QUICK ? 2 : 13) * 60_000;
 const QUICK_WARNING =
   'WARNING: --quick figures are for smoke only (short steps, one pass per arm; the same commit has swung 0.15x-2x between quick runs). Use the full run for figures.';
+const HOT_LADDER = [50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 3_000_000];
 const LADDER = [2000, 5000, 7500, 10000, 15000, 20000, 30000, 40000, 50000, 60000, 80000, 100000];
 
 /** What runs: the full plan of issue 6, or a smoke run that proves every scenario works. */
@@ -37,6 +38,9 @@ const PLAN = QUICK
         { clients: 1000, rooms: 1, steps: LADDER, stepMs: 3000 },
         { clients: 5000, rooms: 1, steps: LADDER, stepMs: 3000 },
         { clients: 5000, rooms: 100, steps: LADDER, stepMs: 3000, validators: 20, primary: true },
+        // The hot channel (a ticker, a stock board): one channel, 1,000 subscribers, events published
+        // one request each, 50 to 3,000 events/s. Where adaptive micro-batching should win.
+        { clients: 1000, rooms: 1, single: true, steps: HOT_LADDER, stepMs: 3000 },
       ],
       latencyMs: 5000,
     };
@@ -178,6 +182,14 @@ function hostileReport(hostile) {
   return { rows, churn };
 }
 
+const layoutKey = (layout) => `${layout.clients}x${layout.rooms}${layout.single ? '-single' : ''}`;
+/** `--layouts=1000x1-single,5000x100` runs only those layouts (of the plan), to measure one thing. */
+const ONLY_LAYOUTS = process.argv
+  .find((arg) => arg.startsWith('--layouts='))
+  ?.slice('--layouts='.length)
+  .split(',');
+const layouts = () => PLAN.layouts.filter((layout) => !ONLY_LAYOUTS || ONLY_LAYOUTS.includes(layoutKey(layout)));
+
 async function runArm(name, start, results) {
   bench.log(`arm ${name}: starting`);
   const server = await start();
@@ -187,8 +199,8 @@ async function runArm(name, start, results) {
   try {
     result.publish = await scenarios.publishApi();
     Object.assign(result, await scenarios.handshakesAndMemory(PLAN.connections));
-    for (const layout of PLAN.layouts) {
-      const key = `${layout.clients}x${layout.rooms}`;
+    for (const layout of layouts()) {
+      const key = layoutKey(layout);
       const then = layout.primary
         ? async (context) => {
             const bareBest = results.arms.bare?.fanOut[key]?.best;
@@ -219,18 +231,18 @@ function report(results) {
     const [b, m, r] = [value(bare), value(memory), value(redis)];
     rows.push([label, fixed(b, digits), fixed(m, digits), fixed(m / b, 2), fixed(r, digits), fixed(r / b, 2), target]);
   };
-  for (const layout of PLAN.layouts) {
-    const key = `${layout.clients}x${layout.rooms}`;
-    add(
-      `fan-out deliveries/s, N=${layout.clients}, ${layout.rooms} room${layout.rooms === 1 ? '' : 's'}`,
-      (arm) => arm.fanOut[key]?.best,
-      0,
-      '>= 0.9x',
-    );
+  for (const layout of layouts()) {
+    const key = layoutKey(layout);
+    const rooms = `${layout.rooms} room${layout.rooms === 1 ? '' : 's'}`;
+    // One room is judged at >= 99.9 % and p99 <= 500 ms (its serial fan-out floor), the others at 100 % and 50 ms.
+    const label = layout.single
+      ? `hot channel deliveries/s, N=${layout.clients}, single publishes (99.9 %, p99 <= 500 ms)`
+      : `fan-out deliveries/s, N=${layout.clients}, ${rooms}${layout.rooms === 1 ? ' (99.9 %, p99 <= 500 ms)' : ''}`;
+    add(label, (arm) => arm.fanOut[key]?.best, 0, layout.single ? '>= 2x' : '>= 0.9x');
   }
-  const primary = PLAN.layouts.find((layout) => layout.primary);
-  const key = `${primary.clients}x${primary.rooms}`;
-  for (const q of ['p50', 'p95', 'p99']) {
+  const primary = layouts().find((layout) => layout.primary);
+  const key = primary ? layoutKey(primary) : undefined;
+  for (const q of primary ? ['p50', 'p95', 'p99'] : []) {
     add(
       `latency ${q} ms at half bare saturation, N=${primary.clients}`,
       (arm) => arm.fanOut[key]?.latency?.[q],
@@ -240,7 +252,7 @@ function report(results) {
   }
   add(`RSS KB per idle connection, N=${PLAN.connections}`, (arm) => arm.rssPerConnectionKb, 1, '<= 1.2x');
   add('handshakes/s (JWT verified)', (arm) => arm.perSecond, 0, '>= 0.8x');
-  add(`replay s, ${primary.clients} clients 100 behind`, (arm) => arm.fanOut[key]?.replay?.seconds ?? NaN, 1, '<= 15 s');
+  if (primary) add(`replay s, ${primary.clients} clients 100 behind`, (arm) => arm.fanOut[key]?.replay?.seconds ?? NaN, 1, '<= 15 s');
   add('publish API events/s, single', (arm) => arm.publish.single, 0, '');
   add('publish API events/s, batches of 100', (arm) => arm.publish.batch, 0, '');
   return rows;
@@ -316,7 +328,10 @@ function correctness(results) {
     if (arm.publish.refused > 0) problems.push(`${name}: ${arm.publish.refused} publishes refused`);
     for (const [layout, fanOut] of Object.entries(arm.fanOut)) {
       const replay = fanOut.replay;
-      if (replay?.refused > 0) problems.push(`${name} ${layout}: ${replay.refused} publishes refused before the replay (HTTP status: count ${JSON.stringify(replay.statuses)})`);
+      if (replay?.refused > 0)
+        problems.push(
+          `${name} ${layout}: ${replay.refused} publishes refused before the replay (HTTP status: count ${JSON.stringify(replay.statuses)})`,
+        );
       if (replay && (replay.recovered !== replay.clients || replay.replayed !== replay.expectedReplayed)) {
         problems.push(
           `${name} ${layout}: replay recovered ${replay.recovered}/${replay.clients}, ${replay.replayed}/${replay.expectedReplayed} events`,

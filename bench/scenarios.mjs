@@ -4,6 +4,7 @@ import { ask, contamination, pinned, rssKb, sleep } from './lib/processes.mjs';
 import { percentile } from './lib/stats.mjs';
 
 const P99_BOUND_MS = 50;
+const ONE_ROOM_P99_BOUND_MS = 500;
 const FOREIGN_LIMIT = 0.25;
 
 /** What the socket.io-client validators should see: validator i follows channel i, and the publisher goes round robin. */
@@ -53,7 +54,9 @@ export class Scenarios {
     const single = await ask(publisher, { ...common, batch: 0 }, (reply) => reply.cmd === 'flood');
     const batch = await ask(publisher, { ...common, batch: 100 }, (reply) => reply.cmd === 'flood');
     this.dispose(publisher);
-    this.bench.log(`${this.arm.name}: publish API ${single.perSecond.toFixed(0)} events/s single, ${batch.perSecond.toFixed(0)} events/s in batches of 100 (${single.failed + batch.failed} refused)`);
+    this.bench.log(
+      `${this.arm.name}: publish API ${single.perSecond.toFixed(0)} events/s single, ${batch.perSecond.toFixed(0)} events/s in batches of 100 (${single.failed + batch.failed} refused)`,
+    );
     return { single: single.perSecond, batch: batch.perSecond, refused: single.failed + batch.failed };
   }
 
@@ -62,7 +65,11 @@ export class Scenarios {
     const clients = await this.helper('bench/load-client.mjs');
     // Warm-up handshakes (JIT), closed again before the measured ones.
     const token = this.bench.token(['staff']);
-    await ask(clients, { cmd: 'connect', url: this.arm.url, token, count: this.bench.quick ? 200 : 500, channels: [], subscribe: false }, (reply) => reply.cmd === 'connected');
+    await ask(
+      clients,
+      { cmd: 'connect', url: this.arm.url, token, count: this.bench.quick ? 200 : 500, channels: [], subscribe: false },
+      (reply) => reply.cmd === 'connected',
+    );
     await ask(clients, { cmd: 'close' }, (reply) => reply.cmd === 'closed');
     await this.gc();
     const before = rssKb(this.arm.child.pid);
@@ -88,8 +95,8 @@ export class Scenarios {
    * 1. Fan-out ladder on one layout: the highest delivered events/s with 100 % completion and
    * p99 <= 50 ms. With `then`, the connected clients are handed on (latency, replay) before closing.
    */
-  async fanOut({ clients: n, rooms, steps, stepMs, validators = 0 }, then) {
-    const label = `${this.arm.name} N=${n} ${rooms} room${rooms === 1 ? '' : 's'}`;
+  async fanOut({ clients: n, rooms, steps, stepMs, validators = 0, single = false }, then) {
+    const label = `${this.arm.name} N=${n} ${rooms} room${rooms === 1 ? '' : 's'}${single ? ', single publishes' : ''}`;
     const clients = await this.helper('bench/load-client.mjs');
     const publisher = await this.helper('bench/publisher.mjs');
     const channels = this.bench.channels(rooms);
@@ -101,7 +108,10 @@ export class Scenarios {
     );
     if (connected.count !== n) throw new Error(`${label}: only ${connected.count}/${n} clients connected (${connected.firstError})`);
     this.bench.log(`${label}: ${n} clients subscribed in ${(connected.ms / 1000).toFixed(1)} s`);
-    const context = { clients, publisher, channels, perRoom: n / rooms, label };
+    // One room: every emit walks all its members in turn (a serial floor of tens of ms for bare
+    // Socket.IO too), so the bound is what a user of one big room can expect (issue 14).
+    const bounds = rooms === 1 ? { completion: 0.999, p99: ONE_ROOM_P99_BOUND_MS } : { completion: 0.9999, p99: P99_BOUND_MS };
+    const context = { clients, publisher, channels, perRoom: n / rooms, label, single, bounds };
     // Warm-up (JIT, keep-alive connections), not judged.
     await this.step({ ...context, label: `${label} warm-up` }, steps[0], 1000);
     const results = [];
@@ -126,14 +136,18 @@ export class Scenarios {
   }
 
   /** One fixed-rate step: publish for `ms`, wait for the deliveries (bounded), judge. */
-  async step({ clients, publisher, channels, perRoom, label }, deliveries, ms) {
+  async step(
+    { clients, publisher, channels, perRoom, label, single = false, bounds = { completion: 0.9999, p99: P99_BOUND_MS } },
+    deliveries,
+    ms,
+  ) {
     await ask(clients, { cmd: 'reset' }, (reply) => reply.cmd === 'reset');
     const check = contamination(() => this.ours());
     const before = await this.arm.histogram();
     const events = Math.max(1, Math.round(deliveries / perRoom));
     const published = await ask(
       publisher,
-      { cmd: 'rate', url: this.arm.url, token: this.bench.token(['service']), perSecond: events, ms, channels },
+      { cmd: 'rate', url: this.arm.url, token: this.bench.token(['service']), perSecond: events, ms, channels, single },
       (reply) => reply.cmd === 'rate',
     );
     const expected = published.accepted * perRoom;
@@ -156,10 +170,12 @@ export class Scenarios {
       foreignCore: load.foreignCore,
       stealCore: load.stealCore,
       contaminated: load.foreignCore > FOREIGN_LIMIT || load.stealCore > FOREIGN_LIMIT,
-      ...(report.validators > 0 ? { validatorCompletion: report.validatorReceived / validatorExpected(report.validators, published.accepted, channels.length) } : {}),
+      ...(report.validators > 0
+        ? { validatorCompletion: report.validatorReceived / validatorExpected(report.validators, published.accepted, channels.length) }
+        : {}),
       ...(server ? { serverSide: server } : {}),
     };
-    step.ok = step.failed === 0 && step.completion >= 0.9999 && step.p99 <= P99_BOUND_MS;
+    step.ok = step.failed === 0 && step.completion >= bounds.completion && step.p99 <= bounds.p99;
     this.bench.log(
       `${label}: ${deliveries}/s -> ${(step.completion * 100).toFixed(2)} %, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms` +
         (step.validatorCompletion !== undefined ? `, socket.io-client ${(step.validatorCompletion * 100).toFixed(2)} %` : '') +
@@ -188,7 +204,14 @@ export class Scenarios {
     await ask(clients, { cmd: 'close' }, (reply) => reply.cmd === 'closed');
     const published = await ask(
       publisher,
-      { cmd: 'rate', url: this.arm.url, token: this.bench.token(['service']), perSecond: 5000, ms: (behind * channels.length * 1000) / 5000, channels },
+      {
+        cmd: 'rate',
+        url: this.arm.url,
+        token: this.bench.token(['service']),
+        perSecond: 5000,
+        ms: (behind * channels.length * 1000) / 5000,
+        channels,
+      },
       (reply) => reply.cmd === 'rate',
     );
     const returning = await this.helper('bench/load-client.mjs');
