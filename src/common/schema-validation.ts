@@ -50,7 +50,7 @@ export interface CompileOptions {
   readonly closed?: boolean;
 }
 
-/** The JSON Schema of a DTO class (nested DTOs inlined), as the validator checks it. */
+/** The JSON Schema of a DTO class (nested DTOs under `definitions`), as the validator checks it. */
 export function schemaOf(dto: abstract new () => unknown, options: CompileOptions = {}): SchemaObject {
   assertConvertible(dto);
   const definitions: Record<string, SchemaObject> = {};
