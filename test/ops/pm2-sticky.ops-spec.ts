@@ -79,7 +79,9 @@ describe('PM2 sticky cluster (ecosystem.config.js: switchboard)', () => {
     for (const client of clients) await client.until(() => ids.every((id) => client.ids().has(id)), 10_000);
     // Long-polling sessions stayed on their worker (one connection each, no "Session ID unknown").
     // On failure the client's own log says why it connected again.
-    for (const client of clients) expect({ connections: client.connections, why: client.describe() }).toMatchObject({ connections: 1 });
+    // (toEqual, not toMatchObject: a failure then prints `why`, the client's log, in the diff.)
+    for (const client of clients)
+      expect({ connections: client.connections, why: client.describe() }).toEqual({ connections: 1, why: expect.any(String) });
   }, 60_000);
 
   it("serves the workers' metrics aggregated on METRICS_PORT", async () => {
