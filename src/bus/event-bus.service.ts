@@ -10,10 +10,9 @@ import type { Envelope, Position } from './envelope';
 import { OutageSpool } from './outage-queue';
 import { ResilientPublisher } from './resilient-publisher';
 import { StorageGuard, type StorageRefusalState } from './storage-guard';
+import type { Mutable } from '../common/mutable';
 
 export const BUS_ENGINE = Symbol('BUS_ENGINE');
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export interface PublishRequest {
   readonly ref: ChannelRef;

@@ -35,6 +35,13 @@ const CUSTOM_SCHEMAS: Readonly<Record<string, SchemaObject>> = {
   hasDetailsForType: {},
 };
 
+/** How class-validator-jsonschema reads our DTOs: @Type for nested ones, and our custom rules. */
+const CONVERSION = {
+  classTransformerMetadataStorage: defaultMetadataStorage,
+  refPointerPrefix: '#/definitions/',
+  additionalConverters: CUSTOM_SCHEMAS,
+};
+
 const BUILT_IN = new Set<string>(Object.values(ValidationTypes));
 
 const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
@@ -54,11 +61,7 @@ export interface CompileOptions {
 export function schemaOf(dto: abstract new () => unknown, options: CompileOptions = {}): SchemaObject {
   assertConvertible(dto);
   const definitions: Record<string, SchemaObject> = {};
-  const schema = targetConstructorToSchema(dto, {
-    classTransformerMetadataStorage: defaultMetadataStorage,
-    refPointerPrefix: '#/definitions/',
-    additionalConverters: CUSTOM_SCHEMAS,
-  }) as SchemaObject;
+  const schema = targetConstructorToSchema(dto, CONVERSION) as SchemaObject;
   collectNested(schema, definitions);
   dropAcceptedMissing(dto, schema);
   nullableOptionals(schema);
@@ -86,11 +89,7 @@ function collectNested(schema: SchemaObject, definitions: Record<string, SchemaO
       const nested = nestedClasses.get(name);
       if (!nested) throw new Error(`schema-validation: no class registered for nested DTO ${name}`);
       definitions[name] = {};
-      const nestedSchema = targetConstructorToSchema(nested, {
-        classTransformerMetadataStorage: defaultMetadataStorage,
-        refPointerPrefix: '#/definitions/',
-        additionalConverters: CUSTOM_SCHEMAS,
-      }) as SchemaObject;
+      const nestedSchema = targetConstructorToSchema(nested, CONVERSION) as SchemaObject;
       definitions[name] = nestedSchema;
       visit(nestedSchema);
     }

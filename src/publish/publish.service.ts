@@ -10,6 +10,7 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { EventBus, type PublishRequest, type PublishResult } from '../bus/event-bus.service';
 import { NamespaceRegistry } from '../realtime/namespace.registry';
 import type { PublishMessageDto } from './dto/publish-message.dto';
+import type { Mutable } from '../common/mutable';
 
 /**
  * Turns validated HTTP messages into bus publishes: resolves the tenant, checks the event
@@ -135,8 +136,6 @@ export class PublishService {
     return request;
   }
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function fieldError(path: string, message: string): AppError {
   return new AppError(ErrorCode.VALIDATION_FAILED, message, [{ path, errors: [message] }]);
