@@ -13,6 +13,12 @@ export interface EventDraft {
   readonly snapshotKey?: string;
 }
 
+/** The events of one publish call for one channel key. */
+export interface ChannelDrafts {
+  readonly key: string;
+  readonly drafts: readonly EventDraft[];
+}
+
 export interface PublishOutcome {
   readonly id: string;
   readonly seq: number;
@@ -67,6 +73,12 @@ export interface BusEngine {
   admit?(keys: readonly string[]): void;
   /** Atomically assigns consecutive seqs, appends to history and fans out, for one channel key. */
   publish(key: string, drafts: readonly EventDraft[], retention?: Retention): Promise<PublishOutcome[]>;
+  /**
+   * publish() for several channel keys at once (one publish request): each channel's events are
+   * atomic as in publish(), and the Redis engine sends them all in one round trip. Outcomes per
+   * group, in order. It succeeds or fails as a whole.
+   */
+  publishMany(groups: readonly ChannelDrafts[]): Promise<PublishOutcome[][]>;
   /** Reads the position (creating the channel's epoch if it has none) and the events after `afterSeq`. */
   read(key: string, afterSeq: number, options?: { snapshot?: boolean }): Promise<ReadResult>;
   /**

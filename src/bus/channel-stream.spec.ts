@@ -27,6 +27,9 @@ class ScriptedEngine implements BusEngine {
   publish(): Promise<never> {
     throw new Error('not used');
   }
+  publishMany(): Promise<never> {
+    throw new Error('not used');
+  }
   read(_key: string, afterSeq: number): Promise<ReadResult> {
     this.reads.push(afterSeq);
     const next = this.answers.shift();

@@ -3,6 +3,7 @@ import {
   ChannelLimitError,
   SNAPSHOT_LIMIT,
   type BusEngine,
+  type ChannelDrafts,
   type EngineListener,
   type EventDraft,
   type PublishOutcome,
@@ -137,6 +138,10 @@ export class MemoryEngine implements BusEngine {
       this.listener?.arrived(key, published);
     }
     return Promise.resolve(outcomes);
+  }
+
+  publishMany(groups: readonly ChannelDrafts[]): Promise<PublishOutcome[][]> {
+    return Promise.all(groups.map(({ key, drafts }) => this.publish(key, drafts)));
   }
 
   read(key: string, afterSeq: number, options?: { snapshot?: boolean }): Promise<ReadResult> {

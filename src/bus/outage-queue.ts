@@ -109,11 +109,19 @@ export class OutageQueue {
    * is for groups already owed to publishers (adopted from a crashed worker's spool).
    */
   push(group: QueuedGroup, force = false): boolean {
-    const events = group.drafts.length;
-    const bytes = Buffer.byteLength(JSON.stringify(group.drafts));
+    return this.pushAll([group], force);
+  }
+
+  /** Queues all the groups (one publish request) or, when they would not all fit, none of them. */
+  pushAll(groups: readonly QueuedGroup[], force = false): boolean {
+    const sized = groups.map((group) => ({ group, events: group.drafts.length, bytes: Buffer.byteLength(JSON.stringify(group.drafts)) }));
+    const events = sized.reduce((sum, entry) => sum + entry.events, 0);
+    const bytes = sized.reduce((sum, entry) => sum + entry.bytes, 0);
     if (!force && (this.events + events > this.limits.maxEvents || this.bytes + bytes > this.limits.maxBytes)) return false;
-    this.spool?.append(group);
-    this.groups.push({ group, events, bytes });
+    for (const entry of sized) {
+      this.spool?.append(entry.group);
+      this.groups.push(entry);
+    }
     this.events += events;
     this.bytes += bytes;
     return true;

@@ -12,78 +12,96 @@
  */
 
 /**
- * Publish n events to one channel: seq, history, snapshot and fan-out happen in one atomic
- * step, so no crash can leave a seq without history or a delivered event without a seq.
+ * Publish to c channels in one atomic step: per channel, seq, history, snapshot and fan-out
+ * happen together, so no crash can leave a seq without history or a delivered event without a
+ * seq. One call carries a whole publish request (one round trip and one reply, however many
+ * channels it touches); on Redis Cluster, where a script may only touch one slot, the engine
+ * calls it once per channel. Arguments are kept few (two per event) because the client's cost
+ * grows with their count.
  *
- * KEYS[1] meta, KEYS[2] log, KEYS[3] snapshot order (zset), KEYS[4] snapshot values (hash),
- * KEYS[5..] idempotency keys
- * ARGV[1] pub/sub channel, ARGV[2] "1" for SPUBLISH, ARGV[3] history size, ARGV[4] history ttl,
- * ARGV[5] position ttl, ARGV[6] idempotency ttl, ARGV[7] epoch to use if the channel is new,
- * ARGV[8] snapshot limit, ARGV[9] n, then per event i: idempotency KEYS index (0 = none), id,
- * snapshot key ("" = none), envelope head (the JSON object without its closing brace; seq and
- * epoch are appended here).
+ * KEYS: per channel j, KEYS[4j-3..4j] = meta, log, snapshot order (zset), snapshot values (hash);
+ * after them, the idempotency keys of all channels. The pub/sub channel is derived from the meta key.
+ * ARGV[1] "1" for SPUBLISH, ARGV[2] idempotency ttl, ARGV[3] snapshot limit, ARGV[4] history size,
+ * ARGV[5] history ttl, ARGV[6] position ttl, ARGV[7] c, then per channel: the epoch to use if the
+ * channel is new, n, then per event: options ("" for none, else "<idempotency KEYS index, 0 =
+ * none>|<id>|<snapshot key>") and the envelope head (the JSON object without its closing brace;
+ * seq and epoch are appended here).
  *
- * Returns one string per event: "<dup 0|1>|<epoch>|<seq>|<id>".
+ * Returns, per channel, its epoch and then per event either its new seq (an integer) or, for a
+ * duplicate idempotency key, the original "<epoch>|<seq>|<id>" (a string).
  */
 export const PUBLISH_SCRIPT = `
-local meta, log, snapOrder, snapValues = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local epoch = redis.call('HGET', meta, 'e')
-local seq
-if not epoch then
-  epoch = ARGV[7]
-  seq = 0
-  -- A new epoch starts a new history; stale entries would collide with seq ids from 1.
-  redis.call('DEL', log, snapOrder, snapValues)
-else
-  seq = tonumber(redis.call('HGET', meta, 's')) or 0
-end
-local n = tonumber(ARGV[9])
+local sharded, idemTtl, snapLimit = ARGV[1] == '1', ARGV[2], tonumber(ARGV[3])
+local historySize, historyTtl, positionTtl = ARGV[4], ARGV[5], ARGV[6]
 local results = {}
-local published = {}
-local snapshotted = false
-for i = 1, n do
-  local base = 9 + (i - 1) * 4
-  local idem = tonumber(ARGV[base + 1])
-  local id = ARGV[base + 2]
-  local snapKey = ARGV[base + 3]
-  local prior = false
-  if idem > 0 then prior = redis.call('GET', KEYS[idem]) end
-  if prior then
-    results[i] = '1|' .. prior
-  else
-    seq = seq + 1
-    local envelope = ARGV[base + 4] .. ',"seq":' .. seq .. ',"epoch":"' .. epoch .. '"}'
-    redis.call('XADD', log, 'MAXLEN', '~', ARGV[3], seq .. '-0', 'e', envelope)
-    if snapKey ~= '' then
-      redis.call('ZADD', snapOrder, seq, snapKey)
-      redis.call('HSET', snapValues, snapKey, envelope)
-      snapshotted = true
-    end
-    local outcome = epoch .. '|' .. seq .. '|' .. id
-    if idem > 0 then redis.call('SET', KEYS[idem], outcome, 'EX', ARGV[6]) end
-    results[i] = '0|' .. outcome
-    published[#published + 1] = envelope
+local r = 0
+local p = 8
+for c = 1, tonumber(ARGV[7]) do
+  local meta, log, snapOrder, snapValues = KEYS[4 * c - 3], KEYS[4 * c - 2], KEYS[4 * c - 1], KEYS[4 * c]
+  local n = tonumber(ARGV[p + 1])
+  local position = redis.call('HMGET', meta, 'e', 's')
+  local epoch, seq = position[1], tonumber(position[2]) or 0
+  if not epoch then
+    epoch = ARGV[p]
+    seq = 0
+    -- A new epoch starts a new history; stale entries would collide with seq ids from 1.
+    redis.call('DEL', log, snapOrder, snapValues)
   end
-end
-if #published > 0 then
-  redis.call('HSET', meta, 'e', epoch, 's', seq)
-  redis.call('EXPIRE', log, ARGV[4])
-  redis.call('EXPIRE', meta, ARGV[5])
-  if snapshotted then
-    local excess = redis.call('ZCARD', snapOrder) - tonumber(ARGV[8])
-    if excess > 0 then
-      local oldest = redis.call('ZRANGE', snapOrder, 0, excess - 1)
-      redis.call('HDEL', snapValues, unpack(oldest))
-      redis.call('ZREMRANGEBYRANK', snapOrder, 0, excess - 1)
+  p = p + 2
+  r = r + 1
+  results[r] = epoch
+  local tail = ',"epoch":"' .. epoch .. '"}'
+  local published = {}
+  local snapshotted = false
+  for i = 1, n do
+    local options, head = ARGV[p], ARGV[p + 1]
+    p = p + 2
+    local idem, id, snapKey = 0, nil, ''
+    if options ~= '' then
+      local index
+      index, id, snapKey = string.match(options, '^(%d+)|([^|]*)|(.*)$')
+      idem = tonumber(index)
     end
-    redis.call('EXPIRE', snapOrder, ARGV[5])
-    redis.call('EXPIRE', snapValues, ARGV[5])
+    local prior = false
+    if idem > 0 then prior = redis.call('GET', KEYS[idem]) end
+    r = r + 1
+    if prior then
+      results[r] = prior
+    else
+      seq = seq + 1
+      local envelope = head .. ',"seq":' .. seq .. tail
+      redis.call('XADD', log, 'MAXLEN', '~', historySize, seq .. '-0', 'e', envelope)
+      if snapKey ~= '' then
+        redis.call('ZADD', snapOrder, seq, snapKey)
+        redis.call('HSET', snapValues, snapKey, envelope)
+        snapshotted = true
+      end
+      if idem > 0 then redis.call('SET', KEYS[idem], epoch .. '|' .. seq .. '|' .. id, 'EX', idemTtl) end
+      results[r] = seq
+      published[#published + 1] = envelope
+    end
   end
-  local message = '[' .. table.concat(published, ',') .. ']'
-  if ARGV[2] == '1' then
-    redis.call('SPUBLISH', ARGV[1], message)
-  else
-    redis.call('PUBLISH', ARGV[1], message)
+  if #published > 0 then
+    redis.call('HSET', meta, 'e', epoch, 's', seq)
+    redis.call('EXPIRE', log, historyTtl)
+    redis.call('EXPIRE', meta, positionTtl)
+    if snapshotted then
+      local excess = redis.call('ZCARD', snapOrder) - snapLimit
+      if excess > 0 then
+        local oldest = redis.call('ZRANGE', snapOrder, 0, excess - 1)
+        redis.call('HDEL', snapValues, unpack(oldest))
+        redis.call('ZREMRANGEBYRANK', snapOrder, 0, excess - 1)
+      end
+      redis.call('EXPIRE', snapOrder, positionTtl)
+      redis.call('EXPIRE', snapValues, positionTtl)
+    end
+    local live = string.sub(meta, 1, -2) .. 'p'
+    local message = '[' .. table.concat(published, ',') .. ']'
+    if sharded then
+      redis.call('SPUBLISH', live, message)
+    else
+      redis.call('PUBLISH', live, message)
+    end
   end
 end
 return results
@@ -169,6 +187,7 @@ export function snapshotValuesKey(key: string): string {
 export function idempotencyKey(key: string, idempotency: string): string {
   return `sb:{${key}}:i:${idempotency}`;
 }
+/** The publish script derives this from metaKey() (its last character, m, becomes p): keep them in step. */
 export function liveChannel(key: string): string {
   return `sb:{${key}}:p`;
 }

@@ -6,6 +6,7 @@ import {
   EngineUnavailableError,
   type StorageRefusal,
   type BusEngine,
+  type ChannelDrafts,
   type EngineListener,
   type EventDraft,
   type PublishOutcome,
@@ -14,7 +15,7 @@ import {
   SNAPSHOT_LIMIT,
 } from './bus-engine';
 import type { Envelope } from './envelope';
-import { newEpoch } from './epoch';
+import { newEpoch, newEpochs } from './epoch';
 import {
   idempotencyKey,
   keyOfLiveChannel,
@@ -38,7 +39,7 @@ export interface RedisEngineOptions {
 }
 
 type ScriptClient = Redis & {
-  sbPublish(...args: (string | number)[]): Promise<string[]>;
+  sbPublish(...args: (string | number)[]): Promise<(string | number)[]>;
   sbRead(...args: (string | number)[]): Promise<(string | number)[]>;
   sbResetEpoch(...args: (string | number)[]): Promise<string>;
 };
@@ -82,42 +83,57 @@ export class RedisEngine implements BusEngine {
     this.listener = listener;
   }
 
-  async publish(key: string, drafts: readonly EventDraft[], retention?: Retention): Promise<PublishOutcome[]> {
+  publish(key: string, drafts: readonly EventDraft[], retention?: Retention): Promise<PublishOutcome[]> {
+    return this.publishGroups([{ key, drafts }], retention).then((outcomes) => outcomes[0]);
+  }
+
+  publishMany(groups: readonly ChannelDrafts[]): Promise<PublishOutcome[][]> {
+    return this.publishGroups(groups);
+  }
+
+  /** One script call for all groups: one round trip and one reply per publish request. */
+  private async publishGroups(groups: readonly ChannelDrafts[], retention?: Retention): Promise<PublishOutcome[][]> {
     const sharded = await this.pubsubMode();
-    const idemKeys: string[] = [];
-    const perEvent: (string | number)[] = [];
-    for (const draft of drafts) {
-      let index = 0;
-      if (draft.idempotencyKey !== undefined) {
-        idemKeys.push(idempotencyKey(key, draft.idempotencyKey));
-        index = 4 + idemKeys.length;
-      }
-      perEvent.push(index, draft.id, draft.snapshotKey ?? '', envelopeHead(draft));
-    }
     const history = this.options.history;
+    const channelKeys: string[] = [];
+    const idemKeys: string[] = [];
+    const args: string[] = [];
+    const epochs = newEpochs(groups.length);
+    // Idempotency keys follow the 4 keys of every channel, so their KEYS index is offset once all are counted.
+    const offset = 4 * groups.length;
+    let g = 0;
+    for (const { key, drafts } of groups) {
+      channelKeys.push(metaKey(key), logKey(key), snapshotOrderKey(key), snapshotValuesKey(key));
+      args.push(epochs[g++], String(drafts.length));
+      for (const draft of drafts) {
+        let index = 0;
+        if (draft.idempotencyKey !== undefined) index = offset + idemKeys.push(idempotencyKey(key, draft.idempotencyKey));
+        const options = index > 0 || draft.snapshotKey !== undefined ? `${index}|${draft.id}|${draft.snapshotKey ?? ''}` : '';
+        args.push(options, envelopeHead(draft));
+      }
+    }
     const raw = await this.call(() =>
       this.command.sbPublish(
-        4 + idemKeys.length,
-        metaKey(key),
-        logKey(key),
-        snapshotOrderKey(key),
-        snapshotValuesKey(key),
+        channelKeys.length + idemKeys.length,
+        ...channelKeys,
         ...idemKeys,
-        liveChannel(key),
         sharded ? '1' : '0',
+        this.options.idempotencyTtlSeconds,
+        SNAPSHOT_LIMIT,
         retention?.size ?? history.size,
         retention?.ttlSeconds ?? history.ttlSeconds,
         retention?.ttlSeconds ?? history.positionTtlSeconds,
-        this.options.idempotencyTtlSeconds,
-        newEpoch(),
-        SNAPSHOT_LIMIT,
-        drafts.length,
-        ...perEvent,
+        groups.length,
+        ...args,
       ),
     );
-    return raw.map((line) => {
-      const [dup, epoch, seq, ...id] = line.split('|');
-      return { duplicate: dup === '1', epoch, seq: Number(seq), id: id.join('|') };
+    let next = 0;
+    return groups.map(({ drafts }) => {
+      const epoch = raw[next++] as string;
+      return drafts.map((draft) => {
+        const answer = raw[next++];
+        return typeof answer === 'number' ? { duplicate: false, epoch, seq: answer, id: draft.id } : priorOutcome(answer);
+      });
     });
   }
 
@@ -284,6 +300,13 @@ export function refusalOf(message: string): StorageRefusal {
   if (/\bREADONLY\b/.test(message)) return 'read-only';
   if (/\bMISCONF\b/.test(message)) return 'persistence';
   return 'error';
+}
+
+/** A duplicate's original outcome, stored by the publish script as "<epoch>|<seq>|<id>". */
+function priorOutcome(stored: string): PublishOutcome {
+  const first = stored.indexOf('|');
+  const second = stored.indexOf('|', first + 1);
+  return { duplicate: true, epoch: stored.slice(0, first), seq: Number(stored.slice(first + 1, second)), id: stored.slice(second + 1) };
 }
 
 /** Everything of the envelope except seq and epoch, which the script appends atomically. */

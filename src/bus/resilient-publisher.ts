@@ -1,7 +1,14 @@
 import { Logger } from '@nestjs/common';
 import CircuitBreaker from 'opossum';
 import { AppError, ErrorCode } from '../common/app.errors';
-import { EngineRefusedError, EngineUnavailableError, type BusEngine, type EventDraft, type PublishOutcome } from './bus-engine';
+import {
+  EngineRefusedError,
+  EngineUnavailableError,
+  type BusEngine,
+  type ChannelDrafts,
+  type EventDraft,
+  type PublishOutcome,
+} from './bus-engine';
 import { OutageQueue, type OutageSpool, type QueuedGroup } from './outage-queue';
 
 /** The answer for a publish that waits in the outage queue: accepted, not yet sequenced. */
@@ -37,7 +44,7 @@ const SPOOL_KEY_PREFIX = ' spool:';
  */
 export class ResilientPublisher {
   private readonly logger = new Logger('OutageQueue');
-  private readonly breaker: CircuitBreaker<[string, readonly EventDraft[]], PublishOutcome[]>;
+  private readonly breaker: CircuitBreaker<[readonly ChannelDrafts[]], PublishOutcome[][]>;
   private readonly queue: OutageQueue;
   /** `<channel key>\n<idempotencyKey>` of queued drafts, so a retry during the outage is a duplicate too. */
   private readonly queuedKeys = new Map<string, string>();
@@ -49,7 +56,7 @@ export class ResilientPublisher {
     private readonly options: ResilientPublisherOptions,
   ) {
     this.queue = new OutageQueue({ maxEvents: options.maxEvents, maxBytes: options.maxBytes }, options.spool);
-    this.breaker = new CircuitBreaker((key: string, drafts: readonly EventDraft[]) => engine.publish(key, drafts), {
+    this.breaker = new CircuitBreaker((groups: readonly ChannelDrafts[]) => engine.publishMany(groups), {
       timeout: false, // ioredis' commandTimeout bounds each call
       errorThresholdPercentage: 50,
       volumeThreshold: 3,
@@ -66,15 +73,16 @@ export class ResilientPublisher {
     return { breaker, queued: this.queue.depth };
   }
 
-  async publish(key: string, drafts: readonly EventDraft[]): Promise<PublishOutcome[] | QueuedOutcome[]> {
+  /** The groups of one publish request, in one engine call; all of them queue if Redis cannot take them. */
+  async publish(groups: readonly ChannelDrafts[]): Promise<(PublishOutcome[] | QueuedOutcome[])[]> {
     if (this.queue.empty) {
       try {
-        return await this.breaker.fire(key, drafts);
+        return await this.breaker.fire(groups);
       } catch (error) {
         if (!isUnavailable(error)) throw error;
       }
     }
-    return this.enqueue(key, drafts);
+    return this.enqueueAll(groups);
   }
 
   /**
@@ -117,21 +125,31 @@ export class ResilientPublisher {
     }
   }
 
-  private enqueue(key: string, drafts: readonly EventDraft[]): QueuedOutcome[] {
-    const outcomes: QueuedOutcome[] = [];
-    const fresh: EventDraft[] = [];
-    for (const draft of drafts) {
-      const pendingId = draft.idempotencyKey !== undefined ? this.queuedKeys.get(`${key}\n${draft.idempotencyKey}`) : undefined;
-      if (pendingId !== undefined) {
-        outcomes.push({ id: pendingId, queued: true, duplicate: true });
-        continue;
+  /**
+   * Queues the groups of one request, all or none: a queue too full for all of them refuses the
+   * request (503) before any of it is queued. A retry of a still-queued idempotency key is a duplicate.
+   */
+  private enqueueAll(groups: readonly ChannelDrafts[]): QueuedOutcome[][] {
+    const outcomes: QueuedOutcome[][] = [];
+    const fresh: ChannelDrafts[] = [];
+    for (const { key, drafts } of groups) {
+      const own: QueuedOutcome[] = [];
+      const freshDrafts: EventDraft[] = [];
+      for (const draft of drafts) {
+        const pendingId = draft.idempotencyKey !== undefined ? this.queuedKeys.get(`${key}\n${draft.idempotencyKey}`) : undefined;
+        if (pendingId !== undefined) {
+          own.push({ id: pendingId, queued: true, duplicate: true });
+          continue;
+        }
+        // Every queued event carries an idempotency key, so a flush repeated after a crash is deduplicated.
+        freshDrafts.push(draft.idempotencyKey !== undefined ? draft : { ...draft, idempotencyKey: `${SPOOL_KEY_PREFIX}${draft.id}` });
+        own.push({ id: draft.id, queued: true });
       }
-      // Every queued event carries an idempotency key, so a flush repeated after a crash is deduplicated.
-      fresh.push(draft.idempotencyKey !== undefined ? draft : { ...draft, idempotencyKey: `${SPOOL_KEY_PREFIX}${draft.id}` });
-      outcomes.push({ id: draft.id, queued: true });
+      outcomes.push(own);
+      if (freshDrafts.length > 0) fresh.push({ key, drafts: freshDrafts });
     }
     if (fresh.length > 0) {
-      if (!this.queue.push({ key, drafts: fresh })) {
+      if (!this.queue.pushAll(fresh)) {
         throw new AppError(
           ErrorCode.UNAVAILABLE,
           'Redis is unreachable and the outage queue is full; retry later with the same idempotency keys',
@@ -139,7 +157,9 @@ export class ResilientPublisher {
           2,
         );
       }
-      for (const draft of fresh) if (draft.idempotencyKey) this.queuedKeys.set(`${key}\n${draft.idempotencyKey}`, draft.id);
+      for (const { key, drafts } of fresh) {
+        for (const draft of drafts) if (draft.idempotencyKey) this.queuedKeys.set(`${key}\n${draft.idempotencyKey}`, draft.id);
+      }
       void this.flush();
     }
     return outcomes;
@@ -156,7 +176,7 @@ export class ResilientPublisher {
       let failures = 0;
       while (!this.closed && !this.queue.empty) {
         const window = this.queue.head(FLUSH_WINDOW);
-        const settled = await Promise.allSettled(window.map((group) => this.breaker.fire(group.key, group.drafts)));
+        const settled = await Promise.allSettled(window.map((group) => this.breaker.fire([group]).then(([outcomes]) => outcomes)));
         let failed = false;
         for (const [index, result] of settled.entries()) {
           if (result.status === 'fulfilled' && !failed) {

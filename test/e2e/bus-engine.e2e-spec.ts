@@ -100,6 +100,45 @@ describe.each(['memory', 'redis'] as const)('BusEngine contract: %s', (kind) => 
     expect((await engine.read(key, 0)).seq).toBe(2);
   });
 
+  it('publishes several channels in one call: per channel seqs, idempotency and one arrival each', async () => {
+    const [a, b, c] = ['t/orders/branch:many-a', 't/orders/branch:many-b', 't/orders/branch:many-c'];
+    await engine.publish(b, [draft(), draft({ idempotencyKey: 'kb' })]);
+    await engine.watch(a);
+    await engine.watch(c);
+    const both = new Promise<void>((resolve) => {
+      arrived = () => {
+        if (arrivals.some(([k]) => k === a) && arrivals.some(([k]) => k === c)) resolve();
+      };
+    });
+    const out = await engine.publishMany([
+      { key: a, drafts: [draft({ idempotencyKey: 'ka' }), draft(), draft({ idempotencyKey: 'ka' })] },
+      { key: b, drafts: [draft({ idempotencyKey: 'kb' }), draft({ idempotencyKey: 'kb2' })] },
+      { key: c, drafts: [draft({ snapshotKey: 'e1' })] },
+    ]);
+    // Idempotency keys of the second channel follow the first's in the script's KEYS: each must hit its own channel.
+    expect(out.map((own) => own.map((o) => [o.duplicate, o.seq]))).toEqual([
+      [
+        [false, 1],
+        [false, 2],
+        [true, 1],
+      ],
+      [
+        [true, 2],
+        [false, 3],
+      ],
+      [[false, 1]],
+    ]);
+    expect(out[0][2].id).toBe(out[0][0].id);
+    expect(new Set(out.flat().map((o) => o.epoch)).size).toBe(3);
+    await both;
+    expect(arrivals.filter(([k]) => k === a).map(([, events]) => events.map((e) => e.seq))).toEqual([[1, 2]]);
+    expect(arrivals.filter(([k]) => k === c).map(([, events]) => events.map((e) => e.seq))).toEqual([[1]]);
+    expect((await engine.read(b, 0)).events.map((e) => e.id)).toEqual([expect.any(String), out[1][0].id, out[1][1].id]);
+    expect((await engine.read(c, 0, { snapshot: true })).snapshot?.map((e) => e.id)).toEqual([out[2][0].id]);
+    await engine.unwatch(a);
+    await engine.unwatch(c);
+  });
+
   it('hands a watched channel’s publish to the listener as one arrival, and stops after unwatch', async () => {
     const key = 't/orders/branch:live';
     await engine.watch(key);
