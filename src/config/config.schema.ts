@@ -341,7 +341,7 @@ export const ENV = {
     9464,
     0,
     65535,
-    'Sticky cluster only (dist/primary.js): the primary serves every worker\'s metrics, aggregated, at /metrics on this port (0: off). A single process serves /metrics on PORT.',
+    "Sticky cluster only (dist/primary.js): the primary serves every worker's metrics, aggregated, at /metrics on this port (0: off). A single process serves /metrics on PORT.",
   ),
   metricsHost: text('METRICS_HOST', '127.0.0.1', 'Interface for METRICS_PORT. Metrics are for Prometheus, not the public.'),
   transports: {

@@ -144,6 +144,11 @@ export interface AppConfig {
 
 export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
+/** Whether debug lines are kept: hot paths build their debug-only fields only then. */
+export function keepsDebugLines(log: AppConfig['log']): boolean {
+  return log.level === 'debug' || log.level === 'verbose';
+}
+
 /** Adaptive micro-batching of live deliveries (see DeliveryCoalescer). */
 export interface DeliveryConfig {
   /** Longest an event waits for company in one frame; 0 = never coalesce. */

@@ -1,4 +1,5 @@
 export { APP_CONFIG, ConfigModule } from './config.module';
+export { keepsDebugLines } from './config.types';
 export { DEVELOPMENT_JWT_SECRET, loadConfig, loadConfigFromEnvironment, type ConfigResult, type Env } from './config.loader';
 export type {
   AppConfig,

@@ -6,7 +6,7 @@ import { channelRef } from '../channels/channel-ref';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { compileDto, type SchemaValidator } from '../common/schema-validation';
 import { validationFailed, type FieldError } from '../common/validation';
-import { APP_CONFIG, type AppConfig } from '../config';
+import { APP_CONFIG, keepsDebugLines, type AppConfig } from '../config';
 import { EventBus, type PublishRequest, type PublishResult } from '../bus/event-bus.service';
 import { NamespaceRegistry } from '../realtime/namespace.registry';
 import type { PublishMessageDto } from './dto/publish-message.dto';
@@ -29,7 +29,7 @@ export class PublishService {
     private readonly registry: NamespaceRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.eventsLogged = config.log.level === 'debug' || config.log.level === 'verbose';
+    this.eventsLogged = keepsDebugLines(config.log);
   }
 
   /**

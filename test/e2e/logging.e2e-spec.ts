@@ -44,7 +44,12 @@ describe('pino JSON logs (a real server process, LOG_LEVEL=debug)', () => {
     const response = await fetch(`${server.url}/v1/publish`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${serviceToken()}`, 'x-correlation-id': 'req-7f3a' },
-      body: JSON.stringify({ namespace: 'orders', channel: 'branch:b1', event: 'order:updated', data: { orderId: 'o1', note: 'secret-pizza' } }),
+      body: JSON.stringify({
+        namespace: 'orders',
+        channel: 'branch:b1',
+        event: 'order:updated',
+        data: { orderId: 'o1', note: 'secret-pizza' },
+      }),
     });
     expect(response.status).toBe(202);
     expect(response.headers.get('x-correlation-id')).toBe('req-7f3a');
@@ -68,7 +73,12 @@ describe('pino JSON logs (a real server process, LOG_LEVEL=debug)', () => {
   it('logs connect and disconnect with user, company, namespace and IP', async () => {
     const client = await connect(server.url, '/orders', { token: staffToken('acme', ['b1'], 'user-log') });
     const connected = await logged(server, (line) => line.msg === 'connected' && line.user === 'user-log');
-    expect(connected).toMatchObject({ company: 'acme', namespace: '/orders', ip: expect.stringMatching(/127\.0\.0\.1/), sessionId: client.session.sessionId });
+    expect(connected).toMatchObject({
+      company: 'acme',
+      namespace: '/orders',
+      ip: expect.stringMatching(/127\.0\.0\.1/),
+      sessionId: client.session.sessionId,
+    });
     client.close();
     const gone = await logged(server, (line) => line.msg === 'disconnected' && line.user === 'user-log');
     expect(gone).toMatchObject({ company: 'acme', namespace: '/orders', reason: 'client namespace disconnect' });
@@ -122,5 +132,24 @@ describe('pino JSON logs at the default level (info)', () => {
       expect.objectContaining({ msg: 'published', count: 3, correlationId: 'batch-1' }),
       expect.objectContaining({ msg: 'published', count: 1, correlationId: 'single-1' }),
     ]);
+  });
+
+  it('writes no line when a socket connects, and one line with everything when it disconnects', async () => {
+    const client = await connect(server.url, '/orders', { token: staffToken('acme', ['b1'], 'user-quiet') });
+    const sessionId = client.session.sessionId;
+    client.close();
+    const gone = await logged(server, (line) => line.msg === 'disconnected' && line.user === 'user-quiet');
+    expect(gone).toMatchObject({
+      company: 'acme',
+      namespace: '/orders',
+      sessionId,
+      ip: expect.stringMatching(/127\.0\.0\.1/),
+      transport: 'websocket',
+      reason: 'client namespace disconnect',
+      connectedAt: expect.any(Number),
+      durationMs: expect.any(Number),
+    });
+    // The connect line would have left before the disconnect line.
+    expect(lines(server).filter((line) => line.user === 'user-quiet')).toEqual([gone]);
   });
 });
