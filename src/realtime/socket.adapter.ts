@@ -9,6 +9,7 @@ import type { AppConfig } from '../config';
 import type { RedisConnections } from '../redis/redis-connections.service';
 import type { ConnectionMonitor } from './connection-monitor.service';
 import type { EngineAdmission } from './engine-admission.service';
+import { skipMiddlewaresOnUpgrade } from './engine-middlewares';
 
 /**
  * Creates the one Socket.IO server every namespace gateway attaches to, with options from
@@ -100,6 +101,7 @@ export class SwitchboardIoAdapter extends IoAdapter {
         callback(refusal ?? null, refusal === undefined);
       },
     } as ServerOptions);
+    skipMiddlewaresOnUpgrade(server);
     if (this.redis.enabled) {
       server.adapter(createAdapter(this.redis.get('adapter-pub'), this.redis.get('adapter-sub')));
     }

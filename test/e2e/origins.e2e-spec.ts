@@ -1,4 +1,21 @@
+import WebSocket from 'ws';
 import { createTestApp, type TestApp } from '../utils/test-app';
+
+/** A raw WebSocket upgrade, as a browser page would open it: 'open' or the refusal's HTTP status. */
+function upgrade(server: TestApp, origin: string): Promise<string | number> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, { origin });
+    socket.on('open', () => {
+      socket.close();
+      resolve('open');
+    });
+    socket.on('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.on('error', () => undefined);
+  });
+}
 
 /** The Engine.IO handshake, as a browser would open it, with a given Origin (or none). */
 async function handshake(server: TestApp, origin?: string): Promise<number> {
@@ -33,8 +50,23 @@ describe('browser origins', () => {
 
     it('admits exactly the listed origins', async () => {
       expect(await handshake(server, 'https://app.example.com')).toBe(200);
+      // WebSocket upgrades skip Engine.IO's CORS middleware, never the origin check.
+      expect(await upgrade(server, 'https://app.example.com')).toBe('open');
+      expect(await upgrade(server, 'https://evil.example')).toBe(400);
       expect(await handshake(server, 'http://localhost:5173')).toBe(403);
       expect(await handshake(server, 'https://app.example.com.evil.example')).toBe(403);
+    });
+
+    it('answers a polling request from a listed origin with CORS headers, credentials allowed', async () => {
+      const response = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: 'https://app.example.com' } });
+      await response.text();
+      expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+      const preflight = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     });
 
     it('answers HTTP CORS preflights for the listed origin only', async () => {
