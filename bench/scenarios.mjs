@@ -1,6 +1,6 @@
 // The six scenarios of issue 6, run against one arm (a started server) at a time. Clients and the
 // publisher are fresh pinned processes on CPU 1; the server is alone on CPU 0.
-import { ask, contamination, pinned, rssKb, sleep } from './lib/processes.mjs';
+import { ask, contamination, cpuMs, pinned, rssKb, sleep } from './lib/processes.mjs';
 import { percentile } from './lib/stats.mjs';
 
 const P99_BOUND_MS = 50;
@@ -46,7 +46,7 @@ export class Scenarios {
   /** 6. Publish API: accepted events/s, single and batch (100 per request), nobody subscribed. */
   async publishApi() {
     const publisher = await this.helper('bench/publisher.mjs');
-    const ms = this.bench.quick ? 1500 : 3000;
+    const ms = this.bench.quick ? 1000 : 3000;
     const common = { cmd: 'flood', url: this.arm.url, token: this.bench.token(['service']), ms, channels: this.bench.channels(100) };
     // Warm-up, not measured: a cold Switchboard process doubles its throughput over its first seconds (JIT).
     await ask(publisher, { ...common, ms: ms / 1.5, batch: 0 }, (reply) => reply.cmd === 'flood');
@@ -144,6 +144,7 @@ export class Scenarios {
     await ask(clients, { cmd: 'reset' }, (reply) => reply.cmd === 'reset');
     const check = contamination(() => this.ours());
     const before = await this.arm.histogram();
+    const cpuBefore = cpuMs(this.arm.child.pid);
     const events = Math.max(1, Math.round(deliveries / perRoom));
     const published = await ask(
       publisher,
@@ -157,6 +158,7 @@ export class Scenarios {
       await sleep(100);
     }
     const report = await ask(clients, { cmd: 'report' }, (reply) => reply.cmd === 'report');
+    const serverCpuMs = cpuMs(this.arm.child.pid) - cpuBefore;
     const load = check();
     const server = this.arm.serverSide(before, await this.arm.histogram());
     const step = {
@@ -167,6 +169,8 @@ export class Scenarios {
       p50: percentile(report.latencies, 50),
       p95: percentile(report.latencies, 95),
       p99: percentile(report.latencies, 99),
+      // The steadiest figure on a noisy machine (the method's): the server's CPU per delivered event.
+      serverCpuUsPerDelivery: report.received > 0 ? (serverCpuMs * 1000) / report.received : NaN,
       foreignCore: load.foreignCore,
       stealCore: load.stealCore,
       contaminated: load.foreignCore > FOREIGN_LIMIT || load.stealCore > FOREIGN_LIMIT,

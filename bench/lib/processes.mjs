@@ -84,6 +84,12 @@ export function rssKb(pid) {
   return match ? Number(match[1]) : NaN;
 }
 
+/** utime + stime of one process, in ms (clock ticks of 1/100 s). */
+export function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** utime + stime of every process, in clock ticks (1/100 s), skipping ones that vanish mid-read. */
 function cpuByPid() {
   const ticks = new Map();

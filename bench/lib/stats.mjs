@@ -21,3 +21,12 @@ export function markdown(rows) {
 export function fixed(value, digits = 0) {
   return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
 }
+
+/** min, median and max of a sample (the error bar of a ratio measured in interleaved pairs). */
+export function spread(values) {
+  const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (finite.length === 0) return { min: NaN, median: NaN, max: NaN, n: 0 };
+  const middle = Math.floor(finite.length / 2);
+  const median = finite.length % 2 ? finite[middle] : (finite[middle - 1] + finite[middle]) / 2;
+  return { min: finite[0], median, max: finite[finite.length - 1], n: finite.length };
+}
