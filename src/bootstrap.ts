@@ -1,5 +1,5 @@
 import type { DynamicModule, LoggerService } from '@nestjs/common';
-import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Server } from 'socket.io';
@@ -48,13 +48,13 @@ export async function createApp(
     createHttpAdapter(),
     {
       bodyParser: false,
-      // Boot messages go to `logger` until nestjs-pino's logger (with request context) takes over.
+      // Boot messages go to `logger` until nestjs-pino's logger takes over.
       logger,
       abortOnError: false,
     },
   );
   if (logger !== false) app.useLogger(app.get(NestPinoLogger));
-  installRequestLogging(app.getHttpAdapter().getInstance(), root, await app.resolve(PinoLogger));
+  installRequestLogging(app.getHttpAdapter().getInstance(), root);
   app.enableCors({
     origin: (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) =>
       callback(null, origin === undefined || isOriginAllowed(config.cors, origin)),

@@ -41,7 +41,11 @@ export class HttpErrorFilter implements ExceptionFilter {
       sendError(response, status, { code, message: exception.message });
       return;
     }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    const { id } = host.switchToHttp().getRequest<{ id?: string }>();
+    this.logger.error({
+      msg: exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      correlationId: id,
+    });
     sendError(response, 500, INTERNAL_ERROR_BODY);
   }
 }

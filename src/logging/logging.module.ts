@@ -3,10 +3,10 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 
 /**
- * nestjs-pino for the application: every Nest log line carries the request's correlation id
- * while inside a request. The request's context is bound by our own Fastify hooks
- * (installRequestLogging), so nestjs-pino's middleware is mounted nowhere (`forRoutes: []`);
- * `root` serves lines logged outside a request.
+ * nestjs-pino for the application: Nest's log lines go to `root` as JSON. Its middleware is
+ * mounted nowhere (`forRoutes: []`): request lines are our own Fastify hook
+ * (installRequestLogging), and no request context is bound (AsyncLocalStorage's promise hooks
+ * would tax every promise of the process); lines about a request name its correlation id.
  */
 export function loggingModule(root: Logger): DynamicModule {
   return LoggerModule.forRoot({ pinoHttp: { logger: root }, useExisting: true, forRoutes: [], renameContext: 'context' });

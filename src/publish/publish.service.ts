@@ -58,14 +58,17 @@ export class PublishService {
     });
     if (fieldErrors.length > 0) throw validationFailed(fieldErrors);
     const results = await this.bus.publish(requests);
-    // One line per request, whatever its size; payloads are never logged. The request's
-    // correlation id is added by nestjs-pino. Each event's id and position only at debug level.
+    // One line per request, whatever its size, with the request's correlation id; payloads are
+    // never logged. Each event's id and position only at debug level.
     const queued = results.reduce((count, result) => count + ('seq' in result ? 0 : 1), 0);
-    this.logger.log({ msg: 'published', company: principal.companyId, count: results.length, ...(queued > 0 ? { queued } : {}) });
+    const line: Record<string, unknown> = { msg: 'published', company: principal.companyId, count: results.length, correlationId };
+    if (queued > 0) line.queued = queued;
+    this.logger.log(line);
     if (this.eventsLogged) {
       this.logger.debug({
         msg: 'published events',
         company: principal.companyId,
+        correlationId,
         events: results.map((result, index) => ({
           id: result.id,
           namespace: requests[index].ref.namespace,

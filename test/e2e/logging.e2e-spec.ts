@@ -60,7 +60,7 @@ describe('pino JSON logs (a real server process, LOG_LEVEL=debug)', () => {
     expect(request).toMatchObject({ req: { method: 'POST', url: '/v1/publish' }, res: { statusCode: 202 } });
     const published = await logged(server, (line) => line.msg === 'published');
     expect(published).toMatchObject({ company: 'acme', count: 1 });
-    // Inside the request, nestjs-pino adds the request's id to our own lines too.
+    // Our own lines about the request name its correlation id too.
     expect(published.correlationId).toBe('req-7f3a');
     // At debug level, each event's id and position too.
     const events = await logged(server, (line) => line.msg === 'published events');
