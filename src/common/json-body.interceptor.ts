@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { from, switchMap, type Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import { hasBody, readJsonBody } from './json-body';
 
 /**
@@ -19,16 +19,20 @@ export class JsonBodyInterceptor implements NestInterceptor {
     // Fastify's request and reply; the body stream is the raw IncomingMessage.
     const request = context.switchToHttp().getRequest<{ raw: IncomingMessage; body?: unknown }>();
     if (request.body !== undefined || !hasBody(request.raw)) return next.handle();
-    return from(
-      readJsonBody(request.raw, this.maxBytes).catch((error: unknown) => {
-        context.switchToHttp().getResponse<{ raw: ServerResponse }>().raw.setHeader('Connection', 'close');
-        throw error;
-      }),
-    ).pipe(
-      switchMap((body) => {
-        request.body = body;
-        return next.handle();
-      }),
-    );
+    // A plain Observable rather than from() + switchMap(): two operator subscribers fewer per request.
+    return new Observable((subscriber) => {
+      let inner: { unsubscribe(): void } | undefined;
+      readJsonBody(request.raw, this.maxBytes).then(
+        (body) => {
+          request.body = body;
+          if (!subscriber.closed) inner = next.handle().subscribe(subscriber);
+        },
+        (error: unknown) => {
+          context.switchToHttp().getResponse<{ raw: ServerResponse }>().raw.setHeader('Connection', 'close');
+          subscriber.error(error);
+        },
+      );
+      return () => inner?.unsubscribe();
+    });
   }
 }

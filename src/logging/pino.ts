@@ -35,12 +35,27 @@ export function createPino(config: AppConfig, enabled = true, buffered = false):
   const options = {
     level: enabled ? LEVELS[config.log.level] : 'silent',
     base: { pid: process.pid, node: config.nodeId },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTimeOncePerMs,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
   return config.log.format === 'pretty'
     ? pino(options, pretty({ sync: true, colorize: process.stdout.isTTY, singleLine: true, ignore: 'pid,hostname,node' }))
     : pino(options, enabled && buffered ? bufferedStdout() : pino.destination({ dest: 1, sync: false }));
+}
+
+let stampedAt = -1;
+let stamp = '';
+/**
+ * pino's isoTime, formatted once per millisecond rather than once per line: a busy node writes
+ * several lines a millisecond, and formatting the date was ~2 % of a publish's CPU.
+ */
+export function isoTimeOncePerMs(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
 }
 
 /** The longest a log line waits in the buffer below. */

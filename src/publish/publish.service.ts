@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger as PinoLogger } from 'pino';
 import type { Principal } from '../auth/claims';
 import { tenantOf } from '../auth/tenant';
 import { parseChannel } from '../channels/channel-name';
@@ -8,6 +9,7 @@ import { compileDto, type SchemaValidator } from '../common/schema-validation';
 import { validationFailed, type FieldError } from '../common/validation';
 import { APP_CONFIG, keepsDebugLines, type AppConfig } from '../config';
 import { EventBus, type PublishRequest, type PublishResult } from '../bus/event-bus.service';
+import { ROOT_LOGGER } from '../logging/logging.module';
 import { NamespaceRegistry } from '../realtime/namespace.registry';
 import type { PublishMessageDto } from './dto/publish-message.dto';
 import type { Mutable } from '../common/mutable';
@@ -19,7 +21,8 @@ import type { Mutable } from '../common/mutable';
  */
 @Injectable()
 export class PublishService {
-  private readonly logger = new Logger('Publish');
+  /** pino itself, not Nest's Logger: see ROOT_LOGGER. */
+  private readonly logger: PinoLogger;
   /** Each catalog DTO compiled once (see schema-validation.ts). */
   private readonly dataValidators = new Map<unknown, SchemaValidator>();
   /** Building the per-event list costs as much as logging it; only when debug lines are kept. */
@@ -28,8 +31,10 @@ export class PublishService {
     private readonly bus: EventBus,
     private readonly registry: NamespaceRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) root: PinoLogger,
   ) {
     this.eventsLogged = keepsDebugLines(config.log);
+    this.logger = root.child({ context: 'Publish' });
   }
 
   /**
@@ -63,7 +68,7 @@ export class PublishService {
     const queued = results.reduce((count, result) => count + ('seq' in result ? 0 : 1), 0);
     const line: Record<string, unknown> = { msg: 'published', company: principal.companyId, count: results.length, correlationId };
     if (queued > 0) line.queued = queued;
-    this.logger.log(line);
+    this.logger.info(line);
     if (this.eventsLogged) {
       this.logger.debug({
         msg: 'published events',
