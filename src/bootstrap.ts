@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Server } from 'socket.io';
 import { AppModule } from './app.module';
 import { createPino, installRequestLogging } from './logging/pino';
+import { registerBrowserCors } from './common/browser-cors';
 import { PinoNestLogger } from './logging/pino-nest.logger';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { createHttpAdapter } from './common/http-platform';
@@ -55,9 +56,9 @@ export async function createApp(
   );
   if (logger !== false) app.useLogger(app.get(NestPinoLogger));
   installRequestLogging(app.getHttpAdapter().getInstance(), root);
-  app.enableCors({
+  registerBrowserCors(app.getHttpAdapter().getInstance(), {
     origin: (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) =>
-      callback(null, origin === undefined || isOriginAllowed(config.cors, origin)),
+      callback(null, origin !== undefined && isOriginAllowed(config.cors, origin)),
   });
   app.useGlobalFilters(new HttpErrorFilter());
   // Bodies are read after authentication, never before (see JsonBodyInterceptor).

@@ -69,6 +69,16 @@ describe('browser origins', () => {
       expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     });
 
+    it('adds CORS headers to HTTP answers for a listed Origin, and none to a request without Origin', async () => {
+      const browser = await fetch(`${server.url}/health/live`, { headers: { origin: 'https://app.example.com' } });
+      expect(browser.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      expect(browser.headers.get('vary')).toMatch(/Origin/);
+      const service = await fetch(`${server.url}/health/live`);
+      expect(service.status).toBe(200);
+      expect(service.headers.get('access-control-allow-origin')).toBeNull();
+      expect(service.headers.get('vary')).toBeNull();
+    });
+
     it('answers HTTP CORS preflights for the listed origin only', async () => {
       const allowed = await fetch(`${server.url}/v1/publish`, {
         method: 'OPTIONS',
