@@ -203,8 +203,9 @@ async function runArm(name, start, results) {
     for (const layout of layouts()) {
       const key = layoutKey(layout);
       const then = layout.primary
-        ? async (context) => {
-            const bareBest = results.arms.bare?.fanOut[key]?.best;
+        ? async (context, ownBest) => {
+            // Half of bare's saturation; the bare arm itself uses the best it just measured.
+            const bareBest = name === 'bare' ? ownBest : results.arms.bare?.fanOut[key]?.best;
             const rate = Math.max(1000, Math.round((bareBest || layout.steps[0]) / 2));
             const extra = { latency: await scenarios.latency(context, rate, PLAN.latencyMs) };
             bench.log(

@@ -128,7 +128,7 @@ export class Scenarios {
       if (!step.ok) break;
       best = deliveries;
     }
-    const extra = then ? await then(context) : undefined;
+    const extra = then ? await then(context, best) : undefined;
     await ask(clients, { cmd: 'close' }, (reply) => reply.cmd === 'closed');
     this.dispose(clients);
     this.dispose(publisher);
