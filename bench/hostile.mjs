@@ -112,7 +112,7 @@ export class HostileScenarios {
     });
     try {
       const attacker = await this.helper('bench/attacker.mjs');
-      const sockets = this.bench.quick ? 2000 : 20_000;
+      const sockets = this.bench.quick ? 1000 : 20_000;
       const names = this.bench.quick ? 1000 : 10_000;
       const admin = this.bench.tokenFor({ sub: 'evil-admin', companyId: 'evil', branchIds: ['*'], roles: ['admin'] });
       const wildcard = this.bench.tokenFor({ sub: 'evil-staff', companyId: 'evil', branchIds: ['*'], roles: ['staff'] });

@@ -14,20 +14,20 @@ const FIXED_LOAD = { clients: 1000, rooms: 100, deliveries: 10_000 };
  * `arms`: [[name, start]] in run order (bare first); `aa`: starts the A/A arm (bare again), or
  * undefined when bare is not run. Returns { rounds, samples: { [name]: figures[] } }.
  */
-export async function runPairs(bench, arms, aa, { rounds, connections, stepMs }) {
+export async function runPairs(bench, arms, aa, { rounds, connections, stepMs, fixedLoad = true }) {
   const order = aa ? [...arms, ['bare A/A', aa]] : arms;
   const samples = Object.fromEntries(order.map(([name]) => [name, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const [name, start] of order) {
       if (round > 1 && bench.pastDeadline()) break;
       bench.log(`pairs round ${round}/${rounds}: ${name}`);
-      samples[name].push(await measure(bench, name, start, { connections, stepMs }));
+      samples[name].push(await measure(bench, name, start, { connections, stepMs, fixedLoad }));
     }
   }
   return { rounds, fixedLoad: FIXED_LOAD, samples };
 }
 
-async function measure(bench, name, start, { connections, stepMs }) {
+async function measure(bench, name, start, { connections, stepMs, fixedLoad: withFixedLoad }) {
   const server = await start();
   const arm = { name: `${name} (pair)`, ...server };
   const scenarios = new Scenarios(bench, arm);
@@ -35,8 +35,8 @@ async function measure(bench, name, start, { connections, stepMs }) {
     const publish = await scenarios.publishApi();
     const shake = await scenarios.handshakesAndMemory(connections);
     const { clients, rooms, deliveries } = FIXED_LOAD;
-    const fixedLoad = await scenarios.fanOut({ clients, rooms, steps: [deliveries], stepMs });
-    const step = fixedLoad.steps[0] ?? {};
+    // --quick leaves it out (its ladder runs the same path) to stay within its two minutes.
+    const step = withFixedLoad ? ((await scenarios.fanOut({ clients, rooms, steps: [deliveries], stepMs })).steps[0] ?? {}) : {};
     return {
       publishSingle: publish.single,
       publishBatch: publish.batch,
@@ -91,16 +91,7 @@ export function pairRatios(pairs) {
 export function pairsReport(pairs) {
   const ratios = pairRatios(pairs);
   const rows = [
-    [
-      `figure (${pairs.rounds} rounds; min / median / max)`,
-      'bare',
-      'A/A ratio',
-      'sb memory',
-      'ratio',
-      'sb redis',
-      'ratio',
-      'target',
-    ],
+    [`figure (${pairs.rounds} rounds; min / median / max)`, 'bare', 'A/A ratio', 'sb memory', 'ratio', 'sb redis', 'ratio', 'target'],
   ];
   for (const [label, , digits, target] of FIGURES) {
     const r = ratios[label];

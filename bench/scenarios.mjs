@@ -46,7 +46,7 @@ export class Scenarios {
   /** 6. Publish API: accepted events/s, single and batch (100 per request), nobody subscribed. */
   async publishApi() {
     const publisher = await this.helper('bench/publisher.mjs');
-    const ms = this.bench.quick ? 1000 : 3000;
+    const ms = this.bench.quick ? 750 : 3000;
     const common = { cmd: 'flood', url: this.arm.url, token: this.bench.token(['service']), ms, channels: this.bench.channels(100) };
     // Warm-up, not measured: a cold Switchboard process doubles its throughput over its first seconds (JIT).
     await ask(publisher, { ...common, ms: ms / 1.5, batch: 0 }, (reply) => reply.cmd === 'flood');
