@@ -161,7 +161,7 @@ export class HostileScenarios {
   /** Finding 8: the control tenant while each storm runs, on default limits. */
   async storms() {
     const server = await this.start({});
-    const ms = this.bench.quick ? 4000 : 10_000;
+    const ms = this.bench.quick ? 3000 : 10_000;
     const staff = this.bench.tokenFor({ sub: 'evil-user', companyId: 'evil', branchIds: ['b1'], roles: ['staff'] });
     try {
       const attacker = await this.helper('bench/attacker.mjs');
