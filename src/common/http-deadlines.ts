@@ -59,15 +59,25 @@ export function limitConnectionsPerIp(server: Server, limit: number): void {
 export function enforceHttpDeadlines(server: Server, limits: HttpDeadlines): void {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = Math.max(limits.headersTimeoutMs, limits.requestTimeoutMs);
+  const headersDone = (request: IncomingMessage) => clearTimeout(headerTimers.get(request.socket));
+  let requestsHooked = false;
   server.on('connection', (socket: Socket) => {
+    // Hooked at the first connection, not now: Engine.IO's attach (at app.init(), later) removes
+    // the 'request' listeners it finds and calls them only for paths that are not its own, so a
+    // listener added here would never see a polling request, and the header timer would destroy
+    // every long-poll still open 10 s after its connection opened (polling clients reconnected
+    // every ~10 s). By the first connection, Engine.IO is attached; prepending puts this first.
+    if (!requestsHooked) {
+      requestsHooked = true;
+      server.prependListener('request', onRequest);
+    }
     const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
     timer.unref();
     headerTimers.set(socket, timer);
     socket.once('close', () => clearTimeout(timer));
   });
-  const headersDone = (request: IncomingMessage) => clearTimeout(headerTimers.get(request.socket));
   server.on('upgrade', headersDone);
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+  function onRequest(request: IncomingMessage, response: ServerResponse): void {
     headersDone(request);
     if (!hasBody(request)) return;
     const timer = setTimeout(() => {
@@ -90,5 +100,5 @@ export function enforceHttpDeadlines(server: Server, limits: HttpDeadlines): voi
     const done = () => clearTimeout(timer);
     request.once('end', done);
     request.once('close', done);
-  });
+  }
 }

@@ -21,6 +21,25 @@ describe('slow and idle clients', () => {
     await server.close();
   });
 
+  it('keeps a long-polling client connected well past the headers timeout (its poll is a request, not a slowloris)', async () => {
+    const client = await connect(server.url, '/orders', { token: staffToken('acme', ['b1']), transports: ['polling'] });
+    await client.subscribe('branch:b1');
+    let disconnects = 0;
+    client.socket.on('disconnect', () => (disconnects += 1));
+    // Past the 1.5 s headers timeout of the poll's connection, which the header timer used to
+    // destroy (Engine.IO's requests never reached the listener that disarms it).
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const response = await fetch(`${server.url}/v1/publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${serviceToken()}` },
+      body: JSON.stringify({ namespace: 'orders', channel: 'branch:b1', event: 'order:updated', data: { orderId: 'o-poll' } }),
+    });
+    expect(response.status).toBe(202);
+    await client.until((c) => c.envelopes('branch:b1').length === 1);
+    expect(disconnects).toBe(0);
+    client.close();
+  }, 15_000);
+
   it('drops 30 slowloris requests and 30 lurking sessions while new clients keep connecting quickly', async () => {
     const slow: Socket[] = [];
     for (let i = 0; i < 30; i++) {
