@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config';
+import { APP_CONFIG, keepsDebugLines, type AppConfig } from '../config';
 import type { Namespace } from 'socket.io';
 import { refFromKey, type ChannelRef } from '../channels/channel-ref';
 import type { DeliverySink } from '../bus/channel-stream';
@@ -28,7 +28,7 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.debugLogs = config.log.level === 'debug' || config.log.level === 'verbose';
+    this.debugLogs = keepsDebugLines(config.log);
     this.coalescer = new DeliveryCoalescer(config.delivery.coalesceMs, config.delivery.coalesceLoad, (ref, epoch, events) =>
       this.emit(ref, epoch, events),
     );
@@ -77,7 +77,14 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
     // Per event, so debug only: follows a correlation id to every node that delivered it.
     if (this.debugLogs) {
       for (const event of events) {
-        this.logger.debug({ msg: 'delivered', id: event.id, channel: event.channel, seq: event.seq, correlationId: event.correlationId, sockets });
+        this.logger.debug({
+          msg: 'delivered',
+          id: event.id,
+          channel: event.channel,
+          seq: event.seq,
+          correlationId: event.correlationId,
+          sockets,
+        });
       }
     }
     // Socket.IO encodes a room broadcast once and writes the same packet to every member.
