@@ -4,8 +4,11 @@
 // only where it sits further from 1 than bare against itself does. Each figure is reported as
 // min / median / max over the rounds.
 import { fixed, spread } from './lib/stats.mjs';
-import { stop } from './lib/processes.mjs';
+import { idleCost, stop } from './lib/processes.mjs';
 import { Scenarios } from './scenarios.mjs';
+
+/** How long an arm is watched doing nothing (full runs only; --quick keeps within its two minutes). */
+const IDLE_MS = 3000;
 
 /** The fixed fan-out load of every pair: well below every arm's saturation, so it prices work, not queues. */
 const FIXED_LOAD = { clients: 1000, rooms: 100, deliveries: 10_000 };
@@ -32,6 +35,8 @@ async function measure(bench, name, start, { connections, stepMs, fixedLoad: wit
   const arm = { name: `${name} (pair)`, ...server };
   const scenarios = new Scenarios(bench, arm);
   try {
+    // First, before any client: an idle node's own timers, each a wake-up that costs a VM more than its work.
+    const idle = withFixedLoad ? await idleCost(arm.child.pid, IDLE_MS) : {};
     const publish = await scenarios.publishApi();
     const shake = await scenarios.handshakesAndMemory(connections);
     const { clients, rooms, deliveries } = FIXED_LOAD;
@@ -44,6 +49,8 @@ async function measure(bench, name, start, { connections, stepMs, fixedLoad: wit
       handshakesPerSecond: shake.perSecond,
       handshakesFailed: shake.failed,
       rssPerConnectionKb: shake.rssPerConnectionKb,
+      idleCpuMsPerSecond: idle.cpuMsPerSecond,
+      idleWakeUpsPerSecond: idle.wakeUpsPerSecond,
       fixedLoad: {
         completion: step.completion,
         p99: step.p99,
@@ -62,6 +69,8 @@ const FIGURES = [
   ['publish API events/s, batches of 100', (f) => f.publishBatch, 0, '>= 0.5x memory'],
   ['handshakes/s (JWT verified)', (f) => f.handshakesPerSecond, 0, '>= 0.9x'],
   ['RSS KB per idle connection', (f) => f.rssPerConnectionKb, 1, '<= 1.3x'],
+  ['idle: CPU ms per second, no clients', (f) => f.idleCpuMsPerSecond, 1, ''],
+  ['idle: wake-ups per second, no clients', (f) => f.idleWakeUpsPerSecond, 1, ''],
   [`server CPU us per delivery, fixed load`, (f) => f.fixedLoad.serverCpuUsPerDelivery, 1, ''],
   [`p99 ms at the fixed load`, (f) => f.fixedLoad.p99, 1, ''],
 ];

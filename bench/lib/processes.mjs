@@ -90,6 +90,34 @@ export function cpuMs(pid) {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/**
+ * What a process does while nobody asks it anything: CPU (ms, from the scheduler's exact runtime,
+ * not ticks) and voluntary context switches (its wake-ups), summed over its threads, over `ms`.
+ */
+export async function idleCost(pid, ms) {
+  const read = () => {
+    let runtimeNs = 0;
+    let wakeUps = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        runtimeNs += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+        wakeUps += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8'))?.[1] ?? 0);
+      } catch {
+        // The thread ended between readdir and read.
+      }
+    }
+    return { runtimeNs, wakeUps };
+  };
+  const before = read();
+  await sleep(ms);
+  const after = read();
+  const seconds = ms / 1000;
+  return {
+    cpuMsPerSecond: (after.runtimeNs - before.runtimeNs) / 1e6 / seconds,
+    wakeUpsPerSecond: (after.wakeUps - before.wakeUps) / seconds,
+  };
+}
+
 /** utime + stime of every process, in clock ticks (1/100 s), skipping ones that vanish mid-read. */
 function cpuByPid() {
   const ticks = new Map();

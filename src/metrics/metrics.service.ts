@@ -35,6 +35,8 @@ export interface MetricSources {
 }
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+/** Resolution of the event-loop lag histogram (nodejs_eventloop_lag_*), in ms. */
+const EVENT_LOOP_SAMPLE_MS = 100;
 
 /**
  * Every Switchboard metric, in one registry per application (tests run several in one process,
@@ -188,7 +190,10 @@ export class MetricsService implements OnModuleInit {
     // Event-loop lag (nodejs_eventloop_lag_*), heap, GC, handles, CPU, RSS.
     // No per-process label: Prometheus labels each target itself, and the sticky primary's
     // aggregator sums series across workers only when their labels match.
-    collectDefaultMetrics({ register: this.registry });
+    // The lag histogram samples every EVENT_LOOP_SAMPLE_MS: prom-client's 10 ms default woke an
+    // idle node 100 times a second, most of its idle CPU on a VM (issue 14). A stall longer than
+    // the interval is always caught; shorter ones in proportion to their length.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     if (cluster.isWorker) {
       AggregatorRegistry.setRegistries([this.registry]);
       // prom-client answers the primary's metric requests only once an AggregatorRegistry exists.

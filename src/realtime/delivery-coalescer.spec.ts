@@ -33,6 +33,22 @@ describe('DeliveryCoalescer', () => {
     coalescer.close();
   });
 
+  it('arms no timer while the node is idle: the load is sampled when a delivery asks', () => {
+    const intervals = jest.spyOn(globalThis, 'setInterval');
+    const timeouts = jest.spyOn(globalThis, 'setTimeout');
+    try {
+      const coalescer = new DeliveryCoalescer(5, 0.99, record);
+      coalescer.deliver(ref('a'), 'e1', [env('a', 1)]);
+      expect(emitted).toEqual([['a', 'e1', [1]]]);
+      expect(intervals).not.toHaveBeenCalled();
+      expect(timeouts).not.toHaveBeenCalled();
+      coalescer.close();
+    } finally {
+      intervals.mockRestore();
+      timeouts.mockRestore();
+    }
+  });
+
   it('holds a window of events per channel and emits each channel once, in order', async () => {
     const coalescer = new DeliveryCoalescer(5, 0, record);
     coalescer.deliver(ref('a'), 'e1', [env('a', 1)]);
@@ -73,7 +89,7 @@ describe('DeliveryCoalescer', () => {
     const coalescer = new DeliveryCoalescer(5, 0.5, record);
     const deadline = Date.now() + 5000;
     while (!coalescer.coalescing && Date.now() < deadline) {
-      // Busy for 150 ms, then yield so the 100 ms sampler can see it.
+      // Busy for 150 ms, then yield; the next look at the load (at most every 100 ms) sees it.
       const until = Date.now() + 150;
       while (Date.now() < until) {
         /* spin */

@@ -4,7 +4,7 @@ import type { Envelope } from '../bus/envelope';
 
 export type Emit = (ref: ChannelRef, epoch: string, events: readonly Envelope[]) => void;
 
-/** How often the load signal is refreshed. */
+/** How often, at most, the load signal is refreshed. */
 const SAMPLE_MS = 100;
 
 /**
@@ -21,8 +21,8 @@ const SAMPLE_MS = 100;
 export class DeliveryCoalescer {
   private readonly held = new Map<string, { ref: ChannelRef; epoch: string; events: Envelope[] }>();
   private timer: NodeJS.Timeout | undefined;
-  private readonly sampler: NodeJS.Timeout | undefined;
   private lastSample: EventLoopUtilization = performance.eventLoopUtilization();
+  private sampledAt = performance.now();
   private busy = false;
 
   constructor(
@@ -30,16 +30,20 @@ export class DeliveryCoalescer {
     /** Event-loop utilisation (0–1) from which events are held; 0 holds always. */
     private readonly loadThreshold: number,
     private readonly emit: Emit,
-  ) {
-    if (windowMs > 0 && loadThreshold > 0) {
-      this.sampler = setInterval(() => this.sample(), SAMPLE_MS);
-      this.sampler.unref();
-    }
-  }
+  ) {}
 
-  /** Whether new events are being held right now (exposed for tests and metrics). */
+  /**
+   * Whether new events are being held right now. The load is sampled here, when a delivery asks,
+   * at most every SAMPLE_MS, not by a timer: an interval woke an idle node ten times a second,
+   * and on a VM each wake-up from idle costs more than the sample itself (issue 14). A sample
+   * after a quiet spell covers that spell, so it reads idle; the next one, SAMPLE_MS into a burst,
+   * reads the burst.
+   */
   get coalescing(): boolean {
-    return this.windowMs > 0 && (this.loadThreshold === 0 || this.busy);
+    if (this.windowMs <= 0) return false;
+    if (this.loadThreshold === 0) return true;
+    if (performance.now() - this.sampledAt >= SAMPLE_MS) this.sample();
+    return this.busy;
   }
 
   deliver(ref: ChannelRef, epoch: string, events: readonly Envelope[]): void {
@@ -75,7 +79,6 @@ export class DeliveryCoalescer {
   }
 
   close(): void {
-    if (this.sampler) clearInterval(this.sampler);
     this.flushAll();
   }
 
@@ -83,5 +86,6 @@ export class DeliveryCoalescer {
     const now = performance.eventLoopUtilization();
     this.busy = performance.eventLoopUtilization(now, this.lastSample).utilization >= this.loadThreshold;
     this.lastSample = now;
+    this.sampledAt = performance.now();
   }
 }
