@@ -100,6 +100,11 @@ export class WorkerPool {
     const worker: StickyWorker = cluster.fork();
     const state: WorkerState = { ready: false, draining: false, sessions: 0, forwarded: new Set() };
     this.states.set(worker.id, state);
+    // A worker killed outright (kill -9, OOM) stays in cluster.workers until its exit is handled,
+    // and a message sent to it meanwhile without a callback (sticky's `sticky:abort`, when a client
+    // gives up on a relayed request) fails with an 'error' event on the worker. Unhandled, that
+    // event crashed the primary, and with it every worker's clients. The exit handler replaces it.
+    worker.on('error', (error: Error) => this.options.log.warn(`worker ${worker.id}: ${error.message}`));
     // Track the requests sticky relays over IPC, so they can be failed when the worker dies.
     const send = worker.send.bind(worker) as (...args: unknown[]) => boolean;
     (worker as { send: (...args: unknown[]) => boolean }).send = (message: unknown, ...rest: unknown[]) => {
@@ -121,7 +126,8 @@ export class WorkerPool {
   private whenReady(worker: Worker, timeoutMs?: number): Promise<void> {
     if (this.states.get(worker.id)?.ready) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => fail(`worker ${worker.id} not ready after ${timeoutMs} ms`), timeoutMs);
+      const timer =
+        timeoutMs === undefined ? undefined : setTimeout(() => fail(`worker ${worker.id} not ready after ${timeoutMs} ms`), timeoutMs);
       const onExit = () => fail(`worker ${worker.id} exited before it was ready`);
       const fail = (message: string) => {
         clearTimeout(timer);
@@ -144,10 +150,13 @@ export class WorkerPool {
       else worker.once('exit', () => resolve());
     });
     // The worker enforces its own deadline; this only catches a wedged one.
-    const force = setTimeout(() => {
-      this.options.log.warn(`worker ${worker.id} overran its drain deadline: killing it`);
-      worker.process.kill('SIGKILL');
-    }, (this.options.drainDeadlineSeconds + 10) * 1000);
+    const force = setTimeout(
+      () => {
+        this.options.log.warn(`worker ${worker.id} overran its drain deadline: killing it`);
+        worker.process.kill('SIGKILL');
+      },
+      (this.options.drainDeadlineSeconds + 10) * 1000,
+    );
     if (worker.isConnected()) worker.send({ type: DRAIN_REQUEST });
     return exited.finally(() => clearTimeout(force));
   }
