@@ -7,6 +7,8 @@
 // The attacker is another IP (127.0.0.2) and company than the control. Both are CPU 1 helpers.
 import { ask, pinned, sleep } from './lib/processes.mjs';
 
+const signedMb = (mb) => `${mb >= 0 ? '+' : ''}${mb.toFixed(1)} MB`;
+
 const CONTROL_TARGET_MS = 100;
 
 export class HostileScenarios {
@@ -135,7 +137,11 @@ export class HostileScenarios {
       );
       // Channels nobody follows are released after a 5 s linger. --quick waits for it once, after
       // both walks, and reports their growth together (under sockets).
-      const afterSockets = this.bench.quick ? undefined : (await sleep(6000), await this.heapMb(server));
+      let afterSockets;
+      if (!this.bench.quick) {
+        await sleep(6000);
+        afterSockets = await this.heapMb(server);
+      }
       const walk = await ask(
         attacker,
         { cmd: 'churn-subscriptions', url: server.url, token: wildcard, count: names, prefix: 'branch:x' },
@@ -154,8 +160,8 @@ export class HostileScenarios {
         },
       };
       this.bench.log(
-        `hostile churn (${engine}): ${cycles.subscribed} connect-subscribe-disconnect cycles on distinct user channels: heap ${result.sockets.heapGrowthMb >= 0 ? '+' : ''}${result.sockets.heapGrowthMb.toFixed(1)} MB; ` +
-          `${walk.subscribed} distinct branch names on one socket: heap ${afterSockets === undefined ? '(counted with the cycles in --quick)' : `${result.names.heapGrowthMb >= 0 ? '+' : ''}${result.names.heapGrowthMb.toFixed(1)} MB`}`,
+        `hostile churn (${engine}): ${cycles.subscribed} connect-subscribe-disconnect cycles on distinct user channels: heap ${signedMb(result.sockets.heapGrowthMb)}; ` +
+          `${walk.subscribed} distinct branch names on one socket: heap ${afterSockets === undefined ? '(counted with the cycles in --quick)' : signedMb(result.names.heapGrowthMb)}`,
       );
       return result;
     } finally {

@@ -156,7 +156,9 @@ async function runHostile(redisUrl) {
 
 function hostileReport(hostile) {
   const rows = [['hostile scenario', 'control p99 ms', 'control max ms', '/health/live p99 ms', 'missing', 'target']];
+  // Scenarios left out with --hostile=... have no figures, and no row.
   const add = (label, figures) =>
+    figures &&
     rows.push([
       label,
       fixed(figures.deliver.p99, 1),
@@ -165,12 +167,12 @@ function hostileReport(hostile) {
       String(figures.missing),
       '<= 100 ms',
     ]);
-  add('calm (no attack)', hostile.storms.calm);
-  add('nested 4 MB bodies, no token', hostile.nestedBodies.unauthenticated);
-  add('nested 4 MB bodies, service token', hostile.nestedBodies.authenticated);
-  add('1,000 refused connections in flight, one IP', hostile.storms.refusedConnections);
-  add('2,000 unauthenticated sessions, one IP', hostile.storms.unauthenticatedSessions);
-  add('10,000-message bursts, one socket', hostile.storms.messageBurst);
+  add('calm (no attack)', hostile.storms?.calm);
+  add('nested 4 MB bodies, no token', hostile.nestedBodies?.unauthenticated);
+  add('nested 4 MB bodies, service token', hostile.nestedBodies?.authenticated);
+  add('1,000 refused connections in flight, one IP', hostile.storms?.refusedConnections);
+  add('2,000 unauthenticated sessions, one IP', hostile.storms?.unauthenticatedSessions);
+  add('10,000-message bursts, one socket', hostile.storms?.messageBurst);
   const churn = [['channel churn', 'engine', 'count', 'heap growth MB', 'target']];
   for (const run of hostile.churn) {
     churn.push([
