@@ -11,7 +11,7 @@ interface EngineSocket {
   readonly id: string;
   readonly readyState: string;
   readonly writeBuffer: { data?: unknown }[];
-  readonly transport: { name: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
+  readonly transport: { name: string; writable: boolean; socket?: { bufferedAmount?: number; terminate?: () => void } };
   on(event: 'packet', listener: (packet: { type: string; data?: unknown }) => void): void;
   write(data: string): void;
   close(discard?: boolean): void;
@@ -109,22 +109,39 @@ export class ConnectionMonitor implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * Once a second, every Engine.IO connection. This runs in one go on the event loop, so it is
+   * kept to a plain walk over Engine.IO's connection table with two reads per connection; only a
+   * connection found slow or idle (rare) costs a walk over the namespaces' sockets, to tell each
+   * of its sessions why. The first version walked every namespace socket and kept a verdict map:
+   * ~1.1 µs per socket, a 6 ms stall each second with 5,000 clients (issue 14).
+   */
   private check(): void {
     if (!this.server) return;
+    const clients = (this.server.engine as unknown as { clients: Record<string, EngineSocket> }).clients;
     const now = Date.now();
     const idleMs = this.config.limits.idleTimeoutSeconds * 1000;
-    const verdicts = new Map<EngineSocket, 'slow' | 'idle' | undefined>();
-    for (const nsp of this.server._nsps.values()) {
+    let flagged: Map<EngineSocket, 'slow' | 'idle'> | undefined;
+    for (const id in clients) {
+      const conn = clients[id];
+      const verdict = this.verdict(conn, now, idleMs);
+      if (verdict) (flagged ??= new Map()).set(conn, verdict);
+    }
+    if (flagged) this.end(flagged);
+  }
+
+  private end(flagged: Map<EngineSocket, 'slow' | 'idle'>): void {
+    for (const nsp of this.server?._nsps.values() ?? []) {
       for (const socket of nsp.sockets.values()) {
-        const conn = socket.conn as unknown as EngineSocket;
-        if (!verdicts.has(conn)) verdicts.set(conn, this.verdict(conn, now, idleMs));
-        const verdict = verdicts.get(conn);
+        const verdict = flagged.get(socket.conn as unknown as EngineSocket);
         if (verdict === 'slow') endSession(socket, ErrorCode.SLOW_CONSUMER, 'too much data buffered for this connection');
         if (verdict === 'idle') endSession(socket, ErrorCode.IDLE_TIMEOUT, 'no traffic on this connection');
       }
     }
-    for (const [conn, verdict] of verdicts) {
+    let slow = false;
+    for (const [conn, verdict] of flagged) {
       if (verdict === 'slow') {
+        slow = true;
         this.counts.slowConsumers += 1;
         // A graceful close would wait for the stuck buffer to drain, which never happens: drop it.
         terminate(conn);
@@ -136,12 +153,13 @@ export class ConnectionMonitor implements OnApplicationShutdown {
         setTimeout(() => conn.readyState !== 'closed' && terminate(conn), 2000).unref();
       }
     }
-    if ([...verdicts.values()].some((verdict) => verdict === 'slow'))
-      this.logger.warn(`disconnected slow consumers (total ${this.counts.slowConsumers})`);
+    if (slow) this.logger.warn(`disconnected slow consumers (total ${this.counts.slowConsumers})`);
   }
 
   private verdict(conn: EngineSocket, now: number, idleMs: number): 'slow' | 'idle' | undefined {
-    if (buffered(conn) > this.config.limits.slowConsumerBytes) return 'slow';
+    // A transport that is writable has at most its last frame in flight: nothing to add up.
+    // Engine.IO marks it unwritable from a send until the socket has taken the last frame.
+    if (!conn.transport.writable && buffered(conn) > this.config.limits.slowConsumerBytes) return 'slow';
     if (now - (this.lastInbound.get(conn) ?? now) > idleMs) return 'idle';
     return undefined;
   }
