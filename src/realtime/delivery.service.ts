@@ -132,14 +132,21 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
 
   /** Connected sockets on this node by company, then namespace path. */
   connectionsByCompany(): Map<string, Record<string, number>> {
+    // Runs every second over every socket (the admin snapshot): counted per namespace in a Map
+    // first, so that the inner loop builds no string and touches no record per socket.
     const result = new Map<string, Record<string, number>>();
+    const perCompany = new Map<string, number>();
     for (const [name, nsp] of this.namespaces) {
+      perCompany.clear();
       for (const socket of nsp.sockets.values()) {
         const principal = (socket.data as Partial<SocketData>).principal;
-        if (!principal) continue;
-        const counts = result.get(principal.companyId) ?? {};
-        counts[`/${name}`] = (counts[`/${name}`] ?? 0) + 1;
-        result.set(principal.companyId, counts);
+        if (principal) perCompany.set(principal.companyId, (perCompany.get(principal.companyId) ?? 0) + 1);
+      }
+      const path = `/${name}`;
+      for (const [companyId, count] of perCompany) {
+        let counts = result.get(companyId);
+        if (!counts) result.set(companyId, (counts = {}));
+        counts[path] = count;
       }
     }
     return result;
