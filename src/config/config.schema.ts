@@ -183,7 +183,7 @@ export const ENV = {
     5,
     0,
     1000,
-    "Under load (event loop busier than DELIVERY_COALESCE_LOAD), a channel's events within this window go out as one `batch` frame; 0 turns coalescing off.",
+    'Under load (event loop busier than DELIVERY_COALESCE_LOAD), a channel that has just sent a frame holds the events that follow for up to this long and sends them as one `batch` frame; 0 turns coalescing off.',
   ),
   coalesceLoad: int(
     'DELIVERY_COALESCE_LOAD',
