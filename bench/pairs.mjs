@@ -41,7 +41,10 @@ async function measure(bench, name, start, { connections, stepMs, fixedLoad: wit
     const shake = await scenarios.handshakesAndMemory(connections);
     const { clients, rooms, deliveries } = FIXED_LOAD;
     // --quick leaves it out (its ladder runs the same path) to stay within its two minutes.
-    const step = withFixedLoad ? ((await scenarios.fanOut({ clients, rooms, steps: [deliveries], stepMs })).steps[0] ?? {}) : {};
+    const attempts = withFixedLoad ? (await scenarios.fanOut({ clients, rooms, steps: [deliveries], stepMs })).steps : [];
+    // A failed step is tried again (Scenarios.fanOut): the figures are the last try's; what was
+    // delivered counts over every try, so that a loss in the first cannot hide behind the second.
+    const step = attempts.at(-1) ?? {};
     return {
       publishSingle: publish.single,
       publishBatch: publish.batch,
@@ -52,7 +55,7 @@ async function measure(bench, name, start, { connections, stepMs, fixedLoad: wit
       idleCpuMsPerSecond: idle.cpuMsPerSecond,
       idleWakeUpsPerSecond: idle.wakeUpsPerSecond,
       fixedLoad: {
-        completion: step.completion,
+        completion: attempts.length > 0 ? Math.min(...attempts.map((attempt) => attempt.completion)) : undefined,
         p99: step.p99,
         serverCpuUsPerDelivery: step.serverCpuUsPerDelivery,
         contaminated: step.contaminated,
