@@ -1,11 +1,20 @@
-// Load client process: raw WebSocket speaking Engine.IO v4 / Socket.IO v5 text frames (about a
-// third of socket.io-client's CPU per delivery), so the clients are not what saturates first.
+// Load client process: raw WebSocket speaking Engine.IO v4 / Socket.IO v5 text frames (a fraction
+// of socket.io-client's CPU per delivery, see lib/raw-ws.mjs), so the clients are not what
+// saturates first.
 // A few real socket.io-client sockets ride along to validate what the raw clients count.
 // Driven over IPC by bench/scenarios.mjs: connect, reset, count, report, positions, close.
 import { io } from 'socket.io-client';
-import WebSocket from 'ws';
+import { openRawWebSocket } from './lib/raw-ws.mjs';
 
 const NS = '/orders';
+/** An event's frame starts with these bytes: Engine.IO message (4), Socket.IO EVENT (2), the namespace. */
+const EVENT_PREFIX = Buffer.from(`42${NS},`);
+
+function isEvent(bytes, start, end) {
+  if (end - start <= EVENT_PREFIX.length) return false;
+  for (let i = 0; i < EVENT_PREFIX.length; i++) if (bytes[start + i] !== EVENT_PREFIX[i]) return false;
+  return true;
+}
 let sockets = [];
 let validators = [];
 let latencies = [];
@@ -24,20 +33,16 @@ function remember(channel, epoch, seq) {
 /** Opens one raw client; resolves with its socket and its subscribe ack (if it subscribed). */
 function open(url, token, channel, since) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
     let ack;
     const timer = setTimeout(() => {
       ws.terminate();
       reject(new Error('connect timeout'));
     }, 30_000);
-    ws.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    ws.on('message', (raw) => {
-      const frame = raw.toString();
+    const onText = (bytes, start, end) => {
+      // The hot path: an event is parsed from the bytes, without a string of the whole frame first.
+      if (isEvent(bytes, start, end)) return onEvent(bytes.toString('utf8', start + EVENT_PREFIX.length, end), false);
+      const frame = bytes.toString('utf8', start, end);
       if (frame === '2') return ws.send('3');
-      if (frame.startsWith(`42${NS},`)) return onEvent(frame.slice(NS.length + 3), false);
       if (frame.startsWith('0{')) return ws.send(`40${NS},${JSON.stringify({ token })}`);
       if (frame.startsWith(`40${NS},`)) {
         if (channel === undefined) {
@@ -59,6 +64,11 @@ function open(url, token, channel, since) {
         if (ack?.ok && ack.epoch !== undefined) remember(channel, ack.epoch, ack.seq);
         resolve({ ws, ack });
       }
+    };
+    const ws = openRawWebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, { onText });
+    ws.opened.catch((error) => {
+      clearTimeout(timer);
+      reject(error);
     });
   });
 }
@@ -153,3 +163,5 @@ process.on('message', async (message) => {
   }
 });
 process.send({ cmd: 'ready' });
+// The bench ended (or died): nothing left to measure for.
+process.on('disconnect', () => process.exit(0));
