@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const app = await createApp(config, logger);
   shutDownOnSignals(app, config, logger);
   await app.listen(config.port, config.host);
-  const engine = config.redisUrl ? `redis (${new URL(config.redisUrl).host})` : 'embedded memory';
+  const engine = config.redis ? `redis (${config.redis.description})` : 'embedded memory';
   Logger.log(`listening on http://${config.host}:${config.port} as ${config.nodeId}, engine: ${engine}`, 'Switchboard');
   // PM2 (wait_ready) starts routing to this process, and stops the previous one, only after this.
   process.send?.('ready');

@@ -33,10 +33,10 @@ function loadOrExit(): AppConfig {
 async function runPrimary(): Promise<void> {
   const config = loadOrExit();
   const size = config.process.workers === 0 ? availableParallelism() : config.process.workers;
-  if (size > 1 && !config.redisUrl) {
+  if (size > 1 && !config.redis) {
     process.stderr.write(
       `switchboard: refusing to start ${size} workers without REDIS_URL: the embedded in-memory engine lives in one process, ` +
-        'so workers would not see each other\'s events. Set REDIS_URL, or WORKERS=1.\n',
+        "so workers would not see each other's events. Set REDIS_URL (or REDIS_SENTINELS), or WORKERS=1.\n",
     );
     process.exit(1);
   }

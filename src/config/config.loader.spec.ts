@@ -27,7 +27,7 @@ describe('loadConfig', () => {
       port: 3000,
       host: '0.0.0.0',
       nodeId: 'host.example-42',
-      redisUrl: undefined,
+      redis: undefined,
       cors: { kind: 'localhost' },
       history: { size: 1000, ttlSeconds: 86400, positionTtlSeconds: 604800 },
       limits: { maxSubscriptionsPerSocket: 100, maxMessageBytes: 16384, maxFrameBytes: 65536, publishMaxDataBytes: 65536 },
@@ -50,6 +50,79 @@ describe('loadConfig', () => {
     expect(errors).toHaveLength(5);
     expect(errors.map((line) => line.split(':')[0]).sort()).toEqual(['CORS_ORIGINS', 'HISTORY_SIZE', 'LOG_LEVEL', 'PORT', 'REDIS_URL']);
     expect(errors.find((line) => line.startsWith('PORT'))).toMatch(/integer/);
+  });
+
+  describe('Redis modes', () => {
+    const redisOf = (env: Record<string, string>, files?: Record<string, string>) => {
+      const result = loadConfig({ JWT_SECRET: SECRET, ...env }, io(files));
+      if (!result.ok) throw new Error(result.errors.join('\n'));
+      return result.config.redis;
+    };
+
+    it('one server from REDIS_URL, described without its password', () => {
+      const redis = redisOf({ REDIS_URL: 'redis://app:s3cret@cache.internal:6380/2' });
+      expect(redis).toEqual({
+        target: { mode: 'standalone', url: 'redis://app:s3cret@cache.internal:6380/2' },
+        description: 'standalone cache.internal:6380',
+      });
+      expect(JSON.stringify(redis?.description)).not.toContain('s3cret');
+    });
+
+    it('Sentinel from REDIS_SENTINELS and REDIS_SENTINEL_NAME, with credentials and TLS for both', () => {
+      const redis = redisOf(
+        {
+          REDIS_SENTINELS: '10.0.0.1:26379, [fd00::2]:26380',
+          REDIS_SENTINEL_NAME: 'switchboard',
+          REDIS_SENTINEL_PASSWORD: 'sentinel-pw',
+          REDIS_USERNAME: 'app',
+          REDIS_PASSWORD: 'redis-pw',
+          REDIS_TLS: 'true',
+          REDIS_TLS_CA_FILE: '/etc/ca.pem',
+        },
+        { '/etc/ca.pem': 'PEM' },
+      );
+      expect(redis).toEqual({
+        target: {
+          mode: 'sentinel',
+          sentinels: [
+            { host: '10.0.0.1', port: 26379 },
+            { host: 'fd00::2', port: 26380 },
+          ],
+          masterName: 'switchboard',
+          sentinelPassword: 'sentinel-pw',
+        },
+        username: 'app',
+        password: 'redis-pw',
+        tls: { ca: 'PEM' },
+        description: 'sentinel switchboard via 10.0.0.1:26379,[fd00::2]:26380 (TLS)',
+      });
+    });
+
+    it('a rediss:// URL turns TLS on', () => {
+      expect(redisOf({ REDIS_URL: 'rediss://cache.example:6380' })).toMatchObject({
+        tls: {},
+        description: 'standalone cache.example:6380 (TLS)',
+      });
+    });
+
+    it('refuses two modes, a Sentinel without its master name, bad addresses, and Redis settings without Redis', () => {
+      expect(errorsOf({ JWT_SECRET: SECRET, REDIS_URL: 'redis://a:6379', REDIS_SENTINELS: 'b:26379', REDIS_SENTINEL_NAME: 'm' })).toEqual([
+        'REDIS_SENTINELS: set only one of REDIS_URL (one server) or REDIS_SENTINELS (Sentinel)',
+      ]);
+      expect(errorsOf({ JWT_SECRET: SECRET, REDIS_SENTINELS: 'b:26379' })).toEqual([
+        'REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master name the sentinels monitor)',
+      ]);
+      expect(errorsOf({ JWT_SECRET: SECRET, REDIS_SENTINELS: 'b:26379,c', REDIS_SENTINEL_NAME: 'm' })).toEqual([
+        'REDIS_SENTINELS: "c" is not host:port',
+      ]);
+      expect(errorsOf({ JWT_SECRET: SECRET, REDIS_PASSWORD: 'pw' })).toEqual(['REDIS_PASSWORD: needs REDIS_URL or REDIS_SENTINELS']);
+      expect(errorsOf({ JWT_SECRET: SECRET, REDIS_URL: 'redis://a:6379', REDIS_TLS_CA_FILE: '/ca.pem' })).toEqual([
+        'REDIS_TLS_CA_FILE: needs TLS (REDIS_TLS=true or a rediss:// REDIS_URL)',
+      ]);
+      expect(errorsOf({ JWT_SECRET: SECRET, REDIS_URL: 'rediss://a:6379', REDIS_TLS_CA_FILE: '/ca.pem' })).toEqual([
+        'REDIS_TLS_CA_FILE: cannot read /ca.pem: ENOENT',
+      ]);
+    });
   });
 
   it('treats empty variables as unset', () => {

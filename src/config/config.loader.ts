@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, InvalidValue, type EnvVarSpec } from './config.schema';
-import type { AppConfig, CorsPolicy, JwtConfig, NodeEnv } from './config.types';
+import type { AppConfig, CorsPolicy, JwtConfig, NodeEnv, RedisConfig, RedisTarget } from './config.types';
 import { parsePublicKeys } from './jwt-keys';
 
 /**
@@ -91,7 +91,7 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
     port: need(ENV.port),
     host: need(ENV.host),
     nodeId: read(ENV.nodeId) ?? defaultNodeId(io),
-    redisUrl: read(ENV.redisUrl),
+    redis: resolveRedis(env, io, read, errors),
     jwt: jwt as JwtConfig,
     cors,
     history: {
@@ -137,7 +137,10 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
           tmpdir(),
           'switchboard-spool',
           createHash('sha256')
-            .update(env.REDIS_URL ?? '')
+            .update(
+              env.REDIS_URL?.trim() ||
+                (env.REDIS_SENTINELS?.trim() ? `sentinel:${env.REDIS_SENTINEL_NAME?.trim() ?? ''}@${env.REDIS_SENTINELS.trim()}` : ''),
+            )
             .digest('hex')
             .slice(0, 12),
         ),
@@ -176,6 +179,68 @@ function defaultNodeId(io: ConfigIo): string {
       .replace(/[^A-Za-z0-9_.-]/g, '-')
       .slice(0, 40) || 'node';
   return `${host}-${io.pid}`;
+}
+
+/** One Redis mode at most, its credentials and TLS; a password never reaches `description`. */
+function resolveRedis(env: Env, io: ConfigIo, read: <T>(spec: EnvVarSpec<T>) => T | undefined, errors: string[]): RedisConfig | undefined {
+  const url = read(ENV.redisUrl);
+  const sentinels = read(ENV.redisSentinels);
+  const masterName = read(ENV.redisSentinelName);
+  const sentinelPassword = read(ENV.redisSentinelPassword);
+  const username = read(ENV.redisUsername);
+  const password = read(ENV.redisPassword);
+  const tlsOn = read(ENV.redisTls) === 'true';
+  const caFile = read(ENV.redisTlsCaFile);
+  const given = (name: string) => (env[name]?.trim() ?? '') !== '';
+
+  if (given(ENV.redisUrl.name) && given(ENV.redisSentinels.name)) {
+    errors.push(`${ENV.redisSentinels.name}: set only one of REDIS_URL (one server) or REDIS_SENTINELS (Sentinel)`);
+    return undefined;
+  }
+  let target: RedisTarget;
+  let description: string;
+  if (url !== undefined) {
+    target = { mode: 'standalone', url };
+    const parsed = new URL(url);
+    description = `standalone ${parsed.host}`;
+  } else if (sentinels !== undefined) {
+    if (masterName === undefined) {
+      if (!given(ENV.redisSentinelName.name))
+        errors.push(`${ENV.redisSentinelName.name}: required with REDIS_SENTINELS (the master name the sentinels monitor)`);
+      return undefined;
+    }
+    target = { mode: 'sentinel', sentinels, masterName, ...(sentinelPassword !== undefined ? { sentinelPassword } : {}) };
+    description = `sentinel ${masterName} via ${sentinels.map(({ host, port }) => `${host.includes(':') ? `[${host}]` : host}:${port}`).join(',')}`;
+  } else if (given(ENV.redisUrl.name) || given(ENV.redisSentinels.name)) {
+    return undefined; // already reported as invalid
+  } else {
+    for (const spec of [ENV.redisSentinelName, ENV.redisSentinelPassword, ENV.redisUsername, ENV.redisPassword, ENV.redisTlsCaFile]) {
+      if (given(spec.name)) errors.push(`${spec.name}: needs REDIS_URL or REDIS_SENTINELS`);
+    }
+    return undefined;
+  }
+
+  const tls = tlsOn || (target.mode === 'standalone' && target.url.startsWith('rediss:'));
+  let ca: string | undefined;
+  if (caFile !== undefined) {
+    if (!tls) {
+      errors.push(`${ENV.redisTlsCaFile.name}: needs TLS (REDIS_TLS=true or a rediss:// REDIS_URL)`);
+      return undefined;
+    }
+    try {
+      ca = io.readFile(caFile);
+    } catch (error) {
+      errors.push(`${ENV.redisTlsCaFile.name}: cannot read ${caFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      return undefined;
+    }
+  }
+  return {
+    target,
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(tls ? { tls: ca !== undefined ? { ca } : {} } : {}),
+    description: tls ? `${description} (TLS)` : description,
+  };
 }
 
 function resolveJwt(

@@ -1,4 +1,4 @@
-import { JWT_ALGORITHMS, type JwtAlgorithm, type LogLevel, type NodeEnv } from './config.types';
+import { JWT_ALGORITHMS, type HostPort, type JwtAlgorithm, type LogLevel, type NodeEnv } from './config.types';
 
 /** One environment variable: its name, default and documentation live together (the README table is checked against this). */
 export interface EnvVarSpec<T> {
@@ -52,6 +52,14 @@ function text(name: string, def: string | undefined, doc: string, check?: (raw: 
   };
 }
 
+/** `host:port`, the port 1–65535; IPv6 hosts in brackets (`[::1]:26379`). */
+function hostPort(raw: string): HostPort {
+  const match = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(raw);
+  const port = match ? Number(match[2]) : 0;
+  if (!match || port < 1 || port > 65535) throw new InvalidValue(`"${raw}" is not host:port`);
+  return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
+}
+
 function csv(raw: string): string[] {
   return raw
     .split(',')
@@ -74,7 +82,7 @@ export const ENV = {
   redisUrl: text(
     'REDIS_URL',
     undefined,
-    'Unset: the embedded in-memory engine, one process. Set (`redis://` or `rediss://`): the Redis engine, which scales out.',
+    'Unset (and no REDIS_SENTINELS): the embedded in-memory engine, one process. Set (`redis://` or `rediss://`): the Redis engine on one Redis server, which scales out.',
     (raw) => {
       let url: URL;
       try {
@@ -86,6 +94,46 @@ export const ENV = {
         throw new InvalidValue(`must start with redis:// or rediss://, got ${url.protocol}//`);
       }
     },
+  ),
+  redisSentinels: {
+    name: 'REDIS_SENTINELS',
+    default: undefined,
+    doc: 'Sentinel mode (instead of REDIS_URL): the sentinels, `host:port,host:port,…`. Reads and writes go to the master they name, and follow its failover.',
+    parse(raw: string): HostPort[] {
+      const list = csv(raw);
+      if (list.length === 0) throw new InvalidValue('must list at least one host:port');
+      return list.map(hostPort);
+    },
+  } satisfies EnvVarSpec<HostPort[]>,
+  redisSentinelName: text(
+    'REDIS_SENTINEL_NAME',
+    undefined,
+    'The master name the sentinels monitor (`sentinel monitor <name> …`). Required with REDIS_SENTINELS.',
+    (raw) => {
+      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(raw)) throw new InvalidValue('must match [A-Za-z0-9_.-]{1,128}');
+    },
+  ),
+  redisSentinelPassword: text(
+    'REDIS_SENTINEL_PASSWORD',
+    undefined,
+    'Password of the sentinels themselves (`requirepass` in sentinel.conf), when they have one.',
+  ),
+  redisUsername: text('REDIS_USERNAME', undefined, 'ACL user for Redis (all modes). A user in REDIS_URL is used when this is unset.'),
+  redisPassword: text(
+    'REDIS_PASSWORD',
+    undefined,
+    'Password for Redis (all modes). A password in REDIS_URL is used when this is unset; it is never logged.',
+  ),
+  redisTls: oneOf<'true' | 'false'>(
+    'REDIS_TLS',
+    ['true', 'false'],
+    'false',
+    'TLS to Redis (all modes; to the sentinels too in Sentinel mode). A `rediss://` REDIS_URL turns it on as well.',
+  ),
+  redisTlsCaFile: text(
+    'REDIS_TLS_CA_FILE',
+    undefined,
+    "PEM file of the CA that signed the Redis servers' certificates, when it is not a public one. Needs TLS.",
   ),
   jwtSecret: text('JWT_SECRET', undefined, 'HMAC secret (HS256), at least 32 characters.', (raw) => {
     if (raw.length < 32) throw new InvalidValue(`must be at least 32 characters, got ${raw.length}`);
@@ -320,7 +368,7 @@ export const ENV = {
   outageSpoolDir: text(
     'OUTAGE_SPOOL_DIR',
     undefined,
-    'Where queued publishes are also written, so a worker that crashes during an outage does not lose them. Default: <tmpdir>/switchboard-spool/<hash of REDIS_URL>.',
+    'Where queued publishes are also written, so a worker that crashes during an outage does not lose them. Default: <tmpdir>/switchboard-spool/<hash of REDIS_URL, or of the sentinels and master name>.',
   ),
   drainDeadline: int(
     'DRAIN_DEADLINE_SECONDS',
@@ -334,7 +382,7 @@ export const ENV = {
     0,
     0,
     256,
-    'Worker processes of the sticky cluster (dist/primary.js). 0: one per CPU core. More than one needs REDIS_URL.',
+    'Worker processes of the sticky cluster (dist/primary.js). 0: one per CPU core. More than one needs Redis (REDIS_URL or REDIS_SENTINELS).',
   ),
   metricsPort: int(
     'METRICS_PORT',

@@ -127,7 +127,8 @@ export interface AppConfig {
   readonly port: number;
   readonly host: string;
   readonly nodeId: string;
-  readonly redisUrl?: string;
+  /** Unset: the embedded in-memory engine. */
+  readonly redis?: RedisConfig;
   readonly jwt: JwtConfig;
   readonly cors: CorsPolicy;
   readonly history: HistoryConfig;
@@ -155,4 +156,30 @@ export interface DeliveryConfig {
   readonly coalesceMs: number;
   /** Event-loop utilisation (0–1) from which coalescing starts; 0 = always. */
   readonly coalesceLoad: number;
+}
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Where Redis is: one server, or a master found and followed through Sentinel. */
+export type RedisTarget =
+  | { readonly mode: 'standalone'; readonly url: string }
+  | {
+      readonly mode: 'sentinel';
+      readonly sentinels: readonly HostPort[];
+      readonly masterName: string;
+      readonly sentinelPassword?: string;
+    };
+
+export interface RedisConfig {
+  readonly target: RedisTarget;
+  /** Override what REDIS_URL carries, and apply in Sentinel mode. */
+  readonly username?: string;
+  readonly password?: string;
+  /** Set when TLS is on: `ca` is the PEM of REDIS_TLS_CA_FILE, if given. */
+  readonly tls?: { readonly ca?: string };
+  /** For logs and health: mode and addresses, never a password. */
+  readonly description: string;
 }

@@ -14,4 +14,6 @@ export type {
   PresenceConfig,
   ProcessConfig,
   PrintingConfig,
+  RedisConfig,
+  RedisTarget,
 } from './config.types';

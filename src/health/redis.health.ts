@@ -4,7 +4,8 @@ import { EventBus } from '../bus/event-bus.service';
 import { RedisConnections } from '../redis/redis-connections.service';
 
 /**
- * PING on the bus's command connection (the one publishes use), with a timeout, and whether
+ * PING on the bus's command connection (the one publishes use), with a timeout, the mode (and
+ * in Sentinel mode the master in use), and whether
  * Redis takes writes: a Redis that answers PING but refuses writes (OOM at maxmemory, a replica,
  * MISCONF) cannot take a publish, and is reported down with the reason, not as healthy.
  */
@@ -22,8 +23,13 @@ export class RedisHealthIndicator {
       .attempt(async () => {
         if (!this.redis.enabled) return { configured: false };
         const started = performance.now();
-        await this.redis.get('bus-command').ping();
-        return { configured: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+        const client = this.redis.get('bus-command');
+        await client.ping();
+        const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+        // In Sentinel mode, the master this node writes to now (it moves on a failover).
+        const { remoteAddress, remotePort } = client.stream ?? {};
+        const master = this.redis.mode === 'sentinel' && remoteAddress !== undefined ? { master: `${remoteAddress}:${remotePort}` } : {};
+        return { configured: true, mode: this.redis.mode, ...master, latencyMs };
       })
       .withTimeout(2000);
     const refusal = this.bus.storageRefusal;

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { connectionOptions } from './redis-options';
 
 /** Roles of the connections this process opens; each role gets its own socket. */
 export type RedisRole = 'bus-command' | 'bus-subscriber' | 'state' | 'adapter-pub' | 'adapter-sub';
@@ -35,21 +36,33 @@ export class RedisConnections implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   get enabled(): boolean {
-    return this.config.redisUrl !== undefined;
+    return this.config.redis !== undefined;
+  }
+
+  get mode(): 'standalone' | 'sentinel' | undefined {
+    return this.config.redis?.target.mode;
+  }
+
+  /** The mode and addresses (never a password), for health and logs. */
+  get description(): string | undefined {
+    return this.config.redis?.description;
   }
 
   /** The client for a role, created on first use. */
   get(role: RedisRole): Redis {
     const existing = this.clients.get(role);
     if (existing) return existing;
-    if (this.config.redisUrl === undefined) throw new Error('REDIS_URL is not set');
-    const client = new Redis(this.config.redisUrl, {
+    const { redis } = this.config;
+    if (redis === undefined) throw new Error('Redis is not configured');
+    const options: RedisOptions = {
+      ...connectionOptions(redis),
       connectionName: `switchboard:${this.config.nodeId}:${role}`,
       connectTimeout: 5000,
       // Reconnect within ~0.1–1 s so an outage heals fast; jitter spreads a fleet's reconnects.
       retryStrategy: (attempt) => Math.min(100 * attempt, 1000) + Math.floor(Math.random() * 100),
       ...ROLE_OPTIONS[role],
-    });
+    };
+    const client = redis.target.mode === 'standalone' ? new Redis(redis.target.url, options) : new Redis(options);
     client.on('error', (error: Error) => this.logError(role, error));
     client.on('ready', () => {
       if (this.lastErrorLog.has(role)) this.logger.log(`${role}: connection restored`);
