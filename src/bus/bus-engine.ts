@@ -57,6 +57,13 @@ export interface EngineListener {
   resumed(): void;
   /** Publishing works again after the connection for publishes was lost. */
   writable(): void;
+  /**
+   * A failover is about to demote the master: new publishes must wait (in the outage queue)
+   * rather than reach a server whose late writes the new master will not have.
+   */
+  holding?(): void;
+  /** The new master (or the old one, after an aborted failover) takes the waiting publishes. */
+  released?(): void;
 }
 
 /**

@@ -6,11 +6,16 @@ import { BUS_ENGINE, EventBus } from './event-bus.service';
 import { MemoryEngine } from './memory.engine';
 import { RedisEngine } from './redis.engine';
 
-/** Picks the engine once, from config: Redis when REDIS_URL is set, the embedded one otherwise. */
+/** Picks the engine once, from config: Redis when it is configured, the embedded one otherwise. */
 function createEngine(config: AppConfig, redis: RedisConnections): BusEngine {
   const shared = { history: config.history, idempotencyTtlSeconds: config.idempotencyTtlSeconds };
   if (!redis.enabled) return new MemoryEngine({ ...shared, channelsPerCompany: config.limits.memoryChannelsPerCompany });
-  return new RedisEngine({ ...shared, command: redis.get('bus-command'), subscriber: redis.get('bus-subscriber') });
+  return new RedisEngine({
+    ...shared,
+    command: redis.get('bus-command'),
+    subscriber: redis.get('bus-subscriber'),
+    failovers: redis.failovers(),
+  });
 }
 
 @Global()

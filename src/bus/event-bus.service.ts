@@ -85,6 +85,8 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
         void this.resilient?.adoptOrphans().catch(() => undefined);
       },
       writable: () => this.resilient?.nudge(),
+      holding: () => this.resilient?.hold(),
+      released: () => this.resilient?.release(),
     });
   }
 

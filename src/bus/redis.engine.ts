@@ -36,7 +36,18 @@ export interface RedisEngineOptions {
   readonly idempotencyTtlSeconds: number;
   /** How long watch() waits for the subscription to become live. */
   readonly watchTimeoutMs?: number;
+  /** Sentinel mode: failovers as the sentinels announce them (see SentinelWatch). */
+  readonly failovers?: FailoverSignals;
 }
+
+/** The part of SentinelWatch the engine listens to. */
+export interface FailoverSignals {
+  on(event: 'starting' | 'aborted', listener: () => void): unknown;
+  on(event: 'switched', listener: (master: string) => void): unknown;
+}
+
+/** Longest publishes wait for a failover to finish; then they go to whichever master answers. */
+const FAILOVER_HOLD_MS = 15_000;
 
 type ScriptClient = Redis & {
   sbPublish(...args: (string | number)[]): Promise<(string | number)[]>;
@@ -59,6 +70,8 @@ export class RedisEngine implements BusEngine {
   private readonly watching = new Map<string, Promise<void>>();
   private sharded: Promise<boolean> | undefined;
   private subscriberWasReady = false;
+  /** Set from a failover's start until the new master answers (or FAILOVER_HOLD_MS pass). */
+  private failover: { switched: boolean; timer: NodeJS.Timeout } | undefined;
   private closed = false;
 
   constructor(private readonly options: RedisEngineOptions) {
@@ -75,7 +88,15 @@ export class RedisEngine implements BusEngine {
     this.command.on('ready', () => {
       if (commandWasReady && !this.closed) this.listener?.writable();
       commandWasReady = true;
+      if (this.failover?.switched) void this.releaseIfMaster();
     });
+    options.failovers?.on('starting', () => this.holdWrites());
+    options.failovers?.on('switched', () => {
+      if (!this.failover) return;
+      this.failover.switched = true;
+      void this.releaseIfMaster();
+    });
+    options.failovers?.on('aborted', () => this.releaseWrites());
     if (this.subscriber.status === 'ready') this.subscriberWasReady = true;
   }
 
@@ -211,8 +232,36 @@ export class RedisEngine implements BusEngine {
     await this.unsubscribe(liveChannel(key), await this.pubsubMode());
   }
 
+  private holdWrites(): void {
+    if (this.failover || this.closed) return;
+    const timer = setTimeout(() => this.releaseWrites(), FAILOVER_HOLD_MS);
+    timer.unref();
+    this.failover = { switched: false, timer };
+    this.listener?.holding?.();
+  }
+
+  /** After the switch: release once the publish connection talks to a master again. */
+  private async releaseIfMaster(): Promise<void> {
+    if (!this.failover?.switched || this.command.status !== 'ready') return;
+    try {
+      const [role] = (await this.command.call('ROLE')) as [string];
+      // Still the old master (being demoted) or a replica: the next reconnect checks again.
+      if (role === 'master') this.releaseWrites();
+    } catch {
+      // Not answering yet: the next 'ready' checks again; the hold's timer bounds the wait.
+    }
+  }
+
+  private releaseWrites(): void {
+    if (!this.failover) return;
+    clearTimeout(this.failover.timer);
+    this.failover = undefined;
+    this.listener?.released?.();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    if (this.failover) clearTimeout(this.failover.timer);
     this.watched.clear();
     await Promise.resolve();
   }

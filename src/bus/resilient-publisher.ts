@@ -50,6 +50,8 @@ export class ResilientPublisher {
   private readonly queuedKeys = new Map<string, string>();
   private flushing: Promise<void> | undefined;
   private closed = false;
+  /** A failover is under way: everything queues, nothing is sent, until release(). */
+  private held = false;
 
   constructor(
     engine: BusEngine,
@@ -75,7 +77,7 @@ export class ResilientPublisher {
 
   /** The groups of one publish request, in one engine call; all of them queue if Redis cannot take them. */
   async publish(groups: readonly ChannelDrafts[]): Promise<(PublishOutcome[] | QueuedOutcome[])[]> {
-    if (this.queue.empty) {
+    if (this.queue.empty && !this.held) {
       try {
         return await this.breaker.fire(groups);
       } catch (error) {
@@ -92,6 +94,17 @@ export class ResilientPublisher {
   nudge(): void {
     this.breaker.close();
     if (!this.queue.empty) void this.flush();
+  }
+
+  /** A failover is starting: new publishes queue (and nothing is flushed) until release(). */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** The failover is over: flush what waited, in order, to the master that answers now. */
+  release(): void {
+    this.held = false;
+    this.nudge();
   }
 
   /** Tries to empty the queue before `deadline` (shutdown); what remains stays in the spool. */
@@ -174,7 +187,7 @@ export class ResilientPublisher {
   private flush(): Promise<void> {
     this.flushing ??= (async () => {
       let failures = 0;
-      while (!this.closed && !this.queue.empty) {
+      while (!this.closed && !this.held && !this.queue.empty) {
         const window = this.queue.head(FLUSH_WINDOW);
         const settled = await Promise.allSettled(window.map((group) => this.breaker.fire([group]).then(([outcomes]) => outcomes)));
         let failed = false;

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { Redis, type RedisOptions } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { connectionOptions } from './redis-options';
+import { SentinelWatch } from './sentinel-watch';
 
 /** Roles of the connections this process opens; each role gets its own socket. */
 export type RedisRole = 'bus-command' | 'bus-subscriber' | 'state' | 'adapter-pub' | 'adapter-sub';
@@ -32,6 +33,7 @@ export class RedisConnections implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   private readonly clients = new Map<RedisRole, Redis>();
   private readonly lastErrorLog = new Map<RedisRole, number>();
+  private watch: SentinelWatch | undefined;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -46,6 +48,16 @@ export class RedisConnections implements OnApplicationShutdown {
   /** The mode and addresses (never a password), for health and logs. */
   get description(): string | undefined {
     return this.config.redis?.description;
+  }
+
+  /** Sentinel mode: the sentinels' failover announcements (started on first use). */
+  failovers(): SentinelWatch | undefined {
+    if (this.config.redis?.target.mode !== 'sentinel') return undefined;
+    if (!this.watch) {
+      this.watch = new SentinelWatch(this.config.redis);
+      this.watch.start();
+    }
+    return this.watch;
   }
 
   /** The client for a role, created on first use. */
@@ -73,6 +85,7 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.watch?.close();
     const clients = [...this.clients.values()];
     this.clients.clear();
     await Promise.all(
