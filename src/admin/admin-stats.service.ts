@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Envelope } from '../bus/envelope';
-import { EventBus } from '../bus/event-bus.service';
+import type { Namespace } from 'socket.io';
 import { NodeRegistry } from '../cluster/node-registry.service';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { percentile } from '../metrics/company-activity';
@@ -10,7 +9,8 @@ import { AgentRegistry } from '../printing/agent-registry.service';
 import { DeliveryService } from '../realtime/delivery.service';
 import type { AdminStatsPayload } from './admin.events';
 
-export const ADMIN_STATS_KEY = '!admin/stats';
+/** The server-side event (Socket.IO adapter, not the bus) that carries a node's snapshot to its peers. */
+export const NODE_STATS_EVENT = 'admin:node-stats';
 export const TICK_MS = 1000;
 /** A node whose snapshot is older than this is gone (or cut off) and drops out of the view. */
 const STALE_MS = 5000;
@@ -23,7 +23,7 @@ interface CompanySnapshot {
   latencies: number[];
   printJobs: Record<string, number>;
   inFlight: number;
-  authFailures: { code: string; where: string; ip: string | undefined; at: number }[];
+  authFailures: { code: string; where: string; ip?: string; at: number }[];
 }
 
 interface NodeSnapshot {
@@ -34,10 +34,14 @@ interface NodeSnapshot {
 }
 
 /**
- * The admin dashboard's numbers, cluster-wide: every second each node publishes what it saw per
- * company (connections, events, latencies, print job changes, refused tokens) on an internal bus
- * key, and keeps every node's latest snapshot. A dashboard then reads its own company's slice,
- * from whichever node it is connected to. Agents per branch come from the shared directory.
+ * The admin dashboard's numbers, cluster-wide: every second each node sends what it saw per
+ * company (connections, events, latencies, print job changes, refused tokens) to its peers, and
+ * keeps every node's latest snapshot. A dashboard then reads its own company's slice, from
+ * whichever node it is connected to. Agents per branch come from the shared directory.
+ *
+ * Snapshots travel by the Socket.IO Redis adapter's `serverSideEmit`, not the bus: they are
+ * at-most-once by nature (the next second's replaces a lost one), so they need no seq, history
+ * or Redis write, only a broadcast to the other nodes.
  */
 @Injectable()
 export class AdminStats implements OnModuleInit, OnApplicationShutdown {
@@ -46,9 +50,9 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
   /** This node's print job changes per tick, for the 15-minute window. */
   private readonly printHistory: { at: number; byCompany: Map<string, Record<string, number>> }[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private peers: Namespace | undefined;
 
   constructor(
-    private readonly bus: EventBus,
     private readonly nodes: NodeRegistry,
     private readonly metrics: MetricsService,
     private readonly delivery: DeliveryService,
@@ -57,10 +61,17 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    this.timer = setInterval(() => void this.tick(), TICK_MS);
+  onModuleInit(): void {
+    this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
-    await this.bus.listen(ADMIN_STATS_KEY, (event) => this.onSnapshot(event)).catch(() => undefined);
+  }
+
+  /** The admin namespace, once created: its adapter reaches the other nodes (Redis engine only). */
+  attach(nsp: Namespace): void {
+    // One process (the embedded engine) has no peers, and the in-memory adapter cannot send.
+    if (this.config.redis === undefined) return;
+    this.peers = nsp;
+    nsp.on(NODE_STATS_EVENT, (snapshot: unknown) => this.onSnapshot(snapshot));
   }
 
   onApplicationShutdown(): void {
@@ -79,7 +90,9 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
     return {
       companyId,
       at: now,
-      nodes: mine.map(({ node, company }) => ({ node, connections: company?.connections ?? {} })).sort((a, b) => a.node.localeCompare(b.node)),
+      nodes: mine
+        .map(({ node, company }) => ({ node, connections: company?.connections ?? {} }))
+        .sort((a, b) => a.node.localeCompare(b.node)),
       branches: await this.branches(companyId, now),
       printJobs: { last15Minutes: printJobs, inFlight: mine.reduce((sum, { company }) => sum + (company?.inFlight ?? 0), 0) },
       events: {
@@ -88,7 +101,7 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
         latencyMs: { p50: percentile(latencies, 50) ?? null, p99: percentile(latencies, 99) ?? null },
       },
       authFailures: mine
-        .flatMap(({ node, company }) => (company?.authFailures ?? []).map((failure) => ({ ...failure, node })))
+        .flatMap(({ node, company }) => (company?.authFailures ?? []).map((failure) => ({ ...failure, ip: failure.ip, node })))
         .sort((a, b) => b.at - a.at)
         .slice(0, 20),
     };
@@ -108,7 +121,12 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
         byBranch.set(agent.branchId, branch);
       }
       return [...byBranch]
-        .map(([branchId, branch]) => ({ branchId, online: branch.agents.length > 0, agents: [...new Set(branch.agents)].sort(), offlineSince: branch.agents.length > 0 ? null : branch.offlineSince }))
+        .map(([branchId, branch]) => ({
+          branchId,
+          online: branch.agents.length > 0,
+          agents: [...new Set(branch.agents)].sort(),
+          offlineSince: branch.agents.length > 0 ? null : branch.offlineSince,
+        }))
         .sort((a, b) => a.branchId.localeCompare(b.branchId));
     } catch (error) {
       this.logger.debug(`agent directory unavailable: ${(error as Error).message}`);
@@ -116,12 +134,16 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async tick(): Promise<void> {
+  private tick(): void {
     const now = Date.now();
     const activity = this.metrics.activity.take();
     this.printHistory.push({
       at: now,
-      byCompany: new Map([...activity].filter(([, window]) => Object.keys(window.printJobs).length > 0).map(([company, window]) => [company, window.printJobs])),
+      byCompany: new Map(
+        [...activity]
+          .filter(([, window]) => Object.keys(window.printJobs).length > 0)
+          .map(([company, window]) => [company, window.printJobs]),
+      ),
     });
     while (this.printHistory.length > 0 && now - this.printHistory[0].at > PRINT_WINDOW_MS) this.printHistory.shift();
 
@@ -145,16 +167,23 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
       for (const agent of this.agents.ofBranch(companyId, branchId)) company(companyId).inFlight += agent.inFlight.size;
     }
     for (const failure of this.metrics.recentAuthFailures) {
-      if (failure.company !== undefined) company(failure.company).authFailures.push({ code: failure.code, where: failure.where, ip: failure.ip, at: failure.at });
+      if (failure.company !== undefined) {
+        company(failure.company).authFailures.push({
+          code: failure.code,
+          where: failure.where,
+          ...(failure.ip !== undefined ? { ip: failure.ip } : {}),
+          at: failure.at,
+        });
+      }
     }
     const snapshot: NodeSnapshot = { instance: this.nodes.instanceId, node: this.config.nodeId, at: now, companies };
-    // Our own view never waits for the bus; peers get it through the bus.
+    // Our own view is kept directly; peers get it through the adapter.
     this.snapshots.set(snapshot.instance, snapshot);
-    await this.bus.signal(ADMIN_STATS_KEY, 'admin:node-stats', snapshot).catch(() => undefined);
+    this.peers?.serverSideEmit(NODE_STATS_EVENT, snapshot);
   }
 
-  private onSnapshot(event: Envelope): void {
-    const snapshot = event.data as NodeSnapshot;
+  private onSnapshot(data: unknown): void {
+    const snapshot = data as NodeSnapshot;
     if (typeof snapshot?.instance !== 'string' || snapshot.instance === this.nodes.instanceId) return;
     // Clocks differ between hosts: stamp with our arrival time for staleness.
     this.snapshots.set(snapshot.instance, { ...snapshot, at: Date.now() });

@@ -30,7 +30,13 @@ export interface AdminStatsPayload {
     readonly latencyMs: { readonly p50: number | null; readonly p99: number | null };
   };
   /** Newest first; only failures whose token claimed this company. */
-  readonly authFailures: readonly { readonly code: string; readonly where: string; readonly ip: string | undefined; readonly at: number; readonly node: string }[];
+  readonly authFailures: readonly {
+    readonly code: string;
+    readonly where: string;
+    readonly ip: string | undefined;
+    readonly at: number;
+    readonly node: string;
+  }[];
 }
 
 export type AdminClientToServerEvents = BaseClientToServerEvents;

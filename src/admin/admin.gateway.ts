@@ -1,5 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
+import type { Namespace } from 'socket.io';
 import { ChannelGateway } from '../realtime/channel.gateway';
 import { GatewayKit } from '../realtime/gateway-kit.service';
 import type { AppSocket } from '../realtime/subscription.service';
@@ -25,6 +26,11 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
     super(kit, ADMIN_NAMESPACE);
     this.timer = setInterval(() => void this.broadcast(), TICK_MS);
     this.timer.unref();
+  }
+
+  override afterInit(nsp: Namespace): void {
+    super.afterInit(nsp);
+    this.stats.attach(nsp);
   }
 
   onApplicationShutdown(): void {
