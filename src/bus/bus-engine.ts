@@ -72,6 +72,8 @@ export interface EngineListener {
  */
 export interface BusEngine {
   readonly kind: 'memory' | 'redis';
+  /** True when the channels of one publishMany call are not written atomically together (Redis Cluster). */
+  readonly splitsChannels?: boolean;
   setListener(listener: EngineListener): void;
   /**
    * Checks, before anything of a publish call is written, that the engine will take these keys

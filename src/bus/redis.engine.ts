@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { ReplyError, type Redis } from 'ioredis';
+import { ReplyError } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.service';
 import type { HistoryConfig } from '../config';
 import {
   EngineRefusedError,
@@ -30,8 +31,8 @@ import {
 } from './redis-scripts';
 
 export interface RedisEngineOptions {
-  readonly command: Redis;
-  readonly subscriber: Redis;
+  readonly command: RedisClient;
+  readonly subscriber: RedisClient;
   readonly history: HistoryConfig;
   readonly idempotencyTtlSeconds: number;
   /** How long watch() waits for the subscription to become live. */
@@ -46,10 +47,13 @@ export interface FailoverSignals {
   on(event: 'switched', listener: (master: string) => void): unknown;
 }
 
+/** After a Cluster re-subscribed its shards: when to catch up a second time. */
+const CLUSTER_RESUME_AGAIN_MS = 1000;
+
 /** Longest publishes wait for a failover to finish; then they go to whichever master answers. */
 const FAILOVER_HOLD_MS = 15_000;
 
-type ScriptClient = Redis & {
+type ScriptClient = RedisClient & {
   sbPublish(...args: (string | number)[]): Promise<(string | number)[]>;
   sbRead(...args: (string | number)[]): Promise<(string | number)[]>;
   sbResetEpoch(...args: (string | number)[]): Promise<string>;
@@ -64,12 +68,13 @@ export class RedisEngine implements BusEngine {
   readonly kind = 'redis' as const;
   private readonly logger = new Logger('RedisEngine');
   private readonly command: ScriptClient;
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   private listener: EngineListener | undefined;
   private readonly watched = new Set<string>();
   private readonly watching = new Map<string, Promise<void>>();
   private sharded: Promise<boolean> | undefined;
   private subscriberWasReady = false;
+  private readonly clustered: boolean;
   /** Set from a failover's start until the new master answers (or FAILOVER_HOLD_MS pass). */
   private failover: { switched: boolean; timer: NodeJS.Timeout } | undefined;
   private closed = false;
@@ -83,7 +88,11 @@ export class RedisEngine implements BusEngine {
     const onMessage = (channel: string | Buffer, message: string | Buffer) => this.onMessage(String(channel), String(message));
     this.subscriber.on('message', onMessage);
     this.subscriber.on('smessage', onMessage);
-    this.subscriber.on('ready', () => this.onSubscriberReady());
+    this.clustered = (options.command as { isCluster?: boolean }).isCluster === true;
+    // On Cluster the sharded subscribers live one per master, and are re-created (and their
+    // channels re-subscribed) after a failover or a slot move: `subscribersReady` says so.
+    if (this.clustered) this.subscriber.on('subscribersReady', () => this.onSubscriberReady());
+    else this.subscriber.on('ready', () => this.onSubscriberReady());
     let commandWasReady = this.command.status === 'ready';
     this.command.on('ready', () => {
       if (commandWasReady && !this.closed) this.listener?.writable();
@@ -97,7 +106,7 @@ export class RedisEngine implements BusEngine {
       void this.releaseIfMaster();
     });
     options.failovers?.on('aborted', () => this.releaseWrites());
-    if (this.subscriber.status === 'ready') this.subscriberWasReady = true;
+    if (this.subscriber.status === 'ready' && !this.clustered) this.subscriberWasReady = true;
   }
 
   setListener(listener: EngineListener): void {
@@ -112,8 +121,19 @@ export class RedisEngine implements BusEngine {
     return this.publishGroups(groups);
   }
 
-  /** One script call for all groups: one round trip and one reply per publish request. */
+  /**
+   * True on Redis Cluster: a script may touch one slot only, so the channels of one request are
+   * published by one call each (in parallel), and are not atomic together.
+   */
+  get splitsChannels(): boolean {
+    return this.clustered;
+  }
+
+  /** One script call for all groups: one round trip and one reply per publish request (per channel on Cluster). */
   private async publishGroups(groups: readonly ChannelDrafts[], retention?: Retention): Promise<PublishOutcome[][]> {
+    if (this.clustered && groups.length > 1) {
+      return (await Promise.all(groups.map((group) => this.publishGroups([group], retention)))).map(([outcomes]) => outcomes);
+    }
     const sharded = await this.pubsubMode();
     const history = this.options.history;
     const channelKeys: string[] = [];
@@ -271,6 +291,8 @@ export class RedisEngine implements BusEngine {
    * is decided from the server's version at first contact, not configured per node.
    */
   private pubsubMode(): Promise<boolean> {
+    // Redis Cluster: always sharded (Redis 7+), so a channel's messages stay on its slot's node.
+    if (this.clustered) return Promise.resolve(true);
     this.sharded ??= this.call(() => this.command.info('server')).then(
       (info) => Number(/redis_version:(\d+)/.exec(info)?.[1] ?? 0) >= 7,
       (error: unknown) => {
@@ -310,6 +332,16 @@ export class RedisEngine implements BusEngine {
   private onSubscriberReady(): void {
     if (!this.subscriberWasReady) {
       this.subscriberWasReady = true;
+      return;
+    }
+    if (this.clustered) {
+      // The group re-subscribes without waiting for the answers, and no PING can follow them on
+      // each shard's connection: catch up now, and once more when the subscriptions have surely
+      // landed, so an event published in between is not left waiting for the next one.
+      this.listener?.resumed();
+      setTimeout(() => {
+        if (!this.closed) this.listener?.resumed();
+      }, CLUSTER_RESUME_AGAIN_MS).unref();
       return;
     }
     setImmediate(() => {

@@ -54,7 +54,7 @@ export class ResilientPublisher {
   private held = false;
 
   constructor(
-    engine: BusEngine,
+    private readonly engine: BusEngine,
     private readonly options: ResilientPublisherOptions,
   ) {
     this.queue = new OutageQueue({ maxEvents: options.maxEvents, maxBytes: options.maxBytes }, options.spool);
@@ -76,7 +76,11 @@ export class ResilientPublisher {
   }
 
   /** The groups of one publish request, in one engine call; all of them queue if Redis cannot take them. */
-  async publish(groups: readonly ChannelDrafts[]): Promise<(PublishOutcome[] | QueuedOutcome[])[]> {
+  async publish(requested: readonly ChannelDrafts[]): Promise<(PublishOutcome[] | QueuedOutcome[])[]> {
+    // When the channels of a request can fail apart (Cluster), the part that failed is queued and
+    // sent again with the whole request: keys from the first attempt on make the part that did
+    // go out a duplicate then, not a second copy of the same events.
+    const groups = this.engine.splitsChannels && requested.length > 1 ? withRetryKeys(requested) : requested;
     if (this.queue.empty && !this.held) {
       try {
         return await this.breaker.fire(groups);
@@ -223,6 +227,15 @@ export class ResilientPublisher {
     this.queue.shift();
     for (const draft of head.drafts) if (draft.idempotencyKey) this.queuedKeys.delete(`${head.key}\n${draft.idempotencyKey}`);
   }
+}
+
+function withRetryKeys(groups: readonly ChannelDrafts[]): ChannelDrafts[] {
+  return groups.map(({ key, drafts }) => ({
+    key,
+    drafts: drafts.map((draft) =>
+      draft.idempotencyKey !== undefined ? draft : { ...draft, idempotencyKey: `${SPOOL_KEY_PREFIX}${draft.id}` },
+    ),
+  }));
 }
 
 function isUnavailable(error: unknown): boolean {

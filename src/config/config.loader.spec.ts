@@ -98,6 +98,20 @@ describe('loadConfig', () => {
       });
     });
 
+    it('Redis Cluster from REDIS_CLUSTER_NODES (the seeds), with credentials', () => {
+      expect(redisOf({ REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7000', REDIS_PASSWORD: 'pw' })).toEqual({
+        target: {
+          mode: 'cluster',
+          nodes: [
+            { host: '10.0.0.1', port: 7000 },
+            { host: '10.0.0.2', port: 7000 },
+          ],
+        },
+        password: 'pw',
+        description: 'cluster via 10.0.0.1:7000,10.0.0.2:7000',
+      });
+    });
+
     it('a rediss:// URL turns TLS on', () => {
       expect(redisOf({ REDIS_URL: 'rediss://cache.example:6380' })).toMatchObject({
         tls: {},
@@ -107,15 +121,23 @@ describe('loadConfig', () => {
 
     it('refuses two modes, a Sentinel without its master name, bad addresses, and Redis settings without Redis', () => {
       expect(errorsOf({ JWT_SECRET: SECRET, REDIS_URL: 'redis://a:6379', REDIS_SENTINELS: 'b:26379', REDIS_SENTINEL_NAME: 'm' })).toEqual([
-        'REDIS_SENTINELS: set only one of REDIS_URL (one server) or REDIS_SENTINELS (Sentinel)',
+        'REDIS_SENTINELS: set only one of REDIS_URL (one server), REDIS_SENTINELS (Sentinel) or REDIS_CLUSTER_NODES (Cluster), got REDIS_URL and REDIS_SENTINELS',
       ]);
+      expect(errorsOf({ JWT_SECRET: SECRET, REDIS_SENTINELS: 'b:26379', REDIS_SENTINEL_NAME: 'm', REDIS_CLUSTER_NODES: 'c:7000' })).toEqual(
+        [
+          'REDIS_CLUSTER_NODES: set only one of REDIS_URL (one server), REDIS_SENTINELS (Sentinel) or REDIS_CLUSTER_NODES (Cluster), got REDIS_SENTINELS and REDIS_CLUSTER_NODES',
+        ],
+      );
+      expect(errorsOf({ JWT_SECRET: SECRET, REDIS_CLUSTER_NODES: 'c:70000' })).toEqual(['REDIS_CLUSTER_NODES: "c:70000" is not host:port']);
       expect(errorsOf({ JWT_SECRET: SECRET, REDIS_SENTINELS: 'b:26379' })).toEqual([
         'REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master name the sentinels monitor)',
       ]);
       expect(errorsOf({ JWT_SECRET: SECRET, REDIS_SENTINELS: 'b:26379,c', REDIS_SENTINEL_NAME: 'm' })).toEqual([
         'REDIS_SENTINELS: "c" is not host:port',
       ]);
-      expect(errorsOf({ JWT_SECRET: SECRET, REDIS_PASSWORD: 'pw' })).toEqual(['REDIS_PASSWORD: needs REDIS_URL or REDIS_SENTINELS']);
+      expect(errorsOf({ JWT_SECRET: SECRET, REDIS_PASSWORD: 'pw' })).toEqual([
+        'REDIS_PASSWORD: needs REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES',
+      ]);
       expect(errorsOf({ JWT_SECRET: SECRET, REDIS_URL: 'redis://a:6379', REDIS_TLS_CA_FILE: '/ca.pem' })).toEqual([
         'REDIS_TLS_CA_FILE: needs TLS (REDIS_TLS=true or a rediss:// REDIS_URL)',
       ]);

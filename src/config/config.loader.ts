@@ -139,7 +139,8 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
           createHash('sha256')
             .update(
               env.REDIS_URL?.trim() ||
-                (env.REDIS_SENTINELS?.trim() ? `sentinel:${env.REDIS_SENTINEL_NAME?.trim() ?? ''}@${env.REDIS_SENTINELS.trim()}` : ''),
+                (env.REDIS_SENTINELS?.trim() ? `sentinel:${env.REDIS_SENTINEL_NAME?.trim() ?? ''}@${env.REDIS_SENTINELS.trim()}` : '') ||
+                (env.REDIS_CLUSTER_NODES?.trim() ? `cluster:${env.REDIS_CLUSTER_NODES.trim()}` : ''),
             )
             .digest('hex')
             .slice(0, 12),
@@ -185,6 +186,7 @@ function defaultNodeId(io: ConfigIo): string {
 function resolveRedis(env: Env, io: ConfigIo, read: <T>(spec: EnvVarSpec<T>) => T | undefined, errors: string[]): RedisConfig | undefined {
   const url = read(ENV.redisUrl);
   const sentinels = read(ENV.redisSentinels);
+  const clusterNodes = read(ENV.redisClusterNodes);
   const masterName = read(ENV.redisSentinelName);
   const sentinelPassword = read(ENV.redisSentinelPassword);
   const username = read(ENV.redisUsername);
@@ -193,10 +195,15 @@ function resolveRedis(env: Env, io: ConfigIo, read: <T>(spec: EnvVarSpec<T>) => 
   const caFile = read(ENV.redisTlsCaFile);
   const given = (name: string) => (env[name]?.trim() ?? '') !== '';
 
-  if (given(ENV.redisUrl.name) && given(ENV.redisSentinels.name)) {
-    errors.push(`${ENV.redisSentinels.name}: set only one of REDIS_URL (one server) or REDIS_SENTINELS (Sentinel)`);
+  const modes = [ENV.redisUrl, ENV.redisSentinels, ENV.redisClusterNodes].filter((spec) => given(spec.name));
+  if (modes.length > 1) {
+    errors.push(
+      `${modes[1].name}: set only one of REDIS_URL (one server), REDIS_SENTINELS (Sentinel) or REDIS_CLUSTER_NODES (Cluster), got ${modes.map((spec) => spec.name).join(' and ')}`,
+    );
     return undefined;
   }
+  const addresses = (list: readonly { host: string; port: number }[]) =>
+    list.map(({ host, port }) => `${host.includes(':') ? `[${host}]` : host}:${port}`).join(',');
   let target: RedisTarget;
   let description: string;
   if (url !== undefined) {
@@ -210,12 +217,15 @@ function resolveRedis(env: Env, io: ConfigIo, read: <T>(spec: EnvVarSpec<T>) => 
       return undefined;
     }
     target = { mode: 'sentinel', sentinels, masterName, ...(sentinelPassword !== undefined ? { sentinelPassword } : {}) };
-    description = `sentinel ${masterName} via ${sentinels.map(({ host, port }) => `${host.includes(':') ? `[${host}]` : host}:${port}`).join(',')}`;
-  } else if (given(ENV.redisUrl.name) || given(ENV.redisSentinels.name)) {
+    description = `sentinel ${masterName} via ${addresses(sentinels)}`;
+  } else if (clusterNodes !== undefined) {
+    target = { mode: 'cluster', nodes: clusterNodes };
+    description = `cluster via ${addresses(clusterNodes)}`;
+  } else if (modes.length > 0) {
     return undefined; // already reported as invalid
   } else {
     for (const spec of [ENV.redisSentinelName, ENV.redisSentinelPassword, ENV.redisUsername, ENV.redisPassword, ENV.redisTlsCaFile]) {
-      if (given(spec.name)) errors.push(`${spec.name}: needs REDIS_URL or REDIS_SENTINELS`);
+      if (given(spec.name)) errors.push(`${spec.name}: needs REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES`);
     }
     return undefined;
   }

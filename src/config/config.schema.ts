@@ -82,7 +82,7 @@ export const ENV = {
   redisUrl: text(
     'REDIS_URL',
     undefined,
-    'Unset (and no REDIS_SENTINELS): the embedded in-memory engine, one process. Set (`redis://` or `rediss://`): the Redis engine on one Redis server, which scales out.',
+    'Unset (and no REDIS_SENTINELS or REDIS_CLUSTER_NODES): the embedded in-memory engine, one process. Set (`redis://` or `rediss://`): the Redis engine on one Redis server, which scales out.',
     (raw) => {
       let url: URL;
       try {
@@ -99,6 +99,16 @@ export const ENV = {
     name: 'REDIS_SENTINELS',
     default: undefined,
     doc: 'Sentinel mode (instead of REDIS_URL): the sentinels, `host:port,host:port,…`. Reads and writes go to the master they name, and follow its failover.',
+    parse(raw: string): HostPort[] {
+      const list = csv(raw);
+      if (list.length === 0) throw new InvalidValue('must list at least one host:port');
+      return list.map(hostPort);
+    },
+  } satisfies EnvVarSpec<HostPort[]>,
+  redisClusterNodes: {
+    name: 'REDIS_CLUSTER_NODES',
+    default: undefined,
+    doc: 'Redis Cluster mode (instead of REDIS_URL): seed nodes, `host:port,host:port,…`; the rest of the cluster is discovered from them. Needs Redis 7 (sharded pub/sub).',
     parse(raw: string): HostPort[] {
       const list = csv(raw);
       if (list.length === 0) throw new InvalidValue('must list at least one host:port');
@@ -368,7 +378,7 @@ export const ENV = {
   outageSpoolDir: text(
     'OUTAGE_SPOOL_DIR',
     undefined,
-    'Where queued publishes are also written, so a worker that crashes during an outage does not lose them. Default: <tmpdir>/switchboard-spool/<hash of REDIS_URL, or of the sentinels and master name>.',
+    'Where queued publishes are also written, so a worker that crashes during an outage does not lose them. Default: <tmpdir>/switchboard-spool/<hash of REDIS_URL, of the sentinels and master name, or of the cluster seeds>.',
   ),
   drainDeadline: int(
     'DRAIN_DEADLINE_SECONDS',
@@ -382,7 +392,7 @@ export const ENV = {
     0,
     0,
     256,
-    'Worker processes of the sticky cluster (dist/primary.js). 0: one per CPU core. More than one needs Redis (REDIS_URL or REDIS_SENTINELS).',
+    'Worker processes of the sticky cluster (dist/primary.js). 0: one per CPU core. More than one needs Redis (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES).',
   ),
   metricsPort: int(
     'METRICS_PORT',

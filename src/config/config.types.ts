@@ -163,7 +163,7 @@ export interface HostPort {
   readonly port: number;
 }
 
-/** Where Redis is: one server, or a master found and followed through Sentinel. */
+/** Where Redis is: one server, a master found and followed through Sentinel, or a Redis Cluster. */
 export type RedisTarget =
   | { readonly mode: 'standalone'; readonly url: string }
   | {
@@ -171,7 +171,8 @@ export type RedisTarget =
       readonly sentinels: readonly HostPort[];
       readonly masterName: string;
       readonly sentinelPassword?: string;
-    };
+    }
+  | { readonly mode: 'cluster'; readonly nodes: readonly HostPort[] };
 
 export interface RedisConfig {
   readonly target: RedisTarget;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { Cluster } from 'ioredis';
 import { EventBus } from '../bus/event-bus.service';
 import { RedisConnections } from '../redis/redis-connections.service';
 
@@ -24,6 +25,16 @@ export class RedisHealthIndicator {
         if (!this.redis.enabled) return { configured: false };
         const started = performance.now();
         const client = this.redis.get('bus-command');
+        if (client instanceof Cluster) {
+          // Each master owns a share of the channels: up while one answers (publishing to its
+          // channels works), with how many do, so a lost shard shows before clients report it.
+          const masters = client.nodes('master');
+          const answers = await Promise.allSettled(masters.map((node) => node.ping()));
+          const reachable = answers.filter((answer) => answer.status === 'fulfilled').length;
+          if (reachable === 0) throw new Error(`no Redis Cluster master answers (of ${masters.length} known)`);
+          const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+          return { configured: true, mode: 'cluster', shards: { reachable, known: masters.length }, latencyMs };
+        }
         await client.ping();
         const latencyMs = Math.round((performance.now() - started) * 10) / 10;
         // In Sentinel mode, the master this node writes to now (it moves on a failover).

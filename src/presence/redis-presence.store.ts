@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.service';
 import {
   DEFAULT_PROFILE,
   type Departure,
@@ -124,7 +124,7 @@ end
 return { redis.call('HLEN', pm), removed }
 `;
 
-type Client = Redis & {
+type Client = RedisClient & {
   presenceJoin(...args: (string | number)[]): Promise<[number, string, string, string]>;
   presenceLeave(...args: (string | number)[]): Promise<number>;
   presenceUpdate(...args: (string | number)[]): Promise<[string, string, string | null] | null>;
@@ -141,7 +141,7 @@ interface StoredProfile extends PresenceProfile {
 export class RedisPresenceStore implements PresenceStore {
   private readonly redis: Client;
 
-  constructor(redis: Redis) {
+  constructor(redis: RedisClient) {
     this.redis = redis as Client;
     const scripts = { presenceJoin: JOIN, presenceLeave: LEAVE, presenceUpdate: UPDATE, presenceTouch: TOUCH };
     for (const [name, lua] of Object.entries(scripts)) this.redis.defineCommand(name, { numberOfKeys: 5, lua });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.service';
 import type { AgentDirectory, AgentEntry, BranchState } from './agent-directory.store';
 
 const AGENTS = 'sb:{pj}:agents';
@@ -19,7 +19,7 @@ redis.call('HSET', KEYS[2], ARGV[3], cjson.encode(state))
 return 1
 `;
 
-type Client = Redis & {
+type Client = RedisClient & {
   agentTurnRelease(key: string, token: string): Promise<number>;
   agentAdd(...args: string[]): Promise<number>;
 };
@@ -32,7 +32,7 @@ type Client = Redis & {
 export class RedisAgentDirectory implements AgentDirectory {
   private readonly redis: Client;
 
-  constructor(redis: Redis) {
+  constructor(redis: RedisClient) {
     this.redis = redis as Client;
     this.redis.defineCommand('agentTurnRelease', { numberOfKeys: 1, lua: RELEASE });
     this.redis.defineCommand('agentAdd', { numberOfKeys: 2, lua: ADD });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.service';
 import { PENDING, type PrintDocument, type PrintJob } from './print-job.model';
 import type { JobRef, PrintJobStore } from './print-job.store';
 
@@ -42,7 +42,7 @@ end
 return 1
 `;
 
-type Client = Redis & {
+type Client = RedisClient & {
   printJobCreate(...args: (string | number)[]): Promise<[number, string]>;
   printJobUpdate(...args: (string | number)[]): Promise<number>;
 };
@@ -52,7 +52,7 @@ const MAX_CAS_ATTEMPTS = 8;
 export class RedisPrintJobStore implements PrintJobStore {
   private readonly redis: Client;
 
-  constructor(redis: Redis) {
+  constructor(redis: RedisClient) {
     this.redis = redis as Client;
     this.redis.defineCommand('printJobCreate', { numberOfKeys: 5, lua: CREATE });
     this.redis.defineCommand('printJobUpdate', { numberOfKeys: 4, lua: UPDATE });

@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import { isOriginAllowed } from '../common/origin-policy';
 import type { AppConfig } from '../config';
@@ -103,11 +103,40 @@ export class SwitchboardIoAdapter extends IoAdapter {
     } as ServerOptions);
     skipMiddlewaresOnUpgrade(server);
     if (this.redis.enabled) {
-      server.adapter(createAdapter(this.redis.get('adapter-pub'), this.redis.get('adapter-sub')));
+      const pub = publishesNeverReject(this.redis.get('adapter-pub'), (error) =>
+        this.logger.warn(`adapter publish failed: ${error.message}`),
+      );
+      const sub = this.redis.get('adapter-sub');
+      // Cluster: the sharded adapter (SPUBLISH / SSUBSCRIBE, routed by slot). Static mode: one
+      // channel per namespace; its dynamic mode would subscribe to every room, and our rooms are
+      // channels whose events never travel through the adapter.
+      server.adapter(
+        this.redis.mode === 'cluster' ? createShardedAdapter(pub, sub, { subscriptionMode: 'static' }) : createAdapter(pub, sub),
+      );
     }
     this.monitor.install(server);
     this.admission.install(server);
     this.server = server;
     return server;
   }
+}
+
+/**
+ * The Redis adapter drops the promise of some of its publishes (`serverSideEmit` without an ack
+ * calls `pubClient.publish(…)` and returns nothing), so a Redis outage would surface as an
+ * unhandled rejection once a second (the admin numbers). Its publishes are at-most-once by
+ * design: a failed one is logged (rate-limited by the caller's cadence) and answers 0 receivers.
+ */
+function publishesNeverReject<T extends object>(client: T, onError: (error: Error) => void): T {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if ((property !== 'publish' && property !== 'spublish') || typeof value !== 'function') return value;
+      return (...args: unknown[]) =>
+        (value as (...inner: unknown[]) => Promise<unknown>).apply(target, args).catch((error: Error) => {
+          onError(error);
+          return 0;
+        });
+    },
+  });
 }

@@ -1,8 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { connectionOptions } from './redis-options';
 import { SentinelWatch } from './sentinel-watch';
+
+/** A client of any mode: one server or a Sentinel-found master (Redis), or Redis Cluster. */
+export type RedisClient = Redis | Cluster;
 
 /** Roles of the connections this process opens; each role gets its own socket. */
 export type RedisRole = 'bus-command' | 'bus-subscriber' | 'state' | 'adapter-pub' | 'adapter-sub';
@@ -31,7 +34,7 @@ const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
 @Injectable()
 export class RedisConnections implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
-  private readonly clients = new Map<RedisRole, Redis>();
+  private readonly clients = new Map<RedisRole, RedisClient>();
   private readonly lastErrorLog = new Map<RedisRole, number>();
   private watch: SentinelWatch | undefined;
 
@@ -41,7 +44,7 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.config.redis !== undefined;
   }
 
-  get mode(): 'standalone' | 'sentinel' | undefined {
+  get mode(): 'standalone' | 'sentinel' | 'cluster' | undefined {
     return this.config.redis?.target.mode;
   }
 
@@ -61,7 +64,7 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   /** The client for a role, created on first use. */
-  get(role: RedisRole): Redis {
+  get(role: RedisRole): RedisClient {
     const existing = this.clients.get(role);
     if (existing) return existing;
     const { redis } = this.config;
@@ -74,7 +77,7 @@ export class RedisConnections implements OnApplicationShutdown {
       retryStrategy: (attempt) => Math.min(100 * attempt, 1000) + Math.floor(Math.random() * 100),
       ...ROLE_OPTIONS[role],
     };
-    const client = redis.target.mode === 'standalone' ? new Redis(redis.target.url, options) : new Redis(options);
+    const client = this.create(role, options);
     client.on('error', (error: Error) => this.logError(role, error));
     client.on('ready', () => {
       if (this.lastErrorLog.has(role)) this.logger.log(`${role}: connection restored`);
@@ -82,6 +85,30 @@ export class RedisConnections implements OnApplicationShutdown {
     });
     this.clients.set(role, client);
     return client;
+  }
+
+  private create(role: RedisRole, options: RedisOptions): RedisClient {
+    const { target } = this.config.redis as NonNullable<AppConfig['redis']>;
+    if (target.mode === 'standalone') return new Redis(target.url, options);
+    if (target.mode === 'sentinel') return new Redis(options);
+    const { enableOfflineQueue, retryStrategy: _perNode, ...perNode } = options;
+    return new Cluster(
+      target.nodes.map(({ host, port }) => ({ host, port })),
+      {
+        redisOptions: perNode,
+        enableOfflineQueue,
+        // Writes and reads go to masters: a replica's history may lag what a publish answered.
+        scaleReads: 'master',
+        // Subscribers follow each slot's owner (SSUBSCRIBE goes to the node that owns the slot).
+        shardedSubscribers: role === 'bus-subscriber' || role === 'adapter-sub',
+        clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 1000) + Math.floor(Math.random() * 100),
+        // A failover or a migration answers MOVED / TRYAGAIN / CLUSTERDOWN for a moment: retry soon.
+        retryDelayOnFailover: 100,
+        retryDelayOnTryAgain: 100,
+        retryDelayOnClusterDown: 100,
+        slotsRefreshTimeout: 2000,
+      },
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

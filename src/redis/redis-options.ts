@@ -13,7 +13,8 @@ export function connectionOptions(redis: RedisConfig): RedisOptions {
     ...(redis.password !== undefined ? { password: redis.password } : {}),
   };
   const { target } = redis;
-  if (target.mode === 'standalone') return { ...auth, ...tls };
+  // Cluster: these become every node's options (ClusterOptions.redisOptions).
+  if (target.mode === 'standalone' || target.mode === 'cluster') return { ...auth, ...tls };
   return {
     ...auth,
     ...tls,

@@ -1,8 +1,9 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { SNAPSHOT_LIMIT, type BusEngine, type EventDraft } from '../../src/bus/bus-engine';
 import type { Envelope } from '../../src/bus/envelope';
 import { MemoryEngine } from '../../src/bus/memory.engine';
 import { RedisEngine } from '../../src/bus/redis.engine';
+import { ClusterTopology } from '../utils/redis-cluster';
 import { RedisServer } from '../utils/redis-server';
 
 const history = { size: 4, ttlSeconds: 60, positionTtlSeconds: 600 };
@@ -16,10 +17,11 @@ const draft = (overrides: Partial<EventDraft> = {}): EventDraft => ({
   ...overrides,
 });
 
-/** One contract, two engines: the memory engine must behave exactly like Redis. */
-describe.each(['memory', 'redis'] as const)('BusEngine contract: %s', (kind) => {
+/** One contract, two engines on three Redis modes: the memory engine must behave exactly like Redis, and Redis Cluster like one server. */
+describe.each(['memory', 'redis', 'cluster'] as const)('BusEngine contract: %s', (kind) => {
   let redis: RedisServer | undefined;
-  let clients: Redis[] = [];
+  let cluster: ClusterTopology | undefined;
+  let clients: (Redis | Cluster)[] = [];
   let engine: BusEngine;
   const arrivals: [string, Envelope[]][] = [];
   let arrived: (() => void) | undefined;
@@ -28,6 +30,11 @@ describe.each(['memory', 'redis'] as const)('BusEngine contract: %s', (kind) => 
     if (kind === 'redis') {
       redis = await RedisServer.start();
       clients = [new Redis(redis.url), new Redis(redis.url)];
+      engine = new RedisEngine({ command: clients[0], subscriber: clients[1], history, idempotencyTtlSeconds: 300 });
+    } else if (kind === 'cluster') {
+      cluster = await ClusterTopology.start();
+      const seeds = cluster.servers.map((server) => ({ host: '127.0.0.1', port: server.port }));
+      clients = [new Cluster(seeds, { scaleReads: 'master' }), new Cluster(seeds, { shardedSubscribers: true })];
       engine = new RedisEngine({ command: clients[0], subscriber: clients[1], history, idempotencyTtlSeconds: 300 });
     } else {
       engine = new MemoryEngine({ history, idempotencyTtlSeconds: 300 });
@@ -45,6 +52,7 @@ describe.each(['memory', 'redis'] as const)('BusEngine contract: %s', (kind) => 
     await engine.close();
     for (const client of clients) client.disconnect();
     await redis?.stop();
+    await cluster?.stop();
   });
 
   const nextArrival = () => new Promise<void>((resolve) => (arrived = resolve));
@@ -150,7 +158,7 @@ describe.each(['memory', 'redis'] as const)('BusEngine contract: %s', (kind) => 
     expect(mine[0][1].map((e) => e.seq)).toEqual([1, 2]);
 
     await engine.unwatch(key);
-    if (kind === 'redis') {
+    if (kind !== 'memory') {
       // Another watched channel's arrival proves the unwatched one would have come first.
       await engine.watch('t/orders/branch:probe');
       const probe = nextArrival();
@@ -159,6 +167,21 @@ describe.each(['memory', 'redis'] as const)('BusEngine contract: %s', (kind) => 
       await probe;
       expect(arrivals.filter(([k]) => k === key)).toHaveLength(1);
     }
+  });
+
+  it('publishes one request over many channels (slots, on Cluster): each channel gets its own consecutive seqs, and a retry is a duplicate', async () => {
+    const keys = Array.from({ length: 8 }, (_, i) => `t/orders/branch:many-${i}`);
+    const groups = keys.map((key) => ({ key, drafts: [draft({ idempotencyKey: `k-${key}` }), draft()] }));
+    const first = await engine.publishMany(groups);
+    expect(first.map((outcomes) => outcomes.map((o) => [o.seq, o.duplicate]))).toEqual(
+      keys.map(() => [
+        [1, false],
+        [2, false],
+      ]),
+    );
+    const again = await engine.publishMany(groups.map(({ key, drafts }) => ({ key, drafts: [drafts[0]] })));
+    expect(again.map(([o]) => [o.seq, o.duplicate])).toEqual(keys.map(() => [1, true]));
+    for (const key of keys) expect((await engine.read(key, 0)).events.map((e) => e.seq)).toEqual([1, 2]);
   });
 
   it('honours a retention override (used by the health probe)', async () => {
@@ -199,7 +222,7 @@ describe.each(['memory', 'redis'] as const)('BusEngine contract: %s', (kind) => 
     expect(read.snapshot?.at(-1)?.seq).toBe(3);
   });
 
-  if (kind === 'redis') {
+  if (kind !== 'memory') {
     it('starts a new epoch with an empty snapshot when the channel meta is lost', async () => {
       const key = 't/sync/company:lost';
       await engine.publish(key, [draft({ snapshotKey: 'e1' })]);

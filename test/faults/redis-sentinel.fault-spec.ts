@@ -2,46 +2,13 @@ import { closeAllClients, connect, type TestClient } from '../utils/clients';
 import { SentinelTopology } from '../utils/redis-sentinel';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { staffToken } from '../utils/tokens';
-import { caughtUp, judgeEnvelopes, Traffic } from '../utils/traffic';
+import { account, type Accounting } from '../utils/failover-accounting';
+import { caughtUp, Traffic } from '../utils/traffic';
 
 const CHANNELS = ['branch:f1', 'branch:f2', 'branch:f3', 'company:acme'];
 const PER_CHANNEL_PER_SECOND = 25; // 4 channels: 100 events/s in total
 const CLIENTS_PER_NODE = 11; // 22 subscribers
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Accounting {
-  accepted: number;
-  delivered: number;
-  /** Accepted events a client never got on a channel that told it EPOCH_CHANGED (explicit). */
-  lostWithReset: number;
-  /** Accepted events a client never got, with no reset for that channel: must be 0. */
-  silentlyMissing: number;
-  gaps: number;
-  epochChanges: number;
-}
-
-/**
- * Per client and channel: what it applied by the protocol's dedupe rule, what it missed, and
- * whether the channel told it so (channel:reset, EPOCH_CHANGED). A miss without a reset is silent.
- */
-function account(clients: readonly TestClient[], traffic: Traffic): Accounting {
-  const result: Accounting = { accepted: traffic.total, delivered: 0, lostWithReset: 0, silentlyMissing: 0, gaps: 0, epochChanges: 0 };
-  for (const client of clients) {
-    const resets = client.events
-      .filter(([event]) => event === 'channel:reset')
-      .map(([, payload]) => payload as { channel: string; reason: string });
-    result.epochChanges += resets.filter((reset) => reset.reason === 'EPOCH_CHANGED').length;
-    for (const channel of CHANNELS) {
-      const verdict = judgeEnvelopes((name) => client.envelopes(name), new Map([[channel, traffic.accepted.get(channel) ?? []]]));
-      const told = resets.some((reset) => reset.channel === channel && reset.reason === 'EPOCH_CHANGED');
-      result.delivered += (traffic.accepted.get(channel)?.length ?? 0) - verdict.missing;
-      result.gaps += verdict.gaps;
-      if (told) result.lostWithReset += verdict.missing;
-      else result.silentlyMissing += verdict.missing;
-    }
-  }
-  return result;
-}
 
 describe('Sentinel: one master, one replica, three sentinels; two nodes, 22 subscribers, 100 events/s', () => {
   let topology: SentinelTopology;
@@ -88,7 +55,7 @@ describe('Sentinel: one master, one replica, three sentinels; two nodes, 22 subs
         caughtUp(client, traffic, 30_000).catch(() => undefined),
       ),
     );
-    const accounting = account(clients, traffic);
+    const accounting = account(clients, traffic, CHANNELS);
     process.stdout.write(
       `[faults] sentinel ${label}: failover ${failoverMs} ms (master now :${promoted}), accepted ${accounting.accepted} (refused ${traffic.refused}), ` +
         `${clients.length} clients, delivered ${accounting.delivered}, missing with EPOCH_CHANGED ${accounting.lostWithReset}, ` +

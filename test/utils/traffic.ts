@@ -38,9 +38,12 @@ export class Traffic {
       for (let i = 0; this.running && i < 100_000; i++) {
         const url = this.nodeUrls[(i + c) % this.nodeUrls.length];
         // A publish that gets no answer (its worker was killed mid-request) was not accepted.
-        const result = await publish(url, { namespace: 'orders', channel, event: 'order:updated', data: { orderId: `${channel}-${i}` } }).catch(
-          () => undefined,
-        );
+        const result = await publish(url, {
+          namespace: 'orders',
+          channel,
+          event: 'order:updated',
+          data: { orderId: `${channel}-${i}` },
+        }).catch(() => undefined);
         if (result?.status === 202) (this.accepted.get(channel) as string[]).push(result.body.id as string);
         else this.refused += 1;
         next += interval;
