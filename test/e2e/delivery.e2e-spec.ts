@@ -1,17 +1,17 @@
 import { closeAllClients, connect, type TestClient } from '../utils/clients';
 import { orderUpdated, publish, publishBatch } from '../utils/http';
-import { RedisServer } from '../utils/redis-server';
+import { startRedis, type RedisBackend } from '../utils/redis-backend';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { staffToken } from '../utils/tokens';
 
 /** The same delivery and replay contract, on both engines. */
-describe.each(['memory', 'redis'] as const)('delivery and replay on the %s engine', (engine) => {
-  let redis: RedisServer | undefined;
+describe.each(['memory', 'redis', 'cluster'] as const)('delivery and replay on the %s engine', (engine) => {
+  let redis: RedisBackend | undefined;
   let server: TestApp;
 
   beforeAll(async () => {
-    if (engine === 'redis') redis = await RedisServer.start();
-    server = await createTestApp({ REDIS_URL: redis?.url, HISTORY_SIZE: '5' });
+    if (engine !== 'memory') redis = await startRedis(engine);
+    server = await createTestApp({ ...redis?.env, HISTORY_SIZE: '5' });
   });
   afterEach(() => closeAllClients());
   afterAll(async () => {

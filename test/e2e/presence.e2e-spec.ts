@@ -1,5 +1,6 @@
 import type { PresenceMember } from '../../src/presence/presence.store';
 import { closeAllClients, connect, type TestClient } from '../utils/clients';
+import { startRedis, type RedisBackend } from '../utils/redis-backend';
 import { RedisServer } from '../utils/redis-server';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { buildOnce, startServerProcess, type ServerProcess } from '../utils/server-process';
@@ -13,15 +14,15 @@ const named = (client: TestClient, event: string, userId?: string) =>
     .filter((envelope) => envelope.event === event && (userId === undefined || (envelope.data as { userId: string }).userId === userId))
     .map((envelope) => [envelope.event, envelope] as const);
 
-describe.each(['memory', 'redis'] as const)('/presence on the %s engine', (engine) => {
-  let redis: RedisServer | undefined;
+describe.each(['memory', 'redis', 'cluster'] as const)('/presence on the %s engine', (engine) => {
+  let redis: RedisBackend | undefined;
   let nodes: TestApp[] = [];
   const env = { PRESENCE_LEAVE_GRACE_SECONDS: '1', PRESENCE_TTL_SECONDS: '3', CLUSTER_NODE_TTL_SECONDS: '2' };
 
   beforeAll(async () => {
-    if (engine === 'redis') redis = await RedisServer.start();
-    nodes = [await createTestApp({ ...env, REDIS_URL: redis?.url })];
-    if (redis) nodes.push(await createTestApp({ ...env, REDIS_URL: redis.url }));
+    if (engine !== 'memory') redis = await startRedis(engine);
+    nodes = [await createTestApp({ ...env, ...redis?.env })];
+    if (redis) nodes.push(await createTestApp({ ...env, ...redis.env }));
   });
   afterEach(() => closeAllClients());
   afterAll(async () => {

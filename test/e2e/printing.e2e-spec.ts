@@ -1,7 +1,7 @@
 import { closeAllClients, connect, connectError, type TestClient } from '../utils/clients';
 import { getJson, postJson, type HttpResult } from '../utils/http';
 import { TestAgent } from '../utils/printer-agent';
-import { RedisServer } from '../utils/redis-server';
+import { startRedis, type RedisBackend } from '../utils/redis-backend';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { adminToken, serviceToken, signToken, staffToken } from '../utils/tokens';
 
@@ -22,8 +22,8 @@ const ticket = (jobId: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-describe.each(['memory', 'redis'] as const)('print jobs on the %s engine', (engine) => {
-  let redis: RedisServer | undefined;
+describe.each(['memory', 'redis', 'cluster'] as const)('print jobs on the %s engine', (engine) => {
+  let redis: RedisBackend | undefined;
   let nodes: TestApp[] = [];
   const env = {
     PRINT_ACK_TIMEOUT_MS: '300',
@@ -34,9 +34,9 @@ describe.each(['memory', 'redis'] as const)('print jobs on the %s engine', (engi
   };
 
   beforeAll(async () => {
-    if (engine === 'redis') redis = await RedisServer.start();
-    nodes = [await createTestApp({ ...env, REDIS_URL: redis?.url })];
-    if (redis) nodes.push(await createTestApp({ ...env, REDIS_URL: redis.url }));
+    if (engine !== 'memory') redis = await startRedis(engine);
+    nodes = [await createTestApp({ ...env, ...redis?.env })];
+    if (redis) nodes.push(await createTestApp({ ...env, ...redis.env }));
   });
   afterEach(() => closeAllClients());
   afterAll(async () => {
