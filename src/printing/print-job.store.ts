@@ -23,4 +23,6 @@ export interface PrintJobStore {
   update(ref: JobRef, change: (job: PrintJob) => PrintJob | undefined): Promise<PrintJob | undefined>;
   /** Pending jobs whose ttl has passed. */
   expiring(now: number, limit: number): Promise<JobRef[]>;
+  /** Moves jobs stored by an earlier version's key layout into this one (at start); how many. */
+  migrate?(): Promise<number>;
 }

@@ -32,6 +32,12 @@ export class PrintJobsService implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     this.expirer = setInterval(() => void this.expireDue(), EXPIRY_SCAN_MS);
     this.expirer.unref();
+    void this.store.migrate?.().then(
+      (moved) => {
+        if (moved > 0) this.logger.warn(`moved ${moved} print jobs from the single-slot key layout to per-company slots`);
+      },
+      (error: Error) => this.logger.error(`print jobs of the earlier key layout not moved yet: ${error.message}`),
+    );
   }
 
   onApplicationShutdown(): void {

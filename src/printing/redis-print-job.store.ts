@@ -3,19 +3,32 @@ import { PENDING, type PrintDocument, type PrintJob } from './print-job.model';
 import type { JobRef, PrintJobStore } from './print-job.store';
 
 /**
- * Every printing key shares the hash tag {pj}: print jobs are few (tickets, not events), and one
- * slot lets each script touch the job, its document, its branch queue and the expiry index at once.
- *   sb:{pj}:job:<company>/<jobId>  hash  v = version, j = job JSON
- *   sb:{pj}:doc:<company>/<jobId>  string  document JSON (deleted once the job leaves the queue)
- *   sb:{pj}:q:<company>/<branch>   zset  pending jobIds by creation order
- *   sb:{pj}:exp                    zset  pending "<company>/<jobId>" by expiresAt
- *   sb:{pj}:order                  counter for creation order
+ * A company's print jobs share the hash tag {pj:<company>}: one script touches a job, its
+ * document, its branch queue and its company's expiry index at once, and on Redis Cluster the
+ * companies spread over the masters. Not per branch: a job is found by company and jobId (its id
+ * is unique per company), which a branch tag could not give without a second, cross-slot lookup.
+ *   sb:{pj:<company>}:job:<jobId>  hash  v = version, j = job JSON
+ *   sb:{pj:<company>}:doc:<jobId>  string  document JSON (deleted once the job leaves the queue)
+ *   sb:{pj:<company>}:q:<branch>   zset  pending jobIds by creation order
+ *   sb:{pj:<company>}:exp          zset  pending jobIds by expiresAt
+ *   sb:{pj:<company>}:order        counter for creation order
+ *   sb:pj:companies                zset  companies with print jobs, by their last job's creation
+ *                                        (what the expiry sweep walks)
  */
-const jobKey = (ref: JobRef) => `sb:{pj}:job:${ref.companyId}/${ref.jobId}`;
-const docKey = (ref: JobRef) => `sb:{pj}:doc:${ref.companyId}/${ref.jobId}`;
-const queueKey = (companyId: string, branchId: string) => `sb:{pj}:q:${companyId}/${branchId}`;
-const EXPIRY = 'sb:{pj}:exp';
-const ORDER = 'sb:{pj}:order';
+const tag = (companyId: string) => `sb:{pj:${companyId}}`;
+const jobKey = (ref: JobRef) => `${tag(ref.companyId)}:job:${ref.jobId}`;
+const docKey = (ref: JobRef) => `${tag(ref.companyId)}:doc:${ref.jobId}`;
+const queueKey = (companyId: string, branchId: string) => `${tag(companyId)}:q:${branchId}`;
+const expiryKey = (companyId: string) => `${tag(companyId)}:exp`;
+const orderKey = (companyId: string) => `${tag(companyId)}:order`;
+const COMPANIES = 'sb:pj:companies';
+/** The single-slot layout of earlier versions (see migrate). */
+const LEGACY = 'sb:{pj}';
+const LEGACY_DEFAULT_KEEP_SECONDS = 7 * 86400;
+/** A company whose last job is this old and has nothing pending leaves the sweep's list. */
+const COMPANY_IDLE_MS = 24 * 3600_000;
+/** Companies swept at once (one round trip each, to the master that owns the company). */
+const SWEEP_CONCURRENCY = 16;
 
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return { 0, redis.call('HGET', KEYS[1], 'j') } end
@@ -42,9 +55,17 @@ end
 return 1
 `;
 
+// Removes a company from the list only if its listing is older than ARGV[2] (no job since).
+const FORGET_IDLE_COMPANY = `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) < tonumber(ARGV[2]) then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0
+`;
+
 type Client = RedisClient & {
   printJobCreate(...args: (string | number)[]): Promise<[number, string]>;
   printJobUpdate(...args: (string | number)[]): Promise<number>;
+  forgetIdleCompany(...args: (string | number)[]): Promise<number>;
 };
 
 const MAX_CAS_ATTEMPTS = 8;
@@ -56,18 +77,22 @@ export class RedisPrintJobStore implements PrintJobStore {
     this.redis = redis as Client;
     this.redis.defineCommand('printJobCreate', { numberOfKeys: 5, lua: CREATE });
     this.redis.defineCommand('printJobUpdate', { numberOfKeys: 4, lua: UPDATE });
+    this.redis.defineCommand('forgetIdleCompany', { numberOfKeys: 1, lua: FORGET_IDLE_COMPANY });
   }
 
   async create(job: PrintJob, document: PrintDocument, keepSeconds: number): Promise<{ created: boolean; job: PrintJob }> {
+    // Listed before the job exists, so the sweep can never miss a company with a pending job
+    // (a crash in between leaves a listed company with nothing pending, which the sweep drops).
+    await this.redis.zadd(COMPANIES, Date.now(), job.companyId);
     const [created, stored] = await this.redis.printJobCreate(
       jobKey(job),
       docKey(job),
       queueKey(job.companyId, job.branchId),
-      EXPIRY,
-      ORDER,
+      expiryKey(job.companyId),
+      orderKey(job.companyId),
       JSON.stringify(job),
       JSON.stringify(document),
-      `${job.companyId}/${job.jobId}`,
+      job.jobId,
       job.expiresAt,
       keepSeconds,
       job.jobId,
@@ -106,11 +131,11 @@ export class RedisPrintJobStore implements PrintJobStore {
         jobKey(ref),
         docKey(ref),
         queueKey(next.companyId, next.branchId),
-        EXPIRY,
+        expiryKey(ref.companyId),
         version,
         JSON.stringify(next),
         PENDING.includes(next.status) ? '1' : '0',
-        `${ref.companyId}/${ref.jobId}`,
+        ref.jobId,
         ref.jobId,
       );
       if (result === 1) return next;
@@ -120,11 +145,80 @@ export class RedisPrintJobStore implements PrintJobStore {
     throw new Error(`print job ${ref.companyId}/${ref.jobId}: too much contention`);
   }
 
+  /** Walks the companies with print jobs (a few at a time), each one's expiry index on its own slot. */
   async expiring(now: number, limit: number): Promise<JobRef[]> {
-    const members = await this.redis.zrangebyscore(EXPIRY, '-inf', now, 'LIMIT', 0, limit);
-    return members.map((member) => {
-      const slash = member.indexOf('/');
-      return { companyId: member.slice(0, slash), jobId: member.slice(slash + 1) };
-    });
+    const companies = await this.redis.zrange(COMPANIES, '0', '-1');
+    const found: JobRef[] = [];
+    for (let i = 0; i < companies.length && found.length < limit; i += SWEEP_CONCURRENCY) {
+      const batch = companies.slice(i, i + SWEEP_CONCURRENCY);
+      const results = await Promise.all(
+        batch.map(async (companyId) => ({
+          companyId,
+          jobIds: await this.redis.zrangebyscore(expiryKey(companyId), '-inf', now, 'LIMIT', 0, limit),
+        })),
+      );
+      for (const { companyId, jobIds } of results) for (const jobId of jobIds) found.push({ companyId, jobId });
+    }
+    void this.forgetIdleCompanies(companies, now).catch(() => undefined);
+    return found.slice(0, limit);
+  }
+
+  /**
+   * Drops companies with nothing pending whose last job is a day old. A job created meanwhile
+   * re-lists its company before it exists (create), and the removal only takes a company whose
+   * listing is still old, so a pending job is never left unlisted.
+   */
+  private async forgetIdleCompanies(companies: readonly string[], now: number): Promise<void> {
+    for (const companyId of companies) {
+      if ((await this.redis.zcard(expiryKey(companyId))) > 0) continue;
+      await this.redis.forgetIdleCompany(COMPANIES, companyId, now - COMPANY_IDLE_MS);
+    }
+  }
+
+  /**
+   * Before per-company slots, every printing key shared {pj}. Those jobs move here at start:
+   * pending ones in their old queue order (a kitchen's tickets keep their order), the rest as
+   * records for GET, each with the time it had left. Runs on every start and finds nothing once
+   * done; two nodes starting together both move a job at most once (create keeps the first).
+   */
+  async migrate(): Promise<number> {
+    if ((this.redis as { isCluster?: boolean }).isCluster) return 0; // no earlier version ran on Cluster
+    const legacy: { key: string; ref: JobRef; job: PrintJob; ttl: number; document: string | null; order: number }[] = [];
+    let cursor = '0';
+    for (let round = 0; round < 100_000; round++) {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${LEGACY}:job:*`, 'COUNT', 500);
+      for (const key of keys) {
+        const name = key.slice(`${LEGACY}:job:`.length);
+        const slash = name.indexOf('/');
+        const ref = { companyId: name.slice(0, slash), jobId: name.slice(slash + 1) };
+        const [json, ttl, document] = await Promise.all([
+          this.redis.hget(key, 'j'),
+          this.redis.ttl(key),
+          this.redis.get(`${LEGACY}:doc:${name}`),
+        ]);
+        if (json === null) continue;
+        const job = JSON.parse(json) as PrintJob;
+        const order = Number((await this.redis.zscore(`${LEGACY}:q:${ref.companyId}/${job.branchId}`, ref.jobId)) ?? 0);
+        legacy.push({ key, ref, job, ttl: ttl > 0 ? ttl : LEGACY_DEFAULT_KEEP_SECONDS, document, order });
+      }
+      cursor = next;
+      if (cursor === '0') break;
+    }
+    legacy.sort((a, b) => a.order - b.order);
+    for (const { key, ref, job, ttl, document } of legacy) {
+      if (PENDING.includes(job.status) && document !== null) {
+        await this.create(job, JSON.parse(document) as PrintDocument, ttl);
+      } else {
+        await this.redis.zadd(COMPANIES, Date.now(), ref.companyId);
+        await this.redis.hsetnx(jobKey(ref), 'j', JSON.stringify(job));
+        await this.redis.hsetnx(jobKey(ref), 'v', '1');
+        await this.redis.expire(jobKey(ref), ttl);
+      }
+      const name = `${ref.companyId}/${ref.jobId}`;
+      await this.redis.del(key, `${LEGACY}:doc:${name}`);
+      await this.redis.zrem(`${LEGACY}:q:${ref.companyId}/${job.branchId}`, ref.jobId);
+      await this.redis.zrem(`${LEGACY}:exp`, name);
+    }
+    return legacy.length;
   }
 }

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { closeAllClients } from '../utils/clients';
 import { getJson, postJson } from '../utils/http';
 import { TestAgent } from '../utils/printer-agent';
@@ -94,6 +95,61 @@ describe('print job durability on Redis', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('moves the jobs of the earlier single-slot key layout on start: queued ones reach the agent in their old order, ended ones stay readable', async () => {
+    // What an earlier version left in Redis: every printing key under {pj}.
+    const raw = new Redis(redis.url);
+    const now = Date.now();
+    const job = (jobId: string, status: string) =>
+      JSON.stringify({
+        jobId,
+        companyId: 'legacy-co',
+        branchId: 'lg',
+        requestedPrinterId: null,
+        printerId: null,
+        copies: 1,
+        orderId: null,
+        correlationId: null,
+        status,
+        attempts: 0,
+        createdAt: now,
+        expiresAt: now + 3_600_000,
+        nextAttemptAt: 0,
+        lease: null,
+        history: [{ status: 'queued', at: now }],
+      });
+    try {
+      for (const [jobId, status, order] of [
+        ['second', 'queued', 2],
+        ['first', 'queued', 1],
+        ['done', 'printed', 0],
+      ] as const) {
+        await raw.hset(`sb:{pj}:job:legacy-co/${jobId}`, 'v', '3', 'j', job(jobId, status));
+        await raw.expire(`sb:{pj}:job:legacy-co/${jobId}`, 3600);
+        if (status !== 'queued') continue;
+        await raw.set(`sb:{pj}:doc:legacy-co/${jobId}`, JSON.stringify({ contentType: 'text/plain', data: `ticket ${jobId}` }), 'EX', 3600);
+        await raw.zadd('sb:{pj}:q:legacy-co/lg', order, jobId);
+        await raw.zadd('sb:{pj}:exp', now + 3_600_000, `legacy-co/${jobId}`);
+      }
+
+      const app = await createTestApp({ ...env, REDIS_URL: redis.url });
+      try {
+        const agent = await TestAgent.connect(app.url, { company: 'legacy-co', branch: 'lg' });
+        await agent.register([{ id: 'p1' }]);
+        await agent.until((a) => a.jobs.length === 2, 10_000);
+        expect(agent.jobs.map((received) => received.jobId)).toEqual(['first', 'second']);
+        expect((await getJson<JobView>(`${app.url}/v1/print-jobs/done`, serviceToken('legacy-co'))).body).toMatchObject({
+          status: 'printed',
+        });
+        expect(await raw.keys('sb:{pj}:job:*')).toEqual([]);
+        expect(await raw.zcard('sb:{pj}:exp')).toBe(0);
+      } finally {
+        await app.close();
+      }
+    } finally {
+      raw.disconnect();
     }
   });
 });
