@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../bus/event-bus.service';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { AppError, ErrorCode } from '../common/app.errors';
 import { RedisConnections } from '../redis/redis-connections.service';
 import type { Principal } from './claims';
 
@@ -83,6 +84,10 @@ export class Revocations implements OnModuleInit, OnApplicationShutdown {
   async revoke(request: Pick<RevocationRule, 'companyId' | 'userId' | 'jti'>): Promise<RevocationRule> {
     const now = Date.now();
     const rule: RevocationRule = { ...request, revokedAt: now, expiresAt: now + this.config.jwt.revocationTtlSeconds * 1000 };
+    // During a Sentinel failover the rule could land on a master about to be demoted, and be gone
+    // for every node that starts later: the caller retries in a second instead.
+    if (this.redis.stateWritesHeld)
+      throw new AppError(ErrorCode.UNAVAILABLE, 'a Redis failover is under way; retry the revocation shortly', undefined, 1);
     if (this.redis.enabled) await this.redis.get('state').hset(RULES_KEY, ruleId(rule), JSON.stringify(rule));
     this.apply(rule);
     try {

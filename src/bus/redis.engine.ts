@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ReplyError } from 'ioredis';
+import { FailoverHold, type FailoverSignals } from '../redis/failover-hold';
 import type { RedisClient } from '../redis/redis-connections.service';
 import type { HistoryConfig } from '../config';
 import {
@@ -41,17 +42,8 @@ export interface RedisEngineOptions {
   readonly failovers?: FailoverSignals;
 }
 
-/** The part of SentinelWatch the engine listens to. */
-export interface FailoverSignals {
-  on(event: 'starting' | 'aborted', listener: () => void): unknown;
-  on(event: 'switched', listener: (master: string) => void): unknown;
-}
-
 /** After a Cluster re-subscribed its shards: when to catch up a second time. */
 const CLUSTER_RESUME_AGAIN_MS = 1000;
-
-/** Longest publishes wait for a failover to finish; then they go to whichever master answers. */
-const FAILOVER_HOLD_MS = 15_000;
 
 type ScriptClient = RedisClient & {
   sbPublish(...args: (string | number)[]): Promise<(string | number)[]>;
@@ -75,8 +67,8 @@ export class RedisEngine implements BusEngine {
   private sharded: Promise<boolean> | undefined;
   private subscriberWasReady = false;
   private readonly clustered: boolean;
-  /** Set from a failover's start until the new master answers (or FAILOVER_HOLD_MS pass). */
-  private failover: { switched: boolean; timer: NodeJS.Timeout } | undefined;
+  /** Sentinel mode: publishes wait while a failover is under way (see FailoverHold). */
+  private readonly failover: FailoverHold | undefined;
   private closed = false;
 
   constructor(private readonly options: RedisEngineOptions) {
@@ -97,15 +89,13 @@ export class RedisEngine implements BusEngine {
     this.command.on('ready', () => {
       if (commandWasReady && !this.closed) this.listener?.writable();
       commandWasReady = true;
-      if (this.failover?.switched) void this.releaseIfMaster();
     });
-    options.failovers?.on('starting', () => this.holdWrites());
-    options.failovers?.on('switched', () => {
-      if (!this.failover) return;
-      this.failover.switched = true;
-      void this.releaseIfMaster();
-    });
-    options.failovers?.on('aborted', () => this.releaseWrites());
+    this.failover = options.failovers
+      ? new FailoverHold(options.failovers, this.command, {
+          held: () => this.listener?.holding?.(),
+          released: () => this.listener?.released?.(),
+        })
+      : undefined;
     if (this.subscriber.status === 'ready' && !this.clustered) this.subscriberWasReady = true;
   }
 
@@ -252,36 +242,9 @@ export class RedisEngine implements BusEngine {
     await this.unsubscribe(liveChannel(key), await this.pubsubMode());
   }
 
-  private holdWrites(): void {
-    if (this.failover || this.closed) return;
-    const timer = setTimeout(() => this.releaseWrites(), FAILOVER_HOLD_MS);
-    timer.unref();
-    this.failover = { switched: false, timer };
-    this.listener?.holding?.();
-  }
-
-  /** After the switch: release once the publish connection talks to a master again. */
-  private async releaseIfMaster(): Promise<void> {
-    if (!this.failover?.switched || this.command.status !== 'ready') return;
-    try {
-      const [role] = (await this.command.call('ROLE')) as [string];
-      // Still the old master (being demoted) or a replica: the next reconnect checks again.
-      if (role === 'master') this.releaseWrites();
-    } catch {
-      // Not answering yet: the next 'ready' checks again; the hold's timer bounds the wait.
-    }
-  }
-
-  private releaseWrites(): void {
-    if (!this.failover) return;
-    clearTimeout(this.failover.timer);
-    this.failover = undefined;
-    this.listener?.released?.();
-  }
-
   async close(): Promise<void> {
     this.closed = true;
-    if (this.failover) clearTimeout(this.failover.timer);
+    this.failover?.close();
     this.watched.clear();
     await Promise.resolve();
   }

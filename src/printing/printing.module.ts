@@ -24,7 +24,7 @@ import { RedisPrintJobStore } from './redis-print-job.store';
     {
       provide: PRINT_JOB_STORE,
       useFactory: (redis: RedisConnections): PrintJobStore =>
-        redis.enabled ? new RedisPrintJobStore(redis.get('state')) : new MemoryPrintJobStore(),
+        redis.enabled ? new RedisPrintJobStore(redis.get('state'), () => redis.stateWritesHeld) : new MemoryPrintJobStore(),
       inject: [RedisConnections],
     },
     {

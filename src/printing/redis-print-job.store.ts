@@ -73,7 +73,11 @@ const MAX_CAS_ATTEMPTS = 8;
 export class RedisPrintJobStore implements PrintJobStore {
   private readonly redis: Client;
 
-  constructor(redis: RedisClient) {
+  constructor(
+    redis: RedisClient,
+    /** Sentinel: a failover is under way; writes would reach a master about to be demoted. */
+    private readonly writesHeld: () => boolean = () => false,
+  ) {
     this.redis = redis as Client;
     this.redis.defineCommand('printJobCreate', { numberOfKeys: 5, lua: CREATE });
     this.redis.defineCommand('printJobUpdate', { numberOfKeys: 4, lua: UPDATE });
@@ -81,6 +85,7 @@ export class RedisPrintJobStore implements PrintJobStore {
   }
 
   async create(job: PrintJob, document: PrintDocument, keepSeconds: number): Promise<{ created: boolean; job: PrintJob }> {
+    this.refuseDuringFailover();
     // Listed before the job exists, so the sweep can never miss a company with a pending job
     // (a crash in between leaves a listed company with nothing pending, which the sweep drops).
     await this.redis.zadd(COMPANIES, Date.now(), job.companyId);
@@ -122,6 +127,7 @@ export class RedisPrintJobStore implements PrintJobStore {
   }
 
   async update(ref: JobRef, change: (job: PrintJob) => PrintJob | undefined): Promise<PrintJob | undefined> {
+    this.refuseDuringFailover();
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const [version, json] = await this.redis.hmget(jobKey(ref), 'v', 'j');
       if (version === null || json === null) return undefined;
@@ -143,6 +149,10 @@ export class RedisPrintJobStore implements PrintJobStore {
       // Another instance changed the job first: re-read and re-decide.
     }
     throw new Error(`print job ${ref.companyId}/${ref.jobId}: too much contention`);
+  }
+
+  private refuseDuringFailover(): void {
+    if (this.writesHeld()) throw new Error('a Redis failover is under way; print job writes wait for the new master');
   }
 
   /** Walks the companies with print jobs (a few at a time), each one's expiry index on its own slot. */

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { connectionOptions } from './redis-options';
+import { FailoverHold } from './failover-hold';
 import { SentinelWatch } from './sentinel-watch';
 
 /** A client of any mode: one server or a Sentinel-found master (Redis), or Redis Cluster. */
@@ -37,6 +38,7 @@ export class RedisConnections implements OnApplicationShutdown {
   private readonly clients = new Map<RedisRole, RedisClient>();
   private readonly lastErrorLog = new Map<RedisRole, number>();
   private watch: SentinelWatch | undefined;
+  private stateHold: FailoverHold | undefined;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -59,8 +61,18 @@ export class RedisConnections implements OnApplicationShutdown {
     if (!this.watch) {
       this.watch = new SentinelWatch(this.config.redis);
       this.watch.start();
+      this.stateHold = new FailoverHold(this.watch, this.get('state'));
     }
     return this.watch;
+  }
+
+  /**
+   * Sentinel mode: true while a failover is under way. State that must not be lost (print jobs)
+   * is refused meanwhile (503, retry), rather than written to a master about to be demoted.
+   */
+  get stateWritesHeld(): boolean {
+    this.failovers();
+    return this.stateHold?.holding ?? false;
   }
 
   /** The client for a role, created on first use. */
@@ -112,6 +124,7 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stateHold?.close();
     this.watch?.close();
     const clients = [...this.clients.values()];
     this.clients.clear();
