@@ -35,9 +35,17 @@ function started(child, pattern) {
 const redisPort = await freePort();
 const dir = mkdtempSync(join(tmpdir(), 'sb-capacity-'));
 const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
+/** The Switchboard child, once started. */
+let app;
+// However this script ends (a failed measurement throws), its children end with it.
+process.on('exit', () => {
+  redis.kill('SIGKILL');
+  app?.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
 await started(redis, /Ready to accept connections/);
 const port = await freePort();
-const app = spawn(process.execPath, ['dist/main.js'], {
+app = spawn(process.execPath, ['dist/main.js'], {
   env: {
     PATH: process.env.PATH,
     PORT: String(port),
@@ -188,6 +196,4 @@ process.stdout.write(`memory per channel with ${historySize} events of history: 
 for (const socket of sockets) socket.close();
 admin.disconnect();
 await stop(app);
-redis.kill('SIGKILL');
-rmSync(dir, { recursive: true, force: true });
 process.exit(0);
