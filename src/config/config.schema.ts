@@ -60,6 +60,20 @@ function hostPort(raw: string): HostPort {
   return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
 }
 
+/** A comma-separated list of `host:port`, at least one, no default. */
+function hostPorts(name: string, doc: string): EnvVarSpec<HostPort[]> {
+  return {
+    name,
+    default: undefined,
+    doc,
+    parse(raw) {
+      const list = csv(raw);
+      if (list.length === 0) throw new InvalidValue('must list at least one host:port');
+      return list.map(hostPort);
+    },
+  };
+}
+
 function csv(raw: string): string[] {
   return raw
     .split(',')
@@ -95,26 +109,14 @@ export const ENV = {
       }
     },
   ),
-  redisSentinels: {
-    name: 'REDIS_SENTINELS',
-    default: undefined,
-    doc: 'Sentinel mode (instead of REDIS_URL): the sentinels, `host:port,host:port,…`. Reads and writes go to the master they name, and follow its failover.',
-    parse(raw: string): HostPort[] {
-      const list = csv(raw);
-      if (list.length === 0) throw new InvalidValue('must list at least one host:port');
-      return list.map(hostPort);
-    },
-  } satisfies EnvVarSpec<HostPort[]>,
-  redisClusterNodes: {
-    name: 'REDIS_CLUSTER_NODES',
-    default: undefined,
-    doc: 'Redis Cluster mode (instead of REDIS_URL): seed nodes, `host:port,host:port,…`; the rest of the cluster is discovered from them. Needs Redis 7 (sharded pub/sub).',
-    parse(raw: string): HostPort[] {
-      const list = csv(raw);
-      if (list.length === 0) throw new InvalidValue('must list at least one host:port');
-      return list.map(hostPort);
-    },
-  } satisfies EnvVarSpec<HostPort[]>,
+  redisSentinels: hostPorts(
+    'REDIS_SENTINELS',
+    'Sentinel mode (instead of REDIS_URL): the sentinels, `host:port,host:port,…`. Reads and writes go to the master they name, and follow its failover.',
+  ),
+  redisClusterNodes: hostPorts(
+    'REDIS_CLUSTER_NODES',
+    'Redis Cluster mode (instead of REDIS_URL): seed nodes, `host:port,host:port,…`; the rest of the cluster is discovered from them. Needs Redis 7 (sharded pub/sub).',
+  ),
   redisSentinelName: text(
     'REDIS_SENTINEL_NAME',
     undefined,
