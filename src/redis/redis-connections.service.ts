@@ -50,11 +50,6 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.config.redis?.target.mode;
   }
 
-  /** The mode and addresses (never a password), for health and logs. */
-  get description(): string | undefined {
-    return this.config.redis?.description;
-  }
-
   /** Sentinel mode: the sentinels' failover announcements (started on first use). */
   failovers(): SentinelWatch | undefined {
     if (this.config.redis?.target.mode !== 'sentinel') return undefined;
