@@ -1,8 +1,7 @@
-import { closeAllClients, connect, type TestClient } from '../utils/clients';
-import { account, type Accounting } from '../utils/failover-accounting';
+import { closeAllClients, type TestClient } from '../utils/clients';
+import { account, subscribedNodes, type Accounting } from '../utils/failover-accounting';
 import { ClusterTopology } from '../utils/redis-cluster';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { staffToken } from '../utils/tokens';
+import type { TestApp } from '../utils/test-app';
 import { caughtUp, Traffic } from '../utils/traffic';
 
 // Eight channels: their keys hash over the three masters' slot ranges.
@@ -22,15 +21,7 @@ describe('Redis Cluster: three masters, three replicas; two nodes, 22 subscriber
   beforeEach(async () => {
     topology = await ClusterTopology.start();
     const env = { ...topology.env, CLUSTER_NODE_TTL_SECONDS: '3' };
-    nodes = [await createTestApp(env), await createTestApp(env)];
-    clients = [];
-    for (const node of nodes) {
-      for (let i = 0; i < CLIENTS_PER_NODE; i++) {
-        const client = await connect(node.url, '/orders', { token: staffToken('acme', BRANCHES) });
-        for (const channel of CHANNELS) expect(await client.subscribe(channel)).toMatchObject({ ok: true });
-        clients.push(client);
-      }
-    }
+    ({ nodes, clients } = await subscribedNodes(env, CHANNELS, BRANCHES, CLIENTS_PER_NODE));
   }, 90_000);
   afterEach(async () => {
     closeAllClients();

@@ -1,9 +1,9 @@
-import { closeAllClients, connect, type TestClient } from '../utils/clients';
+import { closeAllClients, type TestClient } from '../utils/clients';
 import { getJson, postJson } from '../utils/http';
 import { SentinelTopology } from '../utils/redis-sentinel';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { serviceToken, staffToken } from '../utils/tokens';
-import { account, type Accounting } from '../utils/failover-accounting';
+import type { TestApp } from '../utils/test-app';
+import { serviceToken } from '../utils/tokens';
+import { account, subscribedNodes, type Accounting } from '../utils/failover-accounting';
 import { caughtUp, Traffic } from '../utils/traffic';
 
 const CHANNELS = ['branch:f1', 'branch:f2', 'branch:f3', 'company:acme'];
@@ -63,15 +63,7 @@ describe('Sentinel: one master, one replica, three sentinels; two nodes, 22 subs
   beforeEach(async () => {
     topology = await SentinelTopology.start();
     const env = { ...topology.env, CLUSTER_NODE_TTL_SECONDS: '3' };
-    nodes = [await createTestApp(env), await createTestApp(env)];
-    clients = [];
-    for (const node of nodes) {
-      for (let i = 0; i < CLIENTS_PER_NODE; i++) {
-        const client = await connect(node.url, '/orders', { token: staffToken('acme', ['f1', 'f2', 'f3']) });
-        for (const channel of CHANNELS) expect(await client.subscribe(channel)).toMatchObject({ ok: true });
-        clients.push(client);
-      }
-    }
+    ({ nodes, clients } = await subscribedNodes(env, CHANNELS, ['f1', 'f2', 'f3'], CLIENTS_PER_NODE));
   }, 90_000);
   afterEach(async () => {
     closeAllClients();

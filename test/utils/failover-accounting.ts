@@ -1,4 +1,6 @@
-import type { TestClient } from './clients';
+import { connect, type TestClient } from './clients';
+import { createTestApp, type TestApp } from './test-app';
+import { staffToken } from './tokens';
 import { judgeEnvelopes, type Traffic } from './traffic';
 
 export interface Accounting {
@@ -33,4 +35,26 @@ export function account(clients: readonly TestClient[], traffic: Traffic, channe
     }
   }
   return result;
+}
+
+/** Two app nodes on `env`'s Redis, each with `perNode` /orders clients of company acme subscribed to every channel. */
+export async function subscribedNodes(
+  env: Record<string, string>,
+  channels: readonly string[],
+  branches: string[],
+  perNode: number,
+): Promise<{ nodes: TestApp[]; clients: TestClient[] }> {
+  const nodes = [await createTestApp(env), await createTestApp(env)];
+  const clients: TestClient[] = [];
+  for (const node of nodes) {
+    for (let i = 0; i < perNode; i++) {
+      const client = await connect(node.url, '/orders', { token: staffToken('acme', branches) });
+      for (const channel of channels) {
+        const ack = await client.subscribe(channel);
+        if (!ack.ok) throw new Error(`subscribe ${channel}: ${JSON.stringify(ack)}`);
+      }
+      clients.push(client);
+    }
+  }
+  return { nodes, clients };
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { RedisServer } from './redis-server';
+import { RedisServer, withRedis } from './redis-server';
 
 /** Runs redis-cli to completion; rejects with its output on a non-zero exit. */
 function redisCli(args: readonly string[], timeoutMs = 60_000): Promise<string> {
@@ -176,13 +176,6 @@ export class ClusterTopology {
   }
 
   private async withPort<T>(port: number, work: (client: Redis) => Promise<T>): Promise<T> {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000 });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return await work(client);
-    } finally {
-      client.disconnect();
-    }
+    return withRedis(port, work);
   }
 }

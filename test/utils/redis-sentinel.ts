@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort, RedisServer } from './redis-server';
+import { freePort, RedisServer, withRedis } from './redis-server';
 
 export const MASTER_NAME = 'switchboard';
 
@@ -177,13 +177,6 @@ export class SentinelTopology {
   }
 
   private async withSentinel<T>(sentinel: SentinelProcess, work: (client: Redis) => Promise<T>): Promise<T> {
-    const client = new Redis({ port: sentinel.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return await work(client);
-    } finally {
-      client.disconnect();
-    }
+    return withRedis(sentinel.port, work);
   }
 }
