@@ -181,6 +181,7 @@ describe('ChannelStream', () => {
     engine.answer({ epoch: 'E1', seq: 5, complete: true, events: [] });
     await stream.attach(undefined, join('a'));
     engine.answer({ epoch: 'E1', seq: 3, complete: true, events: [] });
+    engine.answer({ epoch: 'E1-new', seq: 0, complete: true, events: [] });
     stream.resume();
     await flush();
     expect(engine.resets).toEqual(['E1']);
@@ -189,6 +190,53 @@ describe('ChannelStream', () => {
     stream.arrive([env(1, 'E1-new')]);
     await flush();
     expect(log.at(-1)).toBe('deliver E1-new 1');
+  });
+
+  // A replica promoted without the master's last writes (seqs 4-5 here) takes new writes under
+  // the same seqs. By the time this node looks, history may already be past where it was.
+  const other = (seq: number): Envelope => ({ ...env(seq), id: `other${seq}` });
+
+  it('gives the channel a new epoch when a resume finds another event at the last delivered seq', async () => {
+    const { engine, log, stream, join } = setup();
+    engine.answer({ epoch: 'E1', seq: 3, complete: true, events: [] });
+    await stream.attach(undefined, join('a'));
+    stream.arrive(range(4, 5));
+    engine.answer({ epoch: 'E1', seq: 7, complete: true, events: [other(5), other(6), other(7)] });
+    engine.answer({ epoch: 'E1-new', seq: 0, complete: true, events: [] });
+    stream.resume();
+    await flush();
+    expect(engine.reads).toEqual([Number.MAX_SAFE_INTEGER, 4, 5]);
+    expect(engine.resets).toEqual(['E1']);
+    expect(log).toEqual(['join a []', 'deliver E1 4,5', 'reset E1-new@0 EPOCH_CHANGED']);
+  });
+
+  it('gives the channel a new epoch when a live event reuses the last delivered seq', async () => {
+    const { engine, log, stream, join } = setup();
+    engine.answer({ epoch: 'E1', seq: 3, complete: true, events: [] });
+    await stream.attach(undefined, join('a'));
+    stream.arrive(range(4, 5));
+    engine.answer({ epoch: 'E1-new', seq: 1, complete: true, events: [] });
+    engine.answer({ epoch: 'E1-new', seq: 1, complete: true, events: [env(1, 'E1-new')] });
+    // other4 alone cannot be told from a late duplicate; other5 can.
+    stream.arrive([other(4)]);
+    stream.arrive([other(5)]);
+    stream.arrive([other(6)]);
+    await flush();
+    expect(engine.resets).toEqual(['E1']);
+    expect(log).toEqual(['join a []', 'deliver E1 4,5', 'reset E1-new@0 EPOCH_CHANGED', 'deliver E1-new 1']);
+  });
+
+  it('keeps the epoch when the event at the last delivered seq is the same one (a duplicate)', async () => {
+    const { engine, log, stream, join } = setup();
+    engine.answer({ epoch: 'E1', seq: 3, complete: true, events: [] });
+    await stream.attach(undefined, join('a'));
+    stream.arrive(range(4, 5));
+    stream.arrive(range(5, 6));
+    engine.answer({ epoch: 'E1', seq: 7, complete: true, events: range(6, 7) });
+    stream.resume();
+    await flush();
+    expect(engine.resets).toEqual([]);
+    expect(log).toEqual(['join a []', 'deliver E1 4,5', 'deliver E1 6', 'deliver E1 7']);
   });
 
   it('rejects an attach whose read fails, and stays usable', async () => {

@@ -50,6 +50,12 @@ const DEFAULT_REFILL: RefillPolicy = { attempts: 4, backoffMs: 150 };
 export class ChannelStream {
   private epoch = '';
   private lastSeq = 0;
+  /**
+   * The id of the event at lastSeq when this stream delivered it ('' when it did not, e.g. after
+   * a baseline read). The same seq carrying another id means history diverged: a promoted
+   * replica that never got the last writes took new ones under the same seqs.
+   */
+  private lastId = '';
   /** Epochs this stream has moved away from; late events of theirs are stale, not a new history. */
   private readonly retired = new Set<string>();
   private ready = false;
@@ -71,7 +77,9 @@ export class ChannelStream {
   /** Live events from the engine. The common case (next seq, idle queue) is delivered synchronously. */
   arrive(events: readonly Envelope[]): void {
     if (events.length === 0) return;
-    if (this.ready && !this.busy && events[0].epoch === this.epoch && events[0].seq <= this.lastSeq + 1) {
+    // Only the next seq takes the fast path: an event at or below lastSeq is either a duplicate
+    // or a sign of diverged history, which handleArrival tells apart.
+    if (this.ready && !this.busy && events[0].epoch === this.epoch && events[0].seq === this.lastSeq + 1) {
       this.deliverFresh(events);
       return;
     }
@@ -95,16 +103,37 @@ export class ChannelStream {
   resume(): void {
     this.enqueue(async () => {
       if (!this.ready) return;
-      let read = await this.readWithRetry();
-      if (read && read.epoch === this.epoch && read.seq < this.lastSeq) {
-        // History went backwards (Redis came back from an AOF that lost its last writes). The
-        // lost seqs would be reused for new events that clients would drop as duplicates, so
-        // the channel gets a new epoch instead.
-        const epoch = await this.engine.resetEpoch(this.ref.key, read.epoch);
-        read = { epoch, seq: epoch === read.epoch ? read.seq : 0, complete: true, events: [] };
+      // Read from the last delivered event on, to check it is still the same event.
+      const read = await this.readWithRetry(this.lastId === '' ? 0 : 1);
+      if (read && read.epoch === this.epoch && this.diverged(read)) {
+        await this.startNewEpoch();
+        return;
       }
       if (read) await this.applyCatchUp(read);
     });
+  }
+
+  /**
+   * History went backwards (Redis came back from an AOF that lost its last writes), or the event
+   * this stream delivered at lastSeq is not the one Redis holds there (a replica promoted without
+   * the last writes has since taken new ones under the same seqs).
+   */
+  private diverged(read: ReadResult): boolean {
+    if (read.seq < this.lastSeq) return true;
+    const atLast = read.complete ? read.events.find((event) => event.seq === this.lastSeq) : undefined;
+    return atLast !== undefined && this.lastId !== '' && atLast.id !== this.lastId;
+  }
+
+  /**
+   * The seqs this stream delivered were lost, or reused for other events, which clients would
+   * drop as duplicates: the channel gets a new epoch (one, whichever node asks first) and
+   * subscribers are told EPOCH_CHANGED before its events.
+   */
+  private async startNewEpoch(): Promise<void> {
+    await this.engine.resetEpoch(this.ref.key, this.epoch);
+    const read = await this.readWithRetry();
+    if (read && read.epoch !== this.epoch) await this.applyCatchUp(read);
+    else this.reset({ epoch: this.epoch, seq: this.lastSeq }, 'UNAVAILABLE');
   }
 
   private async attachNow(since: Position | undefined, join: JoinFn, withSnapshot: boolean): Promise<AttachResult> {
@@ -115,6 +144,7 @@ export class ChannelStream {
       const read = await this.engine.read(this.ref.key, afterSeq, { snapshot: withSnapshot });
       this.epoch = read.epoch;
       this.lastSeq = read.seq;
+      this.lastId = '';
       this.ready = true;
       return attachSnapshot(answer(since, read, this.lastSeq, join), read);
     }
@@ -141,8 +171,16 @@ export class ChannelStream {
       this.sink.reset(this.ref, { epoch: first.epoch, seq: 0 }, 'EPOCH_CHANGED');
       this.retire(first.epoch);
       this.lastSeq = 0;
+      this.lastId = '';
     }
     const last = events[events.length - 1];
+    if (first.seq <= this.lastSeq) {
+      const atLast = events.find((event) => event.seq === this.lastSeq);
+      if (atLast && this.lastId !== '' && atLast.id !== this.lastId) {
+        await this.startNewEpoch();
+        return;
+      }
+    }
     if (last.seq <= this.lastSeq) return;
     if (first.seq <= this.lastSeq + 1) {
       this.deliverFresh(events);
@@ -182,12 +220,14 @@ export class ChannelStream {
     const fresh = events[0].seq > this.lastSeq ? events : events.filter((event) => event.seq > this.lastSeq);
     if (fresh.length === 0) return;
     this.lastSeq = fresh[fresh.length - 1].seq;
+    this.lastId = fresh[fresh.length - 1].id;
     this.sink.deliver(this.ref, this.epoch, fresh);
   }
 
   private reset(position: Position, reason: ResetReason): void {
     this.retire(position.epoch);
     this.lastSeq = position.seq;
+    this.lastId = '';
     this.sink.reset(this.ref, position, reason);
   }
 
@@ -197,10 +237,11 @@ export class ChannelStream {
     this.epoch = next;
   }
 
-  private async readWithRetry(): Promise<ReadResult | undefined> {
+  /** Reads the events after lastSeq (and the `overlap` events up to it), trying a few times. */
+  private async readWithRetry(overlap = 0): Promise<ReadResult | undefined> {
     for (let attempt = 0; attempt < this.refill.attempts; attempt++) {
       try {
-        return await this.engine.read(this.ref.key, this.lastSeq);
+        return await this.engine.read(this.ref.key, Math.max(0, this.lastSeq - overlap));
       } catch {
         await new Promise((resolve) => setTimeout(resolve, this.refill.backoffMs * 2 ** attempt));
       }

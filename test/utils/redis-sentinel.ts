@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort, RedisServer, withRedis } from './redis-server';
+import { DEBUG_ARGS, freePort, RedisServer, replicasFallBehind, withRedis } from './redis-server';
 
 export const MASTER_NAME = 'switchboard';
 
@@ -80,7 +80,7 @@ export class SentinelTopology {
   ) {}
 
   static async start(): Promise<SentinelTopology> {
-    const master = await RedisServer.start();
+    const master = await RedisServer.start({ args: DEBUG_ARGS });
     const replica = await RedisServer.start({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
     const sentinels: SentinelProcess[] = [];
     for (let i = 0; i < 3; i++) sentinels.push(await SentinelProcess.start(master.port));
@@ -128,6 +128,20 @@ export class SentinelTopology {
   /** kill -9 the current master; resolves once all sentinels name another one. Returns the new master's port. */
   async killMaster(timeoutMs = 30_000): Promise<{ killed: number; promoted: number }> {
     const killed = (await this.masterPort()) as number;
+    await this.server(killed).kill9();
+    const promoted = await this.untilMasterMoves(killed, timeoutMs);
+    return { killed, promoted };
+  }
+
+  /**
+   * The lossy failover that asynchronous replication allows, made certain: the replica stops
+   * receiving the master's writes, the master takes writes for `behindMs`, then it is killed
+   * with kill -9 and the sentinels promote the replica without them.
+   */
+  async killMasterWithReplicaBehind(behindMs: number, timeoutMs = 30_000): Promise<{ killed: number; promoted: number }> {
+    const killed = (await this.masterPort()) as number;
+    await replicasFallBehind(killed, timeoutMs);
+    await new Promise((resolve) => setTimeout(resolve, behindMs));
     await this.server(killed).kill9();
     const promoted = await this.untilMasterMoves(killed, timeoutMs);
     return { killed, promoted };
