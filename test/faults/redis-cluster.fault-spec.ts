@@ -77,4 +77,19 @@ describe('Redis Cluster: three masters, three replicas; two nodes, 22 subscriber
     expect(result).toMatchObject({ silentlyMissing: 0, lostWithReset: 0, gaps: 0, epochChanges: 0 });
     expect(result.delivered).toBe(result.accepted * clients.length);
   }, 120_000);
+
+  it('kill -9 of a master whose replica missed its last second of writes: that shard’s channels move to a new epoch, told to every client, nothing missing silently', async () => {
+    const slot = await topology.slotOf(busKey('branch:f1'));
+    const owner = await topology.ownerOf(slot);
+    const onShard: string[] = [];
+    for (const channel of CHANNELS) if ((await topology.ownerOf(await topology.slotOf(busKey(channel)))) === owner) onShard.push(channel);
+    const result = await run('kill -9, replica 1 s behind', async () => {
+      const { killed, promoted } = await topology.killMasterOf(slot, { replicaBehindMs: 1000 });
+      return `master :${killed} killed (${onShard.length} of the channels), :${promoted} promoted`;
+    });
+    expect(result).toMatchObject({ silentlyMissing: 0, gaps: 0 });
+    // Every channel took writes in the lost second: those of the killed master's shard are
+    // announced once to every client, the others keep their epoch.
+    expect(result.epochChanges).toBe(clients.length * onShard.length);
+  }, 120_000);
 });

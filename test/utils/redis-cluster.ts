@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { RedisServer, withRedis } from './redis-server';
+import { DEBUG_ARGS, RedisServer, replicasFallBehind, withRedis } from './redis-server';
 
 /** Runs redis-cli to completion; rejects with its output on a non-zero exit. */
 function redisCli(args: readonly string[], timeoutMs = 60_000): Promise<string> {
@@ -34,7 +34,7 @@ export class ClusterTopology {
       // A replica notices its master is gone after cluster-node-timeout; 2 s keeps failovers short.
       servers.push(
         await RedisServer.start({
-          args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000', '--cluster-config-file', `nodes-${i}.conf`],
+          args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000', '--cluster-config-file', `nodes-${i}.conf`, ...DEBUG_ARGS],
         }),
       );
     }
@@ -76,9 +76,20 @@ export class ClusterTopology {
     return masters;
   }
 
-  /** kill -9 the master of `slot`; resolves once its replica has taken over and the cluster is healthy. */
-  async killMasterOf(slot: number, timeoutMs = 30_000): Promise<{ killed: number; promoted: number }> {
+  /**
+   * kill -9 the master of `slot`; resolves once its replica has taken over and the cluster is
+   * healthy. With `replicaBehindMs`, the replica first stops receiving writes for that long.
+   */
+  async killMasterOf(
+    slot: number,
+    { replicaBehindMs, timeoutMs = 30_000 }: { replicaBehindMs?: number; timeoutMs?: number } = {},
+  ): Promise<{ killed: number; promoted: number }> {
     const killed = await this.ownerOf(slot);
+    if (replicaBehindMs !== undefined) {
+      // The lossy failover asynchronous replication allows: the replica misses the last writes.
+      await replicasFallBehind(killed, timeoutMs);
+      await sleep(replicaBehindMs);
+    }
     const server = this.servers.find((candidate) => candidate.port === killed) as RedisServer;
     await server.kill9();
     const deadline = Date.now() + timeoutMs;

@@ -30,6 +30,32 @@ export async function withRedis<T>(port: number, work: (client: Redis) => Promis
   }
 }
 
+/** Arguments a master needs for replicasFallBehind() (DEBUG, from loopback connections only). */
+export const DEBUG_ARGS = ['--enable-debug-command', 'local'] as const;
+
+/**
+ * Makes the replicas of the master on `port` stop receiving its writes, for as long as the test
+ * wants (about a minute at most): the lag that asynchronous replication allows, made certain.
+ *
+ * A new replication id on the master turns the replicas' next PSYNC into a full resync, and a
+ * long diskless-sync delay keeps the master from sending it. A replica keeps its old data set
+ * meanwhile (replaced only once a whole RDB has arrived), and stays eligible for promotion.
+ * The master must run with DEBUG_ARGS.
+ */
+export async function replicasFallBehind(port: number, timeoutMs = 30_000): Promise<void> {
+  await withRedis(port, async (client) => {
+    await client.call('CONFIG', 'SET', 'repl-diskless-sync', 'yes', 'repl-diskless-sync-delay', '60');
+    await client.call('DEBUG', 'CHANGE-REPL-ID');
+    await client.call('CLIENT', 'KILL', 'TYPE', 'replica');
+    const deadline = Date.now() + timeoutMs;
+    // The replica asked for a full resync, which waits for the delay: from here it gets no writes.
+    while (!/slave0:.*state=wait_bgsave/.test(await client.info('replication'))) {
+      if (Date.now() > deadline) throw new Error(`redis :${port}: its replica did not ask for a full resync`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+}
+
 export interface RedisOptions {
   /** Keep data across restarts (AOF, fsync always) in a private directory. */
   readonly persistent?: boolean;
