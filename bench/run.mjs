@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--arms=bare,switchboard-memory,switchboard-redis] [--pairs=3] [--no-build]
+// npm run bench [-- --quick] [--arms=bare,switchboard-memory,switchboard-redis,hostile,redis-scaling] [--pairs=3] [--no-build]
 // Switchboard against bare Socket.IO 4.8: same machine, same run, same client harness and payloads.
 // Prints each scenario's values and ratios, writes bench/results/<date>.json.
 // Method: ../shared/reference/benchmark-method.md (server pinned to CPU 0; clients, publisher and
@@ -13,6 +13,7 @@ import { freePort, pinned, sleep, stop } from './lib/processes.mjs';
 import { fixed, markdown, table } from './lib/stats.mjs';
 import { HostileScenarios } from './hostile.mjs';
 import { pairsReport, runPairs } from './pairs.mjs';
+import { redisScalingReport, runRedisScaling } from './redis-scaling.mjs';
 import { Scenarios } from './scenarios.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -291,6 +292,8 @@ async function main() {
     }
     for (const [name, start] of arms) results.arms[name] = await runArm(name, start, results);
     if (!only || only.includes('hostile')) results.hostile = await runHostile(`redis://127.0.0.1:${redisPort}`);
+    // How throughput grows with Redis masters (its own private servers; not in --quick: ~1 min).
+    if ((!only && !QUICK) || only?.includes('redis-scaling')) results.redisScaling = await runRedisScaling({ root: ROOT, log: bench.log });
   } finally {
     redis.kill('SIGKILL');
   }
@@ -309,12 +312,19 @@ async function main() {
     process.stdout.write(`${table(storms)}\n\n${table(churn)}\n\n`);
     hostileMarkdown = `\n\n${markdown(storms)}\n\n${markdown(churn)}`;
   }
+  let scalingMarkdown = '';
+  if (results.redisScaling) {
+    const scaling = redisScalingReport(results.redisScaling);
+    results.redisScalingTable = scaling;
+    process.stdout.write(`${table(scaling)}\n\n`);
+    scalingMarkdown = `\n\n${markdown(scaling)}`;
+  }
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const file = join(ROOT, 'bench', 'results', `${results.date.slice(0, 19).replace(/:/g, '-')}${QUICK ? '-quick' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(
     file.replace(/\.json$/, '.md'),
-    `${QUICK ? `${QUICK_WARNING}\n\n` : ''}${rows.length > 0 ? markdown(rows) : ''}${pairRows.length > 0 ? `\n\n${markdown(pairRows)}` : ''}${hostileMarkdown}\n`,
+    `${QUICK ? `${QUICK_WARNING}\n\n` : ''}${rows.length > 0 ? markdown(rows) : ''}${pairRows.length > 0 ? `\n\n${markdown(pairRows)}` : ''}${hostileMarkdown}${scalingMarkdown}\n`,
   );
   bench.log(`written ${file} in ${elapsed()}`);
   const problems = correctness(results);
@@ -342,6 +352,8 @@ function correctness(results) {
         problems.push(`${round}: the fixed load delivered ${figures.fixedLoad.completion} of its events`);
     });
   }
+  for (const topology of results.redisScaling ?? [])
+    if (topology.engine.failed > 0) problems.push(`redis scaling ${topology.label}: ${topology.engine.failed} engine publishes failed`);
   for (const [name, arm] of Object.entries(results.arms)) {
     for (const [layout, fanOut] of Object.entries(arm.fanOut)) {
       const replay = fanOut.replay;
