@@ -156,10 +156,10 @@ describe('ChannelStream', () => {
     engine.answer({ epoch: 'E1', seq: 1, complete: true, events: [] });
     await stream.attach(undefined, join('a'));
     engine.answer({ epoch: 'E1', seq: 3, complete: true, events: range(2, 3) });
-    stream.resume();
+    void stream.resume();
     await flush();
     engine.answer({ epoch: 'E9', seq: 0, complete: true, events: [] });
-    stream.resume();
+    void stream.resume();
     await flush();
     expect(log).toEqual(['join a []', 'deliver E1 2,3', 'reset E9@0 EPOCH_CHANGED']);
   });
@@ -170,7 +170,7 @@ describe('ChannelStream', () => {
     await stream.attach(undefined, join('a'));
     engine.answer({ epoch: 'E2', seq: 2, complete: true, events: [] });
     engine.answer({ epoch: 'E2', seq: 2, complete: true, events: range(1, 2, 'E2') });
-    stream.resume();
+    void stream.resume();
     await flush();
     expect(engine.reads.slice(-2)).toEqual([4, 0]);
     expect(log).toEqual(['join a []', 'reset E2@0 EPOCH_CHANGED', 'deliver E2 1,2']);
@@ -182,7 +182,7 @@ describe('ChannelStream', () => {
     await stream.attach(undefined, join('a'));
     engine.answer({ epoch: 'E1', seq: 3, complete: true, events: [] });
     engine.answer({ epoch: 'E1-new', seq: 0, complete: true, events: [] });
-    stream.resume();
+    void stream.resume();
     await flush();
     expect(engine.resets).toEqual(['E1']);
     expect(log).toEqual(['join a []', 'reset E1-new@0 EPOCH_CHANGED']);
@@ -203,7 +203,7 @@ describe('ChannelStream', () => {
     stream.arrive(range(4, 5));
     engine.answer({ epoch: 'E1', seq: 7, complete: true, events: [other(5), other(6), other(7)] });
     engine.answer({ epoch: 'E1-new', seq: 0, complete: true, events: [] });
-    stream.resume();
+    void stream.resume();
     await flush();
     expect(engine.reads).toEqual([Number.MAX_SAFE_INTEGER, 4, 5]);
     expect(engine.resets).toEqual(['E1']);
@@ -233,7 +233,7 @@ describe('ChannelStream', () => {
     stream.arrive(range(4, 5));
     stream.arrive(range(5, 6));
     engine.answer({ epoch: 'E1', seq: 7, complete: true, events: range(6, 7) });
-    stream.resume();
+    void stream.resume();
     await flush();
     expect(engine.resets).toEqual([]);
     expect(log).toEqual(['join a []', 'deliver E1 4,5', 'deliver E1 6', 'deliver E1 7']);

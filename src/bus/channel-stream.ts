@@ -99,17 +99,26 @@ export class ChannelStream {
     });
   }
 
-  /** After the engine's live feed was interrupted: deliver what was missed, or reset. */
-  resume(): void {
-    this.enqueue(async () => {
-      if (!this.ready) return;
-      // Read from the last delivered event on, to check it is still the same event.
-      const read = await this.readWithRetry(this.lastId === '' ? 0 : 1);
-      if (read && read.epoch === this.epoch && this.diverged(read)) {
-        await this.startNewEpoch();
-        return;
-      }
-      if (read) await this.applyCatchUp(read);
+  /**
+   * After the engine's live feed was interrupted, or a failover: deliver what was missed, or
+   * reset. Resolves once done (it never rejects).
+   */
+  resume(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.enqueue(async () => {
+        try {
+          if (!this.ready) return;
+          // Read from the last delivered event on, to check it is still the same event.
+          const read = await this.readWithRetry(this.lastId === '' ? 0 : 1);
+          if (read && read.epoch === this.epoch && this.diverged(read)) {
+            await this.startNewEpoch();
+            return;
+          }
+          if (read) await this.applyCatchUp(read);
+        } finally {
+          resolve();
+        }
+      });
     });
   }
 

@@ -33,6 +33,8 @@ export type PublishResult =
 const RELEASE_LINGER_MS = 5000;
 const DRAIN_ON_SHUTDOWN_MS = 2000;
 const INTERNAL_WATCH_RETRY_MS = 1000;
+/** Longest the held publishes of a failover wait for this node's channels to be checked (see checkStreams). */
+const RELEASE_CHECK_MS = 2000;
 
 /**
  * The only door to the event engine. Publishers call publish(); the realtime layer calls
@@ -80,14 +82,29 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     engine.setListener({
       arrived: (key, events) => this.onArrived(key, events),
       resumed: () => {
-        for (const stream of this.streams.values()) stream.resume();
+        for (const stream of this.streams.values()) void stream.resume();
         this.catchUpInternal();
         void this.resilient?.adoptOrphans().catch(() => undefined);
       },
       writable: () => this.resilient?.nudge(),
       holding: () => this.resilient?.hold(),
-      released: () => this.resilient?.release(),
+      released: () => void this.checkStreams().then(() => this.resilient?.release()),
     });
+  }
+
+  /**
+   * Before publishes held through a failover go out: every channel followed here is compared
+   * with the new master, so one whose last writes the promoted replica never got moves to a new
+   * epoch before new events can reuse its seqs (those would be lost with the old epoch). Bounded:
+   * a slow check lets the publishes go after RELEASE_CHECK_MS.
+   */
+  private async checkStreams(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, RELEASE_CHECK_MS);
+    });
+    await Promise.race([Promise.all([...this.streams.values()].map((stream) => stream.resume())), bound]);
+    clearTimeout(timer);
   }
 
   /** Outage state for health and metrics. */
