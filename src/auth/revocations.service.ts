@@ -3,6 +3,7 @@ import { EventBus } from '../bus/event-bus.service';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { RedisConnections } from '../redis/redis-connections.service';
+import { untilReplicated } from '../redis/replica-ack';
 import type { Principal } from './claims';
 
 /**
@@ -88,7 +89,14 @@ export class Revocations implements OnModuleInit, OnApplicationShutdown {
     // for every node that starts later: the caller retries in a second instead.
     if (this.redis.stateWritesHeld)
       throw new AppError(ErrorCode.UNAVAILABLE, 'a Redis failover is under way; retry the revocation shortly', undefined, 1);
-    if (this.redis.enabled) await this.redis.get('state').hset(RULES_KEY, ruleId(rule), JSON.stringify(rule));
+    if (this.redis.enabled) {
+      const state = this.redis.get('state');
+      await state.hset(RULES_KEY, ruleId(rule), JSON.stringify(rule));
+      // A revocation a failover lost would let the token in again, and nobody would know.
+      await untilReplicated(state, RULES_KEY, this.redis.replicaAckMs).catch((error: Error) => {
+        throw new AppError(ErrorCode.UNAVAILABLE, `${error.message}; retry the revocation shortly`, undefined, 1);
+      });
+    }
     this.apply(rule);
     try {
       await this.bus.signal(SIGNAL_KEY, 'revoked', rule);

@@ -64,6 +64,7 @@ describe('loadConfig', () => {
       expect(redis).toEqual({
         target: { mode: 'standalone', url: 'redis://app:s3cret@cache.internal:6380/2' },
         description: 'standalone cache.internal:6380',
+        replicaAckMs: 1000,
       });
       expect(JSON.stringify(redis?.description)).not.toContain('s3cret');
     });
@@ -95,6 +96,7 @@ describe('loadConfig', () => {
         password: 'redis-pw',
         tls: { ca: 'PEM' },
         description: 'sentinel switchboard via 10.0.0.1:26379,[fd00::2]:26380 (TLS)',
+        replicaAckMs: 1000,
       });
     });
 
@@ -109,7 +111,15 @@ describe('loadConfig', () => {
         },
         password: 'pw',
         description: 'cluster via 10.0.0.1:7000,10.0.0.2:7000',
+        replicaAckMs: 1000,
       });
+    });
+
+    it('REDIS_REPLICA_ACK_MS: how long print jobs and revocations wait for a replica; 0 does not wait', () => {
+      expect(redisOf({ REDIS_URL: 'redis://a:6379', REDIS_REPLICA_ACK_MS: '0' })).toMatchObject({ replicaAckMs: 0 });
+      expect(errorsOf({ JWT_SECRET: SECRET, REDIS_REPLICA_ACK_MS: '500' })).toEqual([
+        'REDIS_REPLICA_ACK_MS: needs REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES',
+      ]);
     });
 
     it('a rediss:// URL turns TLS on', () => {

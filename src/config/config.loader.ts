@@ -224,7 +224,14 @@ function resolveRedis(env: Env, io: ConfigIo, read: <T>(spec: EnvVarSpec<T>) => 
   } else if (modes.length > 0) {
     return undefined; // already reported as invalid
   } else {
-    for (const spec of [ENV.redisSentinelName, ENV.redisSentinelPassword, ENV.redisUsername, ENV.redisPassword, ENV.redisTlsCaFile]) {
+    for (const spec of [
+      ENV.redisSentinelName,
+      ENV.redisSentinelPassword,
+      ENV.redisUsername,
+      ENV.redisPassword,
+      ENV.redisTlsCaFile,
+      ENV.redisReplicaAck,
+    ]) {
       if (given(spec.name)) errors.push(`${spec.name}: needs REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES`);
     }
     return undefined;
@@ -250,6 +257,7 @@ function resolveRedis(env: Env, io: ConfigIo, read: <T>(spec: EnvVarSpec<T>) => 
     ...(password !== undefined ? { password } : {}),
     ...(tls ? { tls: ca !== undefined ? { ca } : {} } : {}),
     description: tls ? `${description} (TLS)` : description,
+    replicaAckMs: read(ENV.redisReplicaAck) ?? 1000,
   };
 }
 

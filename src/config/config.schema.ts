@@ -147,6 +147,13 @@ export const ENV = {
     undefined,
     "PEM file of the CA that signed the Redis servers' certificates, when it is not a public one. Needs TLS.",
   ),
+  redisReplicaAck: int(
+    'REDIS_REPLICA_ACK_MS',
+    1000,
+    0,
+    30_000,
+    'Print jobs and token revocations are answered only once a Redis replica holds them (WAIT), when the master has replicas: a failover that promotes a replica cannot lose them. Longest wait, after which the request is refused (503) and retried by the caller; 0 does not wait.',
+  ),
   jwtSecret: text('JWT_SECRET', undefined, 'HMAC secret (HS256), at least 32 characters.', (raw) => {
     if (raw.length < 32) throw new InvalidValue(`must be at least 32 characters, got ${raw.length}`);
   }),

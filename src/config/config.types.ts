@@ -183,4 +183,6 @@ export interface RedisConfig {
   readonly tls?: { readonly ca?: string };
   /** For logs and health: mode and addresses, never a password. */
   readonly description: string;
+  /** Longest wait for a replica to hold a print job or a revocation (WAIT); 0 does not wait. */
+  readonly replicaAckMs: number;
 }

@@ -3,6 +3,7 @@ import type { Principal } from '../auth/claims';
 import { tenantOf } from '../auth/tenant';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { NotReplicatedError } from '../redis/replica-ack';
 import type { CreatePrintJobDto } from './dto/create-print-job.dto';
 import type { JobStatusDto } from './dto/job-status.dto';
 import { cancel, expire, finish } from './print-job.lifecycle';
@@ -163,6 +164,10 @@ export class PrintJobsService implements OnModuleInit, OnApplicationShutdown {
     } catch (error) {
       if (error instanceof AppError) throw error;
       this.logger.warn(`print job store: ${(error as Error).message}`);
+      if (error instanceof NotReplicatedError) {
+        // Stored on the master, not yet safe from a failover: the retry (same jobId) waits again.
+        throw new AppError(ErrorCode.UNAVAILABLE, 'the print job is not on a Redis replica yet; retry with the same jobId', undefined, 1);
+      }
       throw new AppError(ErrorCode.UNAVAILABLE, 'print job storage is unreachable; retry shortly', undefined, 1);
     }
   }

@@ -24,7 +24,9 @@ import { RedisPrintJobStore } from './redis-print-job.store';
     {
       provide: PRINT_JOB_STORE,
       useFactory: (redis: RedisConnections): PrintJobStore =>
-        redis.enabled ? new RedisPrintJobStore(redis.get('state'), () => redis.stateWritesHeld) : new MemoryPrintJobStore(),
+        redis.enabled
+          ? new RedisPrintJobStore(redis.get('state'), () => redis.stateWritesHeld, redis.replicaAckMs)
+          : new MemoryPrintJobStore(),
       inject: [RedisConnections],
     },
     {

@@ -1,3 +1,4 @@
+import { untilReplicated } from '../redis/replica-ack';
 import type { RedisClient } from '../redis/redis-connections.service';
 import { PENDING, type PrintDocument, type PrintJob } from './print-job.model';
 import type { JobRef, PrintJobStore } from './print-job.store';
@@ -77,6 +78,8 @@ export class RedisPrintJobStore implements PrintJobStore {
     redis: RedisClient,
     /** Sentinel: a failover is under way; writes would reach a master about to be demoted. */
     private readonly writesHeld: () => boolean = () => false,
+    /** REDIS_REPLICA_ACK_MS: a created job is answered once a replica holds it (see untilReplicated). */
+    private readonly replicaAckMs = 0,
   ) {
     this.redis = redis as Client;
     this.redis.defineCommand('printJobCreate', { numberOfKeys: 5, lua: CREATE });
@@ -102,6 +105,8 @@ export class RedisPrintJobStore implements PrintJobStore {
       keepSeconds,
       job.jobId,
     );
+    // Also for a jobId already known: the first attempt may have been refused for this very reason.
+    await untilReplicated(this.redis, jobKey(job), this.replicaAckMs);
     return { created: created === 1, job: JSON.parse(stored) as PrintJob };
   }
 

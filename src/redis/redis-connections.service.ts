@@ -70,6 +70,11 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.stateHold?.holding ?? false;
   }
 
+  /** REDIS_REPLICA_ACK_MS: how long state that must not be lost waits for a replica (untilReplicated). */
+  get replicaAckMs(): number {
+    return this.config.redis?.replicaAckMs ?? 0;
+  }
+
   /** The client for a role, created on first use. */
   get(role: RedisRole): RedisClient {
     const existing = this.clients.get(role);

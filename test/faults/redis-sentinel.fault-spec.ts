@@ -71,11 +71,7 @@ describe('Sentinel: one master, one replica, three sentinels; two nodes, 22 subs
     await topology?.stop();
   });
 
-  async function run(
-    label: string,
-    switchOver: () => Promise<{ promoted: number }>,
-    { printJobs = true } = {},
-  ): Promise<Accounting & { promoted: number }> {
+  async function run(label: string, switchOver: () => Promise<{ promoted: number }>): Promise<Accounting & { promoted: number }> {
     const traffic = new Traffic(
       nodes.map((node) => node.url),
       CHANNELS,
@@ -83,7 +79,7 @@ describe('Sentinel: one master, one replica, three sentinels; two nodes, 22 subs
     );
     traffic.start();
     const printing = new PrintTraffic(nodes.map((node) => node.url));
-    if (printJobs) printing.start();
+    printing.start();
     await sleep(1000);
     const started = Date.now();
     const { promoted } = await switchOver();
@@ -110,7 +106,6 @@ describe('Sentinel: one master, one replica, three sentinels; two nodes, 22 subs
     );
     expect(traffic.refused).toBe(0);
     expect(accounting.accepted).toBeGreaterThan(PER_CHANNEL_PER_SECOND * CHANNELS.length * 2);
-    if (!printJobs) return { ...accounting, promoted };
     process.stdout.write(
       `[faults] sentinel ${label}: print jobs accepted ${printing.accepted.length}, refused during the failover ${printing.refused}, lost ${lost.length}\n`,
     );
@@ -136,8 +131,11 @@ describe('Sentinel: one master, one replica, three sentinels; two nodes, 22 subs
     expect(result.delivered).toBe(result.accepted * clients.length);
   }, 120_000);
 
-  it('kill -9 of a master whose replica missed its last second of writes: every channel moves to a new epoch, told to every client, nothing missing silently, nothing published after the failover lost', async () => {
-    const result = await run('kill -9, replica 1 s behind', () => topology.killMasterWithReplicaBehind(1000), { printJobs: false });
+  it('kill -9 of a master whose replica missed its last second of writes: every channel moves to a new epoch, told to every client, nothing missing silently, nothing published after the failover lost, no print job lost', async () => {
+    // Print jobs too: those the old master took in the lost second were refused (no replica
+    // confirmed them: REDIS_REPLICA_ACK_MS), retried, and exist on the new master (run() checks).
+    // With REDIS_REPLICA_ACK_MS=0, 25 of 84 accepted jobs were gone.
+    const result = await run('kill -9, replica 1 s behind', () => topology.killMasterWithReplicaBehind(1000));
     // Every channel took writes in the lost second, so every client hears EPOCH_CHANGED once per
     // channel. Nothing published after the failover is lost: each node compares its channels with
     // the new master before its held publishes go out, and here both nodes follow every channel.
