@@ -29,6 +29,13 @@ const ABORTED = ['-failover-abort-not-elected', '-failover-abort-no-good-slave',
 export class SentinelWatch extends EventEmitter<FailoverEvents> {
   private readonly logger = new Logger('Sentinel');
   private readonly clients: Redis[] = [];
+  /**
+   * Masters the sentinels have moved away from ("ip:port"). Each sentinel is heard on its own
+   * connection, so one sentinel's `+switch-master` can arrive before the leader's "starting" of
+   * that same failover; a start for a master already replaced is stale, and holding writes for it
+   * would last until the hold's timeout.
+   */
+  private readonly replaced = new Set<string>();
 
   constructor(private readonly redis: RedisConfig) {
     super();
@@ -57,20 +64,25 @@ export class SentinelWatch extends EventEmitter<FailoverEvents> {
     for (const client of this.clients.splice(0)) client.disconnect();
   }
 
-  private onEvent(channel: string, message: string): void {
+  /** One sentinel event (public for its unit test; the subscribers call it). */
+  onEvent(channel: string, message: string): void {
     const { masterName } = this.redis.target as { masterName: string };
     if (channel === SWITCHED) {
       // "<name> <old ip> <old port> <new ip> <new port>"
-      const [name, , , ip, port] = message.split(' ');
+      const [name, oldIp, oldPort, ip, port] = message.split(' ');
       if (name !== masterName) return;
+      this.replaced.add(`${oldIp}:${oldPort}`);
+      this.replaced.delete(`${ip}:${port}`);
       this.logger.warn(`master ${name} is now ${ip}:${port}`);
       this.emit('switched', `${ip}:${port}`);
       return;
     }
     // "<type> <instance> <ip> <port> @ <master name> <master ip> <master port>"
-    const at = message.split(' @ ')[1];
-    if (at?.split(' ')[0] !== masterName) return;
+    const [name, ip, port] = message.split(' @ ')[1]?.split(' ') ?? [];
+    if (name !== masterName) return;
     if (channel === STARTING) {
+      if (this.replaced.has(`${ip}:${port}`)) return; // that failover is over already
+
       this.logger.warn(`failover of ${masterName} starting: publishes wait in the outage queue until the new master answers`);
       this.emit('starting');
     } else {
