@@ -128,9 +128,14 @@ export class ChannelStream {
    * the last writes has since taken new ones under the same seqs).
    */
   private diverged(read: ReadResult): boolean {
-    if (read.seq < this.lastSeq) return true;
-    const atLast = read.complete ? read.events.find((event) => event.seq === this.lastSeq) : undefined;
-    return atLast !== undefined && this.lastId !== '' && atLast.id !== this.lastId;
+    return read.seq < this.lastSeq || (read.complete && this.otherEventAtLastSeq(read.events));
+  }
+
+  /** Among `events`, the one at lastSeq is not the event this stream delivered there. */
+  private otherEventAtLastSeq(events: readonly Envelope[]): boolean {
+    if (this.lastId === '') return false;
+    const atLast = events.find((event) => event.seq === this.lastSeq);
+    return atLast !== undefined && atLast.id !== this.lastId;
   }
 
   /**
@@ -183,12 +188,9 @@ export class ChannelStream {
       this.lastId = '';
     }
     const last = events[events.length - 1];
-    if (first.seq <= this.lastSeq) {
-      const atLast = events.find((event) => event.seq === this.lastSeq);
-      if (atLast && this.lastId !== '' && atLast.id !== this.lastId) {
-        await this.startNewEpoch();
-        return;
-      }
+    if (first.seq <= this.lastSeq && this.otherEventAtLastSeq(events)) {
+      await this.startNewEpoch();
+      return;
     }
     if (last.seq <= this.lastSeq) return;
     if (first.seq <= this.lastSeq + 1) {
