@@ -18,11 +18,14 @@ describe('state that must survive a failover waits for a replica (REDIS_REPLICA_
     master = await RedisServer.start({ args: DEBUG_ARGS });
     replica = await RedisServer.start({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
     await withRedis(master.port, async (client) => {
-      for (let i = 0; i < 200 && !/slave0:.*state=online/.test(await client.info('replication')); i++) {
+      for (let i = 0; !/slave0:.*state=online/.test(await client.info('replication')); i++) {
+        if (i === 400) throw new Error('the replica did not come online within 20 s');
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     });
-    app = await createTestApp({ REDIS_URL: master.url, REDIS_REPLICA_ACK_MS: '300' });
+    // 2 s, not less: on a loaded CI machine a healthy replica's confirmation once took over 300 ms,
+    // and the refusal case below waits the whole window per request.
+    app = await createTestApp({ REDIS_URL: master.url, REDIS_REPLICA_ACK_MS: '2000' });
   }, 60_000);
   afterAll(async () => {
     await app?.close();
@@ -31,7 +34,9 @@ describe('state that must survive a failover waits for a replica (REDIS_REPLICA_
   });
 
   it('answers a print job and a revocation once the replica holds them', async () => {
-    expect((await postJson(`${app.url}/v1/print-jobs`, job('r-1'), serviceToken())).status).toBe(202);
+    // Status and body together, so that a refusal shows its reason.
+    const created = await postJson(`${app.url}/v1/print-jobs`, job('r-1'), serviceToken());
+    expect({ status: created.status, body: created.body }).toMatchObject({ status: 202 });
     expect(await withRedis(replica.port, (client) => client.exists(jobKey('r-1')))).toBe(1);
     expect((await postJson(`${app.url}/v1/admin/revoke`, { companyId: 'acme', userId: 'gone-1' }, adminToken())).status).toBe(202);
   });
