@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick] [--arms=bare,switchboard-memory,switchboard-redis,hostile,redis-scaling] [--pairs=3] [--no-build]
+//   [--layouts=1000x100,...] [--steps=20000,20000] (one layout at a fixed load, e.g. under BENCH_PROFILE=1)
 // Switchboard against bare Socket.IO 4.8: same machine, same run, same client harness and payloads.
 // Prints each scenario's values and ratios, writes bench/results/<date>.json.
 // Method: ../shared/reference/benchmark-method.md (server pinned to CPU 0; clients, publisher and
@@ -26,7 +27,13 @@ const PAIRS = Number(process.argv.find((arg) => arg.startsWith('--pairs='))?.sli
 const QUICK_WARNING =
   'WARNING: --quick figures are for smoke only (short steps, one pass per arm; the same commit has swung 0.15x-2x between quick runs). Use the full run for figures.';
 const HOT_LADDER = [50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 3_000_000];
-const LADDER = [2000, 5000, 7500, 10000, 15000, 20000, 30000, 40000, 50000, 60000, 80000, 100000];
+/** `--steps=20000,20000,20000` replaces the ladder: a fixed load to profile one arm against another. */
+const STEPS = process.argv
+  .find((arg) => arg.startsWith('--steps='))
+  ?.slice('--steps='.length)
+  .split(',')
+  .map(Number);
+const LADDER = STEPS ?? [2000, 5000, 7500, 10000, 15000, 20000, 30000, 40000, 50000, 60000, 80000, 100000];
 
 /** What runs: the full plan of issue 6, or a smoke run that proves every scenario works. */
 const PLAN = QUICK
@@ -268,10 +275,14 @@ async function main() {
     if (build.status !== 0) process.exit(1);
   }
   const redisPort = await freePort();
-  const redis = await pinned(1, ['redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    cwd: ROOT,
-    ready: /Ready to accept/,
-  });
+  const redis = await pinned(
+    Number(process.env.BENCH_REDIS_CPU ?? 1),
+    ['redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      cwd: ROOT,
+      ready: /Ready to accept/,
+    },
+  );
   bench.redisPid = redis.pid;
   const results = { date: new Date().toISOString(), quick: QUICK, machine: { cpus: 2, node: process.version }, plan: PLAN, arms: {} };
   const only = process.argv

@@ -1,6 +1,6 @@
 // The six scenarios of issue 6, run against one arm (a started server) at a time. Clients and the
 // publisher are fresh pinned processes on CPU 1; the server is alone on CPU 0.
-import { ask, contamination, cpuMs, pinned, rssKb, sleep } from './lib/processes.mjs';
+import { ask, contamination, cpuMs, pinned, rssKb, sleep, writeCalls } from './lib/processes.mjs';
 import { percentile } from './lib/stats.mjs';
 
 const P99_BOUND_MS = 50;
@@ -150,6 +150,7 @@ export class Scenarios {
     const check = contamination(() => this.ours());
     const before = await this.arm.histogram();
     const cpuBefore = cpuMs(this.arm.child.pid);
+    const writesBefore = writeCalls(this.arm.child.pid);
     const events = Math.max(1, Math.round(deliveries / perRoom));
     const published = await ask(
       publisher,
@@ -164,6 +165,7 @@ export class Scenarios {
     }
     const report = await ask(clients, { cmd: 'report' }, (reply) => reply.cmd === 'report');
     const serverCpuMs = cpuMs(this.arm.child.pid) - cpuBefore;
+    const serverWrites = writeCalls(this.arm.child.pid) - writesBefore;
     const load = check();
     const server = this.arm.serverSide(before, await this.arm.histogram());
     const step = {
@@ -176,6 +178,8 @@ export class Scenarios {
       p99: percentile(report.latencies, 99),
       // The steadiest figure on a noisy machine (the method's): the server's CPU per delivered event.
       serverCpuUsPerDelivery: report.received > 0 ? (serverCpuMs * 1000) / report.received : NaN,
+      // Write system calls per delivery: what frames cost the kernel, and whether they were batched.
+      serverWritesPerDelivery: report.received > 0 ? serverWrites / report.received : NaN,
       foreignCore: load.foreignCore,
       stealCore: load.stealCore,
       contaminated: load.foreignCore > FOREIGN_LIMIT || load.stealCore > FOREIGN_LIMIT,
@@ -189,6 +193,7 @@ export class Scenarios {
       `${label}: ${deliveries}/s -> ${(step.completion * 100).toFixed(2)} %, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms` +
         (step.validatorCompletion !== undefined ? `, socket.io-client ${(step.validatorCompletion * 100).toFixed(2)} %` : '') +
         (server ? `, server side p99 <= ${server.p99UpToMs} ms` : '') +
+        `, server ${step.serverCpuUsPerDelivery.toFixed(1)} µs and ${step.serverWritesPerDelivery.toFixed(2)} writes per delivery` +
         `, foreign ${(load.foreignCore * 100).toFixed(0)} % steal ${(load.stealCore * 100).toFixed(0)} %` +
         (step.ok ? '' : '  (over)'),
     );

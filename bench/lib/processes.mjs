@@ -90,6 +90,11 @@ export function cpuMs(pid) {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** Write-type system calls (write, writev, sendmsg…) a process has made so far, from /proc/<pid>/io. */
+export function writeCalls(pid) {
+  return Number(/^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? NaN);
+}
+
 /**
  * What a process does while nobody asks it anything: CPU (ms, from the scheduler's exact runtime,
  * not ticks) and voluntary context switches (its wake-ups), summed over its threads, over `ms`.
