@@ -56,10 +56,21 @@ export function limitConnectionsPerIp(server: Server, limit: number): void {
  *   408 IDLE_TIMEOUT (when nothing was answered yet) and its connection is closed. Only requests
  *   with a body arm a timer, so GETs and the publish fast path of a quick client cost nothing.
  */
+function clearHeaderTimer(socket: Socket): void {
+  const timer = headerTimers.get(socket);
+  if (timer === undefined) return;
+  clearTimeout(timer);
+  headerTimers.delete(socket);
+}
+
+function onSocketClose(this: Socket): void {
+  clearHeaderTimer(this);
+}
+
 export function enforceHttpDeadlines(server: Server, limits: HttpDeadlines): void {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = Math.max(limits.headersTimeoutMs, limits.requestTimeoutMs);
-  const headersDone = (request: IncomingMessage) => clearTimeout(headerTimers.get(request.socket));
+  const headersDone = (request: IncomingMessage) => clearHeaderTimer(request.socket);
   let requestsHooked = false;
   server.on('connection', (socket: Socket) => {
     // Hooked at the first connection, not now: Engine.IO's attach (at app.init(), later) removes
@@ -74,7 +85,9 @@ export function enforceHttpDeadlines(server: Server, limits: HttpDeadlines): voi
     const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
     timer.unref();
     headerTimers.set(socket, timer);
-    socket.once('close', () => clearTimeout(timer));
+    // One shared listener, not a closure per connection: the timer is forgotten once the headers
+    // are in, so a WebSocket that stays open for hours keeps no Timeout (issue 14, heap per socket).
+    socket.on('close', onSocketClose);
   });
   server.on('upgrade', headersDone);
   function onRequest(request: IncomingMessage, response: ServerResponse): void {

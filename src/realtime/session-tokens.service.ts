@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config';
 import type { Socket } from 'socket.io';
 import { hasAnyRole, type Principal } from '../auth/claims';
@@ -8,6 +8,7 @@ import { tryParseChannel } from '../channels/channel-name';
 import { canSubscribe } from '../channels/channel-policy';
 import { channelRef } from '../channels/channel-ref';
 import { AppError, ErrorCode } from '../common/app.errors';
+import { DeadlineSchedule } from '../common/deadline-schedule';
 import { DeliveryService } from './delivery.service';
 import type { NamespaceDefinition } from './namespace.registry';
 import { RealtimeEvent, type AuthExpiringPayload, type RefreshAck, type SocketData } from './realtime.events';
@@ -15,17 +16,27 @@ import { endSession } from './session-end';
 
 /** `auth:expiring` goes out this long before `exp`. */
 export const EXPIRING_NOTICE_SECONDS = 60;
-/** setTimeout's ceiling; a token valid longer gets its timer re-armed. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * A socket's token over its lifetime: `auth:expiring` 60 s before `exp`, disconnection with
  * AUTH_EXPIRED at `exp` + TOKEN_GRACE_SECONDS (30) unless `auth:refresh` brought a newer token for the same user and
  * company, and disconnection with REVOKED (on every node) when a revocation matches.
+ *
+ * Both deadlines of every socket live on two shared schedules (one timer each), not on two
+ * timers per socket; they fire at most a second late, never early (docs/protocol.md).
  */
 @Injectable()
-export class SessionTokens implements OnModuleInit {
-  private readonly timers = new WeakMap<Socket, NodeJS.Timeout[]>();
+export class SessionTokens implements OnModuleInit, OnModuleDestroy {
+  private readonly notices = new DeadlineSchedule<Socket>((socket) => {
+    const payload: AuthExpiringPayload = {
+      expiresAt: (socket.data as SocketData).principal.expiresAt,
+      graceSeconds: this.config.jwt.graceSeconds,
+    };
+    socket.emit(RealtimeEvent.AUTH_EXPIRING, payload);
+  });
+  private readonly ends = new DeadlineSchedule<Socket>((socket) =>
+    endSession(socket, ErrorCode.AUTH_EXPIRED, 'token expired and was not refreshed'),
+  );
 
   constructor(
     private readonly verifier: TokenVerifier,
@@ -38,33 +49,20 @@ export class SessionTokens implements OnModuleInit {
     this.revocations.onRevoke((rule) => this.disconnectMatching(rule));
   }
 
+  onModuleDestroy(): void {
+    this.notices.close();
+    this.ends.close();
+  }
+
   track(socket: Socket): void {
-    this.untrack(socket);
     const { expiresAt } = (socket.data as SocketData).principal;
-    const now = Date.now();
-    const notice = setTimeout(
-      () => {
-        const payload: AuthExpiringPayload = { expiresAt, graceSeconds: this.config.jwt.graceSeconds };
-        socket.emit(RealtimeEvent.AUTH_EXPIRING, payload);
-      },
-      Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - EXPIRING_NOTICE_SECONDS * 1000 - now)),
-    );
-    const endIn = expiresAt + this.config.jwt.graceSeconds * 1000 - now;
-    const end = setTimeout(
-      () => {
-        if (endIn > MAX_TIMER_MS) this.track(socket);
-        else endSession(socket, ErrorCode.AUTH_EXPIRED, 'token expired and was not refreshed');
-      },
-      Math.min(MAX_TIMER_MS, Math.max(0, endIn)),
-    );
-    notice.unref();
-    end.unref();
-    this.timers.set(socket, [notice, end]);
+    this.notices.set(socket, expiresAt - EXPIRING_NOTICE_SECONDS * 1000);
+    this.ends.set(socket, expiresAt + this.config.jwt.graceSeconds * 1000);
   }
 
   untrack(socket: Socket): void {
-    for (const timer of this.timers.get(socket) ?? []) clearTimeout(timer);
-    this.timers.delete(socket);
+    this.notices.delete(socket);
+    this.ends.delete(socket);
   }
 
   /**
