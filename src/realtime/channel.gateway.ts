@@ -67,20 +67,10 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
     socket.emit(RealtimeEvent.SESSION, session);
     this.kit.tokens.track(socket);
     this.kit.metrics.handshakes.inc({ namespace: session.namespace, outcome: 'accepted' });
-    // One line per connection, when it ends, with everything the connect line had: at the default
-    // level a handshake writes no log line (the line was ~10 % of a handshake's CPU). `connected`
-    // is a debug line.
-    const connectedAt = Date.now();
+    // One line per connection, when it ends (handleDisconnect), with everything the connect line
+    // had: at the default level a handshake writes no log line (the line was ~10 % of a
+    // handshake's CPU). `connected` is a debug line.
     if (this.debugLogged) this.logger.debug({ msg: 'connected', ...connectionFields(socket, session.namespace) });
-    socket.once('disconnect', (reason) =>
-      this.logger.log({
-        msg: 'disconnected',
-        ...connectionFields(socket, session.namespace),
-        reason,
-        connectedAt,
-        durationMs: Date.now() - connectedAt,
-      }),
-    );
     try {
       await this.afterConnect(socket);
     } catch (error) {
@@ -89,7 +79,17 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
   }
 
   /** Never rejects: Nest does not await it. */
-  async handleDisconnect(socket: AppSocket): Promise<void> {
+  async handleDisconnect(socket: AppSocket, reason?: string): Promise<void> {
+    // From Nest's own disconnect hook, not a listener of ours per socket (heap per connection).
+    // The handshake's time stands for the connection's start: the socket exists from then.
+    const connectedAt = socket.handshake.issued;
+    this.logger.log({
+      msg: 'disconnected',
+      ...connectionFields(socket, `/${this.definition.name}`),
+      reason,
+      connectedAt,
+      durationMs: Date.now() - connectedAt,
+    });
     this.kit.tokens.untrack(socket);
     try {
       await this.afterDisconnect(socket);

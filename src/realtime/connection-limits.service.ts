@@ -39,13 +39,22 @@ export class ConnectionLimits {
       increment(this.perIp, ip, 1);
       increment(this.perCompany, company, 1);
       this.admission.authenticated(socket.conn);
-      socket.once('disconnect', () => {
-        increment(this.perIp, ip, -1);
-        increment(this.perCompany, company, -1);
-      });
+      socket.on('disconnect', this.release);
       next();
     };
   }
+
+  /**
+   * One listener for every socket, not a closure per socket (heap per connection, issue 14). It
+   * finds the same IP and company again: the handshake does not change, and a token refresh keeps
+   * the company.
+   */
+  private readonly release = ((limits: ConnectionLimits) =>
+    function (this: Socket): void {
+      const ip = clientIpOf(this.handshake.headers, this.handshake.address, limits.config.limits.trustProxy);
+      increment(limits.perIp, ip, -1);
+      increment(limits.perCompany, (this.data as SocketData).principal.companyId, -1);
+    })(this);
 }
 
 function increment(counts: Map<string, number>, key: string, by: number): void {

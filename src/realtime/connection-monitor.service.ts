@@ -12,7 +12,7 @@ interface EngineSocket {
   readonly readyState: string;
   readonly writeBuffer: { data?: unknown }[];
   readonly transport: { name: string; writable: boolean; socket?: { bufferedAmount?: number; terminate?: () => void } };
-  on(event: 'packet', listener: (packet: { type: string; data?: unknown }) => void): void;
+  on(event: 'packet', listener: (this: EngineSocket, packet: { type: string; data?: unknown }) => void): void;
   write(data: string): void;
   close(discard?: boolean): void;
 }
@@ -82,31 +82,39 @@ export class ConnectionMonitor implements OnApplicationShutdown {
 
   private watch(engineSocket: EngineSocket): void {
     this.lastInbound.set(engineSocket, Date.now());
-    engineSocket.on('packet', (packet) => {
-      this.lastInbound.set(engineSocket, Date.now());
-      if (packet.type !== 'message') return;
-      const { data } = packet;
-      const size =
-        typeof data === 'string'
-          ? data.length * 3 > this.config.limits.maxFrameBytes
-            ? Buffer.byteLength(data)
-            : data.length
-          : ((data as { byteLength?: number } | undefined)?.byteLength ?? 0);
-      if (this.withinLimit(engineSocket, size)) return;
-      this.counts.oversizedFrames += 1;
-      // An oversized CONNECT is nearly always a huge token: say so, instead of a silent close the
-      // client can only read as a timeout.
-      if (typeof data === 'string' && data[0] === '0') {
-        const namespace = namespaceOf(data);
-        const body = {
-          code: ErrorCode.AUTH_INVALID,
-          message: `the handshake is larger than ${this.config.limits.maxFrameBytes} bytes; tokens are limited to ${MAX_TOKEN_LENGTH} characters`,
-        };
-        // Socket.IO's CONNECT_ERROR is packet type 4; Engine.IO prefixes its own message type.
-        engineSocket.write(`4${namespace === '/' ? '' : `${namespace},`}${JSON.stringify({ message: body.code, data: body })}`);
-      }
-      engineSocket.close();
-    });
+    engineSocket.on('packet', this.onPacket);
+  }
+
+  /** One listener for every connection, not a closure per connection (heap per connection, issue 14). */
+  private readonly onPacket = ((monitor: ConnectionMonitor) =>
+    function (this: EngineSocket, packet: { type: string; data?: unknown }): void {
+      monitor.inbound(this, packet);
+    })(this);
+
+  private inbound(engineSocket: EngineSocket, packet: { type: string; data?: unknown }): void {
+    this.lastInbound.set(engineSocket, Date.now());
+    if (packet.type !== 'message') return;
+    const { data } = packet;
+    const size =
+      typeof data === 'string'
+        ? data.length * 3 > this.config.limits.maxFrameBytes
+          ? Buffer.byteLength(data)
+          : data.length
+        : ((data as { byteLength?: number } | undefined)?.byteLength ?? 0);
+    if (this.withinLimit(engineSocket, size)) return;
+    this.counts.oversizedFrames += 1;
+    // An oversized CONNECT is nearly always a huge token: say so, instead of a silent close the
+    // client can only read as a timeout.
+    if (typeof data === 'string' && data[0] === '0') {
+      const namespace = namespaceOf(data);
+      const body = {
+        code: ErrorCode.AUTH_INVALID,
+        message: `the handshake is larger than ${this.config.limits.maxFrameBytes} bytes; tokens are limited to ${MAX_TOKEN_LENGTH} characters`,
+      };
+      // Socket.IO's CONNECT_ERROR is packet type 4; Engine.IO prefixes its own message type.
+      engineSocket.write(`4${namespace === '/' ? '' : `${namespace},`}${JSON.stringify({ message: body.code, data: body })}`);
+    }
+    engineSocket.close();
   }
 
   /**

@@ -9,7 +9,7 @@ interface EngineSocket {
   readonly request: IncomingMessage;
   /** The peer address, kept by Engine.IO from the handshake. */
   readonly remoteAddress: string;
-  once(event: 'close', listener: () => void): void;
+  on(event: 'close', listener: (this: EngineSocket) => void): void;
 }
 
 interface PerIp {
@@ -79,13 +79,23 @@ export class EngineAdmission {
       counts.unauthenticated += 1;
       this.perIp.set(ip, counts);
       this.pending.set(conn, ip);
-      conn.once('close', () => {
-        if (this.pending.delete(conn)) counts.unauthenticated -= 1;
-        counts.sessions -= 1;
-        if (counts.sessions === 0) this.perIp.delete(ip);
-      });
+      conn.on('close', this.closed);
     });
   }
+
+  /**
+   * One listener for every session, not a closure per session (heap per connection, issue 14):
+   * the IP is found again from the same request headers and peer address.
+   */
+  private readonly closed = ((admission: EngineAdmission) =>
+    function (this: EngineSocket): void {
+      const ip = clientIpOf(this.request.headers, this.remoteAddress, admission.config.limits.trustProxy);
+      const counts = admission.perIp.get(ip);
+      if (!counts) return;
+      if (admission.pending.delete(this)) counts.unauthenticated -= 1;
+      counts.sessions -= 1;
+      if (counts.sessions === 0) admission.perIp.delete(ip);
+    })(this);
 
   /** A namespace admitted a socket on this session: it no longer counts as unauthenticated. */
   authenticated(conn: unknown): void {
