@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick] [--arms=bare,switchboard-memory,switchboard-redis,hostile,redis-scaling] [--pairs=3] [--no-build]
 //   [--layouts=1000x100,...] [--steps=20000,20000] (one layout at a fixed load, e.g. under BENCH_PROFILE=1)
+//   BENCH_REDIS_CPU=0 pins the Redis server to the server's CPU instead of the clients' (a diagnostic)
 // Switchboard against bare Socket.IO 4.8: same machine, same run, same client harness and payloads.
 // Prints each scenario's values and ratios, writes bench/results/<date>.json.
 // Method: ../shared/reference/benchmark-method.md (server pinned to CPU 0; clients, publisher and
