@@ -133,10 +133,12 @@ export class SwitchboardIoAdapter extends IoAdapter {
     } as ServerOptions);
     skipMiddlewaresOnUpgrade(server);
     if (this.redis.enabled) {
-      const pub = publishesNeverReject(this.redis.get('adapter-pub'), (error) =>
+      const pub = commandsNeverReject(this.redis.get('adapter-pub'), PUBLISHES, (error) =>
         this.logger.warn(`adapter publish failed: ${error.message}`),
       );
-      const sub = this.redis.get('adapter-sub');
+      const sub = commandsNeverReject(this.redis.get('adapter-sub'), SUBSCRIPTIONS, (error) =>
+        this.logger.warn(`adapter subscription command failed: ${error.message}`),
+      );
       // Cluster: the sharded adapter (SPUBLISH / SSUBSCRIBE, routed by slot). Static mode: one
       // channel per namespace; its dynamic mode would subscribe to every room, and our rooms are
       // channels whose events never travel through the adapter.
@@ -157,16 +159,36 @@ export class SwitchboardIoAdapter extends IoAdapter {
  * unhandled rejection once a second (the admin numbers). Its publishes are at-most-once by
  * design: a failed one is logged (rate-limited by the caller's cadence) and answers 0 receivers.
  */
-function publishesNeverReject<T extends object>(client: T, onError: (error: Error) => void): T {
+const PUBLISHES: ReadonlySet<string> = new Set(['publish', 'spublish']);
+/**
+ * It drops those of its (un)subscribe calls too, at start and in `close()`. A node closed soon
+ * after a Redis outage, while the subscriber connection was still waiting to reconnect, had its
+ * queued unsubscribes rejected with "Connection is closed." and nobody to hear it (a flaky fault
+ * test, 2026-12-03). ioredis subscribes again by itself on reconnect; a failure is logged.
+ */
+const SUBSCRIPTIONS: ReadonlySet<string> = new Set([
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+]);
+
+function commandsNeverReject<T extends object>(client: T, commands: ReadonlySet<string>, onError: (error: Error) => void): T {
   return new Proxy(client, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      if ((property !== 'publish' && property !== 'spublish') || typeof value !== 'function') return value;
-      return (...args: unknown[]) =>
-        (value as (...inner: unknown[]) => Promise<unknown>).apply(target, args).catch((error: Error) => {
+      if (typeof property !== 'string' || !commands.has(property) || typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const result = (value as (...inner: unknown[]) => unknown).apply(target, args);
+        // Called with a callback, ioredis returns the promise all the same; anything else is passed on.
+        if (!(result instanceof Promise)) return result;
+        return result.catch((error: Error) => {
           onError(error);
           return 0;
         });
+      };
     },
   });
 }

@@ -1,9 +1,11 @@
+import { createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { closeAllClients, connect } from '../utils/clients';
 import { eventually } from '../utils/eventually';
 import { getJson, orderUpdated, publish } from '../utils/http';
 import { sample, scrape } from '../utils/metrics';
 import { RedisServer } from '../utils/redis-server';
+import { RedisConnections } from '../../src/redis/redis-connections.service';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { staffToken } from '../utils/tokens';
 
@@ -145,6 +147,42 @@ describe('the bus circuit breaker around a Redis outage', () => {
       expect((await publish(server.url, orderUpdated('branch:b1', 'after'))).body.seq).toEqual(expect.any(Number));
     } finally {
       closeAllClients();
+      await server.close();
+      await redis.stop();
+    }
+  });
+});
+
+// Seen once in CI (2026-12-03): a node closed right after an outage, while the Socket.IO adapter's
+// subscriber had reconnected but was not ready yet, had the unsubscribes of the adapter's close()
+// in its offline queue; the disconnect rejected them ("Connection is closed.") with nobody
+// listening. A port that accepts connections and never answers holds the subscriber there.
+describe('closing a node whose adapter connection is not ready yet', () => {
+  it('leaves no unhandled rejection behind', async () => {
+    const redis = await RedisServer.start();
+    const server = await createTestApp({ REDIS_URL: redis.url });
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await redis.kill9();
+      await new Promise<void>((resolve) => silent.listen(redis.port, '127.0.0.1', resolve));
+      const sub = server.app.get(RedisConnections).get('adapter-sub');
+      await eventually('the adapter subscriber is connected but not ready', () => sub.status === 'connect', 15_000);
+      await server.close();
+      // The disconnect half-closed the socket; it is closed (and its queue flushed) once the far
+      // side lets go too.
+      for (const socket of held) socket.destroy();
+      await eventually('the adapter subscriber has ended', () => sub.status === 'end', 15_000);
+      // An unhandled rejection is reported once the microtasks have run: give it two turns.
+      for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
       await server.close();
       await redis.stop();
     }
