@@ -2,6 +2,7 @@
 // npm run bench [-- --quick] [--arms=bare,switchboard-memory,switchboard-redis,hostile,redis-scaling] [--pairs=3] [--no-build]
 //   [--layouts=1000x100,...] [--steps=20000,20000] (one layout at a fixed load, e.g. under BENCH_PROFILE=1)
 //   BENCH_REDIS_CPU=0 pins the Redis server to the server's CPU instead of the clients' (a diagnostic)
+//   BENCH_DIST=<dir> runs Switchboard from another build (an A/B of two builds in the same minutes)
 // Switchboard against bare Socket.IO 4.8: same machine, same run, same client harness and payloads.
 // Prints each scenario's values and ratios, writes bench/results/<date>.json.
 // Method: ../shared/reference/benchmark-method.md (server pinned to CPU 0; clients, publisher and
@@ -124,7 +125,7 @@ const ARMS = {
   switchboard: async (redisUrl, { limits = 'lifted', env = {} } = {}) => {
     const port = await freePort();
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/results/prof'] : [];
-    const child = await pinned(0, [process.execPath, ...NODE_ARGS, ...profile, 'dist/main.js'], {
+    const child = await pinned(0, [process.execPath, ...NODE_ARGS, ...profile, (process.env.BENCH_DIST ?? 'dist') + '/main.js'], {
       cwd: ROOT,
       env: {
         PORT: String(port),
