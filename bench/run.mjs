@@ -332,8 +332,10 @@ async function main() {
     process.stdout.write(`${table(scaling)}\n\n`);
     scalingMarkdown = `\n\n${markdown(scaling)}`;
   }
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  const file = join(ROOT, 'bench', 'results', `${results.date.slice(0, 19).replace(/:/g, '-')}${QUICK ? '-quick' : ''}.json`);
+  // A fixed-load probe (--steps) is a measurement aid, not a run to keep: bench/results/probe/ is not tracked.
+  const folder = STEPS ? join(ROOT, 'bench', 'results', 'probe') : join(ROOT, 'bench', 'results');
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, `${results.date.slice(0, 19).replace(/:/g, '-')}${QUICK ? '-quick' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(
     file.replace(/\.json$/, '.md'),
