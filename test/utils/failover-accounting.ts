@@ -58,3 +58,28 @@ export async function subscribedNodes(
   }
   return { nodes, clients };
 }
+
+/**
+ * Where a silent loss sits, for the failure message: per client (with its node) and channel,
+ * how many accepted events it lacks, the positions of the first and last missing one in the
+ * accepted order, and the last seq it holds. One line per client and channel that lacks any.
+ */
+export function describeMissing(clients: readonly TestClient[], traffic: Traffic, channels: readonly string[], perNode: number): string[] {
+  const lines: string[] = [];
+  clients.forEach((client, index) => {
+    for (const channel of channels) {
+      const accepted = traffic.accepted.get(channel) ?? [];
+      const envelopes = client.envelopes(channel);
+      const seen = new Set(envelopes.map((envelope) => envelope.id));
+      const missing = accepted.map((id, position) => (seen.has(id) ? -1 : position)).filter((position) => position >= 0);
+      if (missing.length === 0) continue;
+      const last = envelopes.at(-1);
+      lines.push(
+        `client ${index} (node ${Math.floor(index / perNode)}) ${channel}: missing ${missing.length} of ${accepted.length}, ` +
+          `positions ${missing[0]}..${missing.at(-1)}, last held seq ${last?.seq ?? '-'} epoch ${last?.epoch ?? '-'}, ` +
+          `resets ${JSON.stringify(client.events.filter(([event]) => event === 'channel:reset').map(([, payload]) => payload))}`,
+      );
+    }
+  });
+  return lines;
+}

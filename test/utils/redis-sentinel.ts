@@ -155,6 +155,18 @@ export class SentinelTopology {
     return { previous, promoted };
   }
 
+  /** Who subscribes to what on `port`, for failure messages: channels of both kinds and the clients' subscription counts. */
+  async pubsubState(port: number): Promise<Record<string, unknown>> {
+    return withRedis(port, async (client) => ({
+      channels: await client.call('PUBSUB', 'CHANNELS'),
+      shardChannels: await client.call('PUBSUB', 'SHARDCHANNELS'),
+      clients: ((await client.call('CLIENT', 'LIST')) as string)
+        .split('\n')
+        .filter((line) => /\b(sub|ssub|psub)=[1-9]/.test(line))
+        .map((line) => line.replace(/^.*?(addr=\S+).*?(name=\S*).*?(sub=\d+ psub=\d+ ssub=\d+).*?(cmd=\S+).*$/, '$1 $2 $3 $4')),
+    }));
+  }
+
   async stop(): Promise<void> {
     for (const sentinel of this.sentinels) await sentinel.stop();
     for (const server of this.servers) await server.stop();
