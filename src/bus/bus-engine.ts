@@ -64,6 +64,8 @@ export interface EngineListener {
   holding?(): void;
   /** The new master (or the old one, after an aborted failover) takes the waiting publishes. */
   released?(): void;
+  /** Redis no longer held `missing` of the node's subscriptions; they were made again (see SubscriptionAudit). */
+  subscriptionsRepaired?(missing: number): void;
 }
 
 /**

@@ -89,6 +89,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
       writable: () => this.resilient?.nudge(),
       holding: () => this.resilient?.hold(),
       released: () => void this.checkStreams().then(() => this.resilient?.release()),
+      subscriptionsRepaired: (missing) => metrics.subscriptionRepairs.inc(missing),
     });
   }
 

@@ -18,6 +18,7 @@ import {
 } from './bus-engine';
 import type { Envelope } from './envelope';
 import { newEpoch, newEpochs } from './epoch';
+import { SUBSCRIPTION_AUDIT_MS, SubscriptionAudit } from './subscription-audit';
 import {
   idempotencyKey,
   keyOfLiveChannel,
@@ -69,6 +70,12 @@ export class RedisEngine implements BusEngine {
   private readonly clustered: boolean;
   /** Sentinel mode: publishes wait while a failover is under way (see FailoverHold). */
   private readonly failover: FailoverHold | undefined;
+  /** Checks that Redis still holds this node's subscriptions (see SubscriptionAudit); off without a connection name. */
+  private readonly audit: SubscriptionAudit | undefined;
+  private readonly auditTimer: NodeJS.Timeout | undefined;
+  private auditing = false;
+  /** From a reconnect until its re-subscribes are answered: an audit now would count them missing. */
+  private settling = false;
   private closed = false;
 
   constructor(private readonly options: RedisEngineOptions) {
@@ -91,12 +98,23 @@ export class RedisEngine implements BusEngine {
       commandWasReady = true;
     });
     this.failover = options.failovers
-      ? new FailoverHold(options.failovers, this.command, {
-          held: () => this.listener?.holding?.(),
-          released: () => this.listener?.released?.(),
-        })
+      ? new FailoverHold(
+          options.failovers,
+          this.command,
+          {
+            held: () => this.listener?.holding?.(),
+            released: () => this.listener?.released?.(),
+          },
+          'publishes',
+        )
       : undefined;
     if (this.subscriber.status === 'ready' && !this.clustered) this.subscriberWasReady = true;
+    const name = connectionNameOf(this.subscriber);
+    if (name !== undefined) {
+      this.audit = new SubscriptionAudit(SubscriptionAudit.serversOf(this.command), name);
+      this.auditTimer = setInterval(() => void this.auditSubscriptions(), SUBSCRIPTION_AUDIT_MS);
+      this.auditTimer.unref();
+    }
   }
 
   setListener(listener: EngineListener): void {
@@ -244,6 +262,7 @@ export class RedisEngine implements BusEngine {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.auditTimer);
     this.failover?.close();
     this.watched.clear();
     await Promise.resolve();
@@ -297,13 +316,17 @@ export class RedisEngine implements BusEngine {
       this.subscriberWasReady = true;
       return;
     }
+    this.settling = true;
     if (this.clustered) {
       // The group re-subscribes without waiting for the answers, and no PING can follow them on
       // each shard's connection: catch up now, and once more when the subscriptions have surely
       // landed, so an event published in between is not left waiting for the next one.
       this.listener?.resumed();
       setTimeout(() => {
-        if (!this.closed) this.listener?.resumed();
+        if (this.closed) return;
+        this.listener?.resumed();
+        this.settling = false;
+        void this.auditSubscriptions();
       }, CLUSTER_RESUME_AGAIN_MS).unref();
       return;
     }
@@ -311,10 +334,62 @@ export class RedisEngine implements BusEngine {
       this.subscriber
         .ping()
         .then(() => {
-          if (!this.closed) this.listener?.resumed();
+          if (this.closed) return;
+          this.listener?.resumed();
+          // A reconnect is when client libraries lose subscriptions: check now, not at the next tick.
+          this.settling = false;
+          void this.auditSubscriptions();
         })
-        .catch((error: Error) => this.logger.warn(`resume check failed: ${error.message}`));
+        .catch((error: Error) => {
+          // The next reconnect tries again; meanwhile the timer's audits may run.
+          this.settling = false;
+          this.logger.warn(`resume check failed: ${error.message}`);
+        });
     });
+  }
+
+  /**
+   * When Redis holds fewer of this node's subscriptions than the channels it follows, subscribes
+   * to all of them again (a repeated subscribe is a no-op) and catches up from history, so a lost
+   * subscription costs a delay, never events. Returns how many were missing (undefined: not
+   * checked now). A timer and every reconnect call it; public for its test.
+   */
+  async auditSubscriptions(): Promise<number | undefined> {
+    if (!this.audit || this.auditing || this.settling || this.closed || this.subscriber.status !== 'ready') return undefined;
+    this.auditing = true;
+    try {
+      // A channel whose subscribe is still on its way is not expected to be held yet.
+      const expected = [...this.watched].filter((key) => !this.watching.has(key));
+      if (expected.length === 0) return 0;
+      const held = await this.audit.held();
+      if (held === undefined) return undefined;
+      if (held >= expected.length) return 0;
+      const missing = expected.length - held;
+      this.logger.error(
+        `Redis holds ${held} of the ${expected.length} channel subscriptions this node follows: subscribing again and catching up from history`,
+      );
+      const sharded = await this.pubsubMode();
+      const timeoutMs = this.options.watchTimeoutMs ?? 2000;
+      await Promise.all(
+        expected
+          .filter((key) => this.watched.has(key))
+          .map((key) => {
+            const channel = liveChannel(key);
+            const subscribe = sharded ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel);
+            return withTimeout(subscribe, timeoutMs, 'subscribe timed out').catch(() => undefined);
+          }),
+      );
+      if (!this.closed) {
+        this.listener?.resumed();
+        this.listener?.subscriptionsRepaired?.(missing);
+      }
+      return missing;
+    } catch (error) {
+      this.logger.debug(`subscription audit failed: ${(error as Error).message}`);
+      return undefined;
+    } finally {
+      this.auditing = false;
+    }
   }
 
   /** Redis answered with an error (refused) or did not answer (unavailable): two different failures. */
@@ -351,6 +426,12 @@ function priorOutcome(stored: string): PublishOutcome {
   const first = stored.indexOf('|');
   const second = stored.indexOf('|', first + 1);
   return { duplicate: true, epoch: stored.slice(0, first), seq: Number(stored.slice(first + 1, second)), id: stored.slice(second + 1) };
+}
+
+/** The subscriber's connection name (a Cluster's is in its per-node options), if it has one. */
+function connectionNameOf(client: RedisClient): string | undefined {
+  const options = client.options as { connectionName?: string; redisOptions?: { connectionName?: string } };
+  return options.connectionName ?? options.redisOptions?.connectionName;
 }
 
 /** Everything of the envelope except seq and epoch, which the script appends atomically. */

@@ -110,6 +110,11 @@ export class MetricsService implements OnModuleInit {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly subscriptionRepairs = new Counter({
+    name: 'switchboard_bus_subscription_repairs_total',
+    help: 'Channel subscriptions Redis no longer held for this node, found by the subscription audit, made again and caught up from history. Should stay 0.',
+    registers: [this.registry],
+  });
   readonly printJobUpdates = new Counter({
     name: 'switchboard_print_job_updates_total',
     help: 'Print job status changes made by this process, by the status reached (queued, dispatched, acked, printed, failed, cancelled, expired).',

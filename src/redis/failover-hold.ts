@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { RedisClient } from './redis-connections.service';
 
 /** The part of SentinelWatch a hold listens to. */
@@ -16,13 +17,16 @@ export const FAILOVER_HOLD_MS = 15_000;
  * gone once it rejoins as a replica (docs/architecture.md, "Sentinel failovers").
  */
 export class FailoverHold {
-  private state: { switched: boolean; timer: NodeJS.Timeout } | undefined;
+  private readonly logger = new Logger('FailoverHold');
+  private state: { switched: boolean; timer: NodeJS.Timeout; since: number } | undefined;
   private closed = false;
 
   constructor(
     signals: FailoverSignals,
     private readonly client: RedisClient,
     private readonly listener: { held?(): void; released?(): void } = {},
+    /** What is held, for the log lines ("publishes", "state writes"). */
+    private readonly what = 'writes',
   ) {
     signals.on('starting', () => this.hold());
     signals.on('switched', () => {
@@ -30,7 +34,7 @@ export class FailoverHold {
       this.state.switched = true;
       void this.releaseIfMaster();
     });
-    signals.on('aborted', () => this.release());
+    signals.on('aborted', () => this.release('the failover was aborted'));
     client.on('ready', () => {
       if (this.state?.switched) void this.releaseIfMaster();
     });
@@ -48,9 +52,10 @@ export class FailoverHold {
 
   private hold(): void {
     if (this.state || this.closed) return;
-    const timer = setTimeout(() => this.release(), FAILOVER_HOLD_MS);
+    const timer = setTimeout(() => this.release(`no new master answered within ${FAILOVER_HOLD_MS} ms`), FAILOVER_HOLD_MS);
     timer.unref();
-    this.state = { switched: false, timer };
+    this.state = { switched: false, timer, since: Date.now() };
+    this.logger.warn(`a failover is starting: ${this.what} wait for the new master`);
     this.listener.held?.();
   }
 
@@ -59,15 +64,20 @@ export class FailoverHold {
     try {
       const [role] = (await this.client.call('ROLE')) as [string];
       // Still the old master (being demoted) or a replica: the next reconnect checks again.
-      if (role === 'master') this.release();
-    } catch {
+      if (role === 'master') this.release('the new master answers');
+      else this.logger.debug(`connected to a ${role}; waiting for the next reconnect`);
+    } catch (error) {
       // Not answering yet: the next 'ready' checks again; the hold's timer bounds the wait.
+      this.logger.debug(`ROLE failed: ${(error as Error).message}`);
     }
   }
 
-  private release(): void {
+  private release(reason: string): void {
     if (!this.state) return;
     clearTimeout(this.state.timer);
+    const log = `${this.what} go out again after ${Date.now() - this.state.since} ms: ${reason}`;
+    if (reason.startsWith('no new master')) this.logger.error(log);
+    else this.logger.warn(log);
     this.state = undefined;
     this.listener.released?.();
   }

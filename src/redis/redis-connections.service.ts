@@ -56,7 +56,7 @@ export class RedisConnections implements OnApplicationShutdown {
     if (!this.watch) {
       this.watch = new SentinelWatch(this.config.redis);
       this.watch.start();
-      this.stateHold = new FailoverHold(this.watch, this.get('state'));
+      this.stateHold = new FailoverHold(this.watch, this.get('state'), {}, 'state writes (print jobs, revocations)');
     }
     return this.watch;
   }

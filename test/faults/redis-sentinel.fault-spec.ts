@@ -1,5 +1,6 @@
 import { closeAllClients, type TestClient } from '../utils/clients';
 import { getJson, postJson } from '../utils/http';
+import { sample, scrape } from '../utils/metrics';
 import { SentinelTopology } from '../utils/redis-sentinel';
 import type { TestApp } from '../utils/test-app';
 import { serviceToken } from '../utils/tokens';
@@ -112,7 +113,8 @@ describe('Sentinel: one master, one replica, three sentinels; two nodes, 22 subs
     process.stdout.write(
       `[faults] sentinel ${label}: failover ${failoverMs} ms (master now :${promoted}), accepted ${accounting.accepted} (refused ${traffic.refused}), ` +
         `${clients.length} clients, delivered ${accounting.delivered}, missing with EPOCH_CHANGED ${accounting.lostWithReset}, ` +
-        `silently missing ${accounting.silentlyMissing}, gaps ${accounting.gaps}, epoch changes ${accounting.epochChanges}\n`,
+        `silently missing ${accounting.silentlyMissing}, gaps ${accounting.gaps}, epoch changes ${accounting.epochChanges}, ` +
+        `subscriptions repaired ${JSON.stringify(await Promise.all(nodes.map(async (node) => sample(await scrape(`${node.url}/metrics`), 'switchboard_bus_subscription_repairs_total'))))}\n`,
     );
     if (accounting.silentlyMissing > 0) {
       process.stdout.write(

@@ -34,6 +34,8 @@ export interface TestClient {
   readonly session: SessionPayload;
   /** [eventName, firstArg] in arrival order, including `batch` and `channel:reset`. */
   readonly events: [string, unknown][];
+  /** Why the connection closed, with the time (ms since epoch), each time it did (for failure messages). */
+  readonly disconnects: { reason: string; at: number }[];
   /** Domain envelopes in arrival order, with `batch` unpacked. */
   envelopes(channel?: string): Envelope[];
   /** Resolves when `predicate` holds for the recorded events (re-checked on every event). */
@@ -48,6 +50,8 @@ export function connect(url: string, namespace: string, options: ConnectOptions 
   const socket = open(url, namespace, options);
   const events: [string, unknown][] = [];
   const waiters = new Set<() => void>();
+  const disconnects: { reason: string; at: number }[] = [];
+  socket.on('disconnect', (reason) => disconnects.push({ reason, at: Date.now() }));
   socket.onAny((event: string, payload: unknown) => {
     events.push([event, payload]);
     for (const waiter of [...waiters]) waiter();
@@ -56,6 +60,7 @@ export function connect(url: string, namespace: string, options: ConnectOptions 
     socket,
     session: undefined as unknown as SessionPayload,
     events,
+    disconnects,
     envelopes(channel) {
       const out: Envelope[] = [];
       for (const [event, payload] of events) {

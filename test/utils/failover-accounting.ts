@@ -77,7 +77,9 @@ export function describeMissing(clients: readonly TestClient[], traffic: Traffic
       lines.push(
         `client ${index} (node ${Math.floor(index / perNode)}) ${channel}: missing ${missing.length} of ${accepted.length}, ` +
           `positions ${missing[0]}..${missing.at(-1)}, last held seq ${last?.seq ?? '-'} epoch ${last?.epoch ?? '-'}, ` +
-          `resets ${JSON.stringify(client.events.filter(([event]) => event === 'channel:reset').map(([, payload]) => payload))}`,
+          `resets ${JSON.stringify(client.events.filter(([event]) => event === 'channel:reset').map(([, payload]) => payload))}, ` +
+          `connected ${client.socket.connected}, disconnects ${JSON.stringify(client.disconnects)}, ` +
+          `last events ${JSON.stringify(client.events.slice(-3).map(([event]) => event))}`,
       );
     }
   });

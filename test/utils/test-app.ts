@@ -27,7 +27,8 @@ export async function createTestApp(
   const loaded = loadConfig({
     NODE_ENV: 'test',
     JWT_SECRET: TEST_JWT_SECRET,
-    LOG_LEVEL: 'error',
+    // TEST_LOG_LEVEL=debug shows a suite's server logs when diagnosing it.
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     NODE_ID: `test-${process.pid}-${++apps}`,
     // A private spool per app: apps of different suites must not adopt each other's outage queues.
     OUTAGE_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'sb-spool-')),
@@ -36,7 +37,7 @@ export async function createTestApp(
     HOST: '127.0.0.1',
   });
   if (!loaded.ok) throw new Error(`invalid test config: ${loaded.errors.join('; ')}`);
-  const app = await createApp(loaded.config, false, extraImports);
+  const app = await createApp(loaded.config, process.env.TEST_LOG_LEVEL ? undefined : false, extraImports);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   let closed = false;
