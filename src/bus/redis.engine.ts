@@ -18,7 +18,7 @@ import {
 } from './bus-engine';
 import type { Envelope } from './envelope';
 import { newEpoch, newEpochs } from './epoch';
-import { SUBSCRIPTION_AUDIT_MS, SubscriptionAudit } from './subscription-audit';
+import { AUDIT_CONFIRM_MS, SUBSCRIPTION_AUDIT_MS, SubscriptionAudit } from './subscription-audit';
 import {
   idempotencyKey,
   keyOfLiveChannel,
@@ -76,6 +76,8 @@ export class RedisEngine implements BusEngine {
   private auditing = false;
   /** From a reconnect until its re-subscribes are answered: an audit now would count them missing. */
   private settling = false;
+  /** The last count found fewer subscriptions than expected; the next one confirms or clears it. */
+  private suspect = false;
   private closed = false;
 
   constructor(private readonly options: RedisEngineOptions) {
@@ -111,7 +113,7 @@ export class RedisEngine implements BusEngine {
     if (this.subscriber.status === 'ready' && !this.clustered) this.subscriberWasReady = true;
     const name = connectionNameOf(this.subscriber);
     if (name !== undefined) {
-      this.audit = new SubscriptionAudit(SubscriptionAudit.serversOf(this.command), name);
+      this.audit = new SubscriptionAudit(this.command, name);
       this.auditTimer = setInterval(() => void this.auditSubscriptions(), SUBSCRIPTION_AUDIT_MS);
       this.auditTimer.unref();
     }
@@ -349,10 +351,11 @@ export class RedisEngine implements BusEngine {
   }
 
   /**
-   * When Redis holds fewer of this node's subscriptions than the channels it follows, subscribes
-   * to all of them again (a repeated subscribe is a no-op) and catches up from history, so a lost
-   * subscription costs a delay, never events. Returns how many were missing (undefined: not
-   * checked now). A timer and every reconnect call it; public for its test.
+   * When Redis holds fewer of this node's subscriptions than the channels it follows, twice in a
+   * row (AUDIT_CONFIRM_MS apart), subscribes to all of them again (a repeated subscribe is a
+   * no-op) and catches up from history, so a lost subscription costs a delay, never events.
+   * Returns how many were missing (undefined: not checked, or a shortfall waiting for its second
+   * count). A timer and every reconnect call it; public for its test.
    */
   async auditSubscriptions(): Promise<number | undefined> {
     if (!this.audit || this.auditing || this.settling || this.closed || this.subscriber.status !== 'ready') return undefined;
@@ -361,12 +364,22 @@ export class RedisEngine implements BusEngine {
       // A channel whose subscribe is still on its way is not expected to be held yet.
       const expected = [...this.watched].filter((key) => !this.watching.has(key));
       if (expected.length === 0) return 0;
-      const held = await this.audit.held();
-      if (held === undefined) return undefined;
-      if (held >= expected.length) return 0;
-      const missing = expected.length - held;
+      const count = await this.audit.count(expected.map(liveChannel));
+      if (count === undefined) return undefined;
+      if (count.held >= count.expected) {
+        this.suspect = false;
+        return 0;
+      }
+      if (!this.suspect) {
+        // Maybe a reconnect still re-subscribing: count again shortly before acting.
+        this.suspect = true;
+        setTimeout(() => void this.auditSubscriptions(), AUDIT_CONFIRM_MS).unref();
+        return undefined;
+      }
+      this.suspect = false;
+      const missing = count.expected - count.held;
       this.logger.error(
-        `Redis holds ${held} of the ${expected.length} channel subscriptions this node follows: subscribing again and catching up from history`,
+        `Redis holds ${count.held} of the ${count.expected} channel subscriptions this node follows: subscribing again and catching up from history`,
       );
       const sharded = await this.pubsubMode();
       const timeoutMs = this.options.watchTimeoutMs ?? 2000;

@@ -45,7 +45,7 @@ describe('Subscription audit: Redis drops a subscription behind the node’s bac
     expect(await live()).not.toContain(channels[0]);
 
     for (const n of [2, 3]) expect((await publish(server.url, orderUpdated('branch:b1', n))).status).toBe(202);
-    // The audit runs every 5 s (SUBSCRIPTION_AUDIT_MS); nothing else would bring these two.
+    // The audit counts every 5 s and acts on a second count 1 s later; nothing else would bring these two.
     await client.until((c) => c.envelopes().length === 3, 15_000);
     expect(client.envelopes().map((envelope) => envelope.seq)).toEqual([1, 2, 3]);
     expect(client.events.some(([event]) => event === 'channel:reset')).toBe(false);
