@@ -105,6 +105,40 @@ describe('ChannelStream', () => {
     expect(engine.reads).toEqual([Number.MAX_SAFE_INTEGER]);
   });
 
+  it('shares one catch-up read among subscribers coming back behind the stream (a reconnect storm reads history once)', async () => {
+    const { engine, log, stream, join } = setup();
+    engine.answer({ epoch: 'E1', seq: 5, complete: true, events: [] });
+    await stream.attach(undefined, join('a'));
+    engine.answer({ epoch: 'E1', seq: 5, complete: true, events: range(3, 5) });
+    expect(await stream.attach({ epoch: 'E1', seq: 2 }, join('b'))).toEqual({ epoch: 'E1', seq: 5, recovered: true, missed: 3 });
+    // Same position, then a later one: both answered from the first read.
+    expect(await stream.attach({ epoch: 'E1', seq: 2 }, join('c'))).toEqual({ epoch: 'E1', seq: 5, recovered: true, missed: 3 });
+    expect(await stream.attach({ epoch: 'E1', seq: 4 }, join('d'))).toEqual({ epoch: 'E1', seq: 5, recovered: true, missed: 1 });
+    expect(engine.reads).toEqual([Number.MAX_SAFE_INTEGER, 2]);
+    expect(log).toEqual(['join a []', 'join b [3,4,5]', 'join c [3,4,5]', 'join d [5]']);
+
+    // Further behind than the shared read starts: Redis is asked.
+    engine.answer({ epoch: 'E1', seq: 5, complete: true, events: range(2, 5) });
+    expect(await stream.attach({ epoch: 'E1', seq: 1 }, join('e'))).toMatchObject({ recovered: true, missed: 4 });
+    // The stream moved past what the shared read holds: Redis is asked again.
+    stream.arrive([env(6)]);
+    engine.answer({ epoch: 'E1', seq: 6, complete: true, events: range(2, 6) });
+    expect(await stream.attach({ epoch: 'E1', seq: 1 }, join('f'))).toMatchObject({ seq: 6, recovered: true, missed: 5 });
+    expect(engine.reads).toEqual([Number.MAX_SAFE_INTEGER, 2, 1, 1]);
+  });
+
+  it('never answers a position ahead of the stream from a shared read (Redis decides whether it is real)', async () => {
+    const { engine, stream, join } = setup();
+    engine.answer({ epoch: 'E1', seq: 5, complete: true, events: [] });
+    await stream.attach(undefined, join('a'));
+    engine.answer({ epoch: 'E1', seq: 5, complete: true, events: range(3, 5) });
+    await stream.attach({ epoch: 'E1', seq: 2 }, join('b'));
+    // Another node delivered seq 7 already; Redis holds it, this stream does not yet.
+    engine.answer({ epoch: 'E1', seq: 7, complete: true, events: [] });
+    expect(await stream.attach({ epoch: 'E1', seq: 7 }, join('c'))).toMatchObject({ recovered: true, missed: 0 });
+    expect(engine.reads).toEqual([Number.MAX_SAFE_INTEGER, 2, 7]);
+  });
+
   it('drops duplicates and refills a gap from history before delivering the later event', async () => {
     const { engine, log, stream, join } = setup();
     engine.answer({ epoch: 'E1', seq: 1, complete: true, events: [] });

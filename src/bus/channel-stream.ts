@@ -38,6 +38,9 @@ export interface RefillPolicy {
 
 const DEFAULT_REFILL: RefillPolicy = { attempts: 4, backoffMs: 150 };
 
+/** How long one subscriber's catch-up read serves the next ones with the same or a later position. */
+export const SHARED_READ_MS = 2000;
+
 /**
  * One channel's live feed on this node. Every step that touches it (live arrivals, gap
  * refills, a subscriber's replay-then-join, catch-up after a reconnect) runs through one
@@ -59,6 +62,12 @@ export class ChannelStream {
   /** Epochs this stream has moved away from; late events of theirs are stale, not a new history. */
   private readonly retired = new Set<string>();
   private ready = false;
+  /**
+   * The last catch-up read made for a subscriber, kept briefly for the ones right behind it: after
+   * an outage or a deploy, thousands of sockets of one channel come back with the same position,
+   * and each would otherwise read (and parse) the same events from Redis.
+   */
+  private shared: { afterSeq: number; read: ReadResult; expires: NodeJS.Timeout } | undefined;
   private readonly queue: (() => Promise<void>)[] = [];
   private running = false;
 
@@ -169,10 +178,45 @@ export class ChannelStream {
     }
     // Behind: fetch the missed events. Ahead or another epoch: another node may already have
     // delivered events still on their way here, so Redis decides whether the position is real.
-    const read = await this.engine.read(this.ref.key, afterSeq, { snapshot: withSnapshot });
+    const read =
+      !withSnapshot && since?.epoch === this.epoch && afterSeq < this.lastSeq
+        ? await this.catchUpRead(afterSeq)
+        : await this.engine.read(this.ref.key, afterSeq, { snapshot: withSnapshot });
     // Events newer than lastSeq are still on their way here and will reach the room in order;
     // replaying them too would only duplicate them for this socket.
     return attachSnapshot(answer(since, read, read.epoch === this.epoch ? this.lastSeq : read.seq, join), read);
+  }
+
+  /**
+   * What a subscriber behind this stream (same epoch, seq below lastSeq) missed. A recent shared
+   * read answers it when it is complete from at or before `afterSeq` and reaches lastSeq: the
+   * events up to lastSeq are the ones this stream delivered, whoever reads them.
+   */
+  private async catchUpRead(afterSeq: number): Promise<ReadResult> {
+    const shared = this.shared;
+    if (
+      shared &&
+      shared.read.epoch === this.epoch &&
+      shared.read.complete &&
+      shared.afterSeq <= afterSeq &&
+      shared.read.seq >= this.lastSeq
+    ) {
+      return afterSeq === shared.afterSeq
+        ? shared.read
+        : { ...shared.read, events: shared.read.events.filter((event) => event.seq > afterSeq) };
+    }
+    const read = await this.engine.read(this.ref.key, afterSeq);
+    this.share(afterSeq, read);
+    return read;
+  }
+
+  private share(afterSeq: number, read: ReadResult): void {
+    if (this.shared) clearTimeout(this.shared.expires);
+    const expires = setTimeout(() => {
+      if (this.shared?.expires === expires) this.shared = undefined;
+    }, SHARED_READ_MS);
+    expires.unref();
+    this.shared = { afterSeq, read, expires };
   }
 
   private async handleArrival(events: readonly Envelope[]): Promise<void> {
