@@ -1,4 +1,5 @@
 import { closeAllClients, connect, type TestClient } from '../utils/clients';
+import { describeMissing } from '../utils/failover-accounting';
 import { FaultProxy } from '../utils/fault-proxy';
 import { RedisServer } from '../utils/redis-server';
 import { createTestApp, type TestApp } from '../utils/test-app';
@@ -111,7 +112,12 @@ describe('Redis restarted empty', () => {
     await redis.launch();
     await sleep(1500);
     await traffic.stop();
-    await Promise.all(clients.map((client) => caughtUp(client, traffic, 30_000)));
+    await Promise.all(clients.map((client) => caughtUp(client, traffic, 30_000))).catch((error: unknown) => {
+      process.stdout.write(
+        `[faults] Redis restarted empty: where the loss sits\n${describeMissing(clients, traffic, CHANNELS, 2).join('\n')}\n`,
+      );
+      throw error;
+    });
 
     for (const client of clients) {
       const resets = client.events

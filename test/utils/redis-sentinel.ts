@@ -85,15 +85,19 @@ export class SentinelTopology {
     const sentinels: SentinelProcess[] = [];
     for (let i = 0; i < 3; i++) sentinels.push(await SentinelProcess.start(master.port));
     const topology = new SentinelTopology([master, replica], sentinels);
-    // Ready when every sentinel knows the replica (in sync) and the two other sentinels:
-    // only then can they agree on a failover.
-    await topology.until(async (client) => {
-      const replicas = (await client.call('SENTINEL', 'REPLICAS', MASTER_NAME)) as string[][];
-      const others = (await client.call('SENTINEL', 'SENTINELS', MASTER_NAME)) as string[][];
-      const fields = (entry: string[]) => Object.fromEntries(entry.flatMap((value, i) => (i % 2 === 0 ? [[value, entry[i + 1]]] : [])));
-      const synced = replicas.some((entry) => fields(entry)['master-link-status'] === 'ok' && fields(entry).flags === 'slave');
-      return synced && others.length === 2;
-    }, 60_000);
+    // Ready when every sentinel knows the replica (in sync) and the two other sentinels: only
+    // then can they agree on a failover. Checking one sentinel was not enough: a leader that had
+    // not yet seen the replica aborted with no good replica, and the retry came 20 s later (CI
+    // timed out waiting for the promotion once).
+    const fields = (entry: string[]) => Object.fromEntries(entry.flatMap((value, i) => (i % 2 === 0 ? [[value, entry[i + 1]]] : [])));
+    const ready = (sentinel: SentinelProcess) =>
+      withRedis(sentinel.port, async (client) => {
+        const replicas = (await client.call('SENTINEL', 'REPLICAS', MASTER_NAME)) as string[][];
+        const others = (await client.call('SENTINEL', 'SENTINELS', MASTER_NAME)) as string[][];
+        const synced = replicas.some((entry) => fields(entry)['master-link-status'] === 'ok' && fields(entry).flags === 'slave');
+        return synced && others.length === 2;
+      });
+    await topology.until(async () => (await Promise.all(sentinels.map(ready))).every(Boolean), 60_000);
     return topology;
   }
 
