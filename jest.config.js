@@ -29,7 +29,13 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/packages/*/src/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
     // Fault injection (Redis killed, network faults, crashed workers): `npm run test:faults`.
-    { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'] },
+    // Each test's background traffic is stopped after it, passed or failed (test/utils/background.ts).
+    {
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/utils/stop-background.ts'],
+    },
     // Real PM2, haproxy and Chromium around real server processes; run one at a time (`npm test` does).
     { ...common, displayName: 'ops', testMatch: ['<rootDir>/test/ops/**/*.ops-spec.ts'] },
   ],

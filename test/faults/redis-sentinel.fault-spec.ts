@@ -1,3 +1,4 @@
+import { track, untrack } from '../utils/background';
 import { closeAllClients, type TestClient } from '../utils/clients';
 import { getJson, postJson } from '../utils/http';
 import { sample, scrape } from '../utils/metrics';
@@ -25,11 +26,12 @@ class PrintTraffic {
 
   start(): void {
     this.running = true;
+    track(this);
     this.loop = (async () => {
       for (let i = 0; this.running && i < 10_000; i++) {
         const jobId = `fo-${i}`;
         const body = { jobId, branchId: 'f1', document: { contentType: 'text/plain', data: `ticket ${jobId}` } };
-        for (let attempt = 0; attempt < 100; attempt++) {
+        for (let attempt = 0; this.running && attempt < 100; attempt++) {
           const result = await postJson(`${this.urls[i % this.urls.length]}/v1/print-jobs`, body, serviceToken()).catch(() => undefined);
           // 202: created. 200: the job already exists, which a retry of an attempt answered 503
           // after its write ("not on a Redis replica yet") meets; both answer once a replica holds it.
@@ -51,6 +53,7 @@ class PrintTraffic {
 
   async stop(): Promise<void> {
     this.running = false;
+    untrack(this);
     await this.loop;
   }
 

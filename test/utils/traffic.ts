@@ -1,4 +1,5 @@
 import type { Envelope } from '../../src/bus/envelope';
+import { track, untrack } from './background';
 import type { TestClient } from './clients';
 import { publish } from './http';
 
@@ -32,6 +33,7 @@ export class Traffic {
 
   start(): void {
     this.running = true;
+    track(this);
     const interval = 1000 / this.perChannelPerSecond;
     this.loops = this.channels.map(async (channel, c) => {
       let next = Date.now();
@@ -55,6 +57,7 @@ export class Traffic {
 
   async stop(): Promise<void> {
     this.running = false;
+    untrack(this);
     await Promise.all(this.loops);
   }
 }
