@@ -6,7 +6,7 @@
 // Switchboard against bare Socket.IO 4.8: same machine, same run, same client harness and payloads.
 // Prints each scenario's values and ratios, writes bench/results/<date>.json.
 // Method: ../shared/reference/benchmark-method.md (server pinned to CPU 0; clients, publisher and
-// Redis to CPU 1). BENCH_PROFILE=1 writes a CPU profile per Switchboard arm to bench/results/prof/.
+// Redis to CPU 1). BENCH_PROFILE=1 writes a CPU profile per server process (bare arm included) to bench/results/prof/.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -111,10 +111,17 @@ function serverSide(before, after) {
   return { events: total, p50UpToMs: upTo(0.5), p99UpToMs: upTo(0.99) };
 }
 
+/** BENCH_PROFILE=1: a CPU profile per server process (both arms, so that they can be diffed). */
+// BENCH_NODE_ARGS adds Node flags to both server arms (a diagnostic: `--perf-basic-prof` for perf).
+const profileArgs = () => [
+  ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/results/prof'] : []),
+  ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+];
+
 const ARMS = {
   bare: async () => {
     const port = await freePort();
-    const child = await pinned(0, [process.execPath, ...NODE_ARGS, 'bench/bare-server.mjs'], {
+    const child = await pinned(0, [process.execPath, ...NODE_ARGS, ...profileArgs(), 'bench/bare-server.mjs'], {
       cwd: ROOT,
       env: { PORT: String(port), JWT_SECRET: SECRET },
       ready: /listening/,
@@ -124,8 +131,7 @@ const ARMS = {
   /** `limits: 'lifted'` (the throughput arms) or `'default'` (the hostile scenarios: what a deployment runs). */
   switchboard: async (redisUrl, { limits = 'lifted', env = {} } = {}) => {
     const port = await freePort();
-    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/results/prof'] : [];
-    const child = await pinned(0, [process.execPath, ...NODE_ARGS, ...profile, (process.env.BENCH_DIST ?? 'dist') + '/main.js'], {
+    const child = await pinned(0, [process.execPath, ...NODE_ARGS, ...profileArgs(), (process.env.BENCH_DIST ?? 'dist') + '/main.js'], {
       cwd: ROOT,
       env: {
         PORT: String(port),
@@ -139,6 +145,13 @@ const ARMS = {
         // admission limits, not any per-socket work.
         ...(limits === 'lifted' ? { CONNECTIONS_PER_COMPANY: '0', CONNECTIONS_PER_IP: '0', RATE_LIMIT_PER_USER: '1000000' } : {}),
         ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+        // BENCH_SB_ENV="KEY=value KEY=value": settings for the Switchboard arms only (a config A/B).
+        ...Object.fromEntries(
+          (process.env.BENCH_SB_ENV ?? '')
+            .split(' ')
+            .filter(Boolean)
+            .map((pair) => pair.split('=')),
+        ),
         ...env,
       },
     });
