@@ -81,6 +81,12 @@ export class MetricsService implements OnModuleInit {
     labelNames: ['namespace'] as const,
     registers: [this.registry],
   });
+  readonly deliveryFrames = new Counter({
+    name: 'switchboard_delivery_frames_total',
+    help: 'Live frames written to sockets on this process, by path: `direct` (straight to an idle WebSocket) or `engine` (through Engine.IO: polling, an upgrade, or a write already in flight).',
+    labelNames: ['path'] as const,
+    registers: [this.registry],
+  });
   readonly latency = new Histogram({
     name: 'switchboard_publish_to_deliver_seconds',
     help: "From the publish being accepted (the envelope's ts) to the event being handed to this process's sockets.",

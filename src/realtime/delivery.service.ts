@@ -7,6 +7,7 @@ import type { Envelope, Position, ResetReason } from '../bus/envelope';
 import { EventBus } from '../bus/event-bus.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryCoalescer } from './delivery-coalescer';
+import { writeToRoom } from './room-writer';
 import type { SocketData } from './realtime.events';
 import { RealtimeEvent, type BatchPayload, type ChannelResetPayload } from './realtime.events';
 
@@ -22,6 +23,8 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
 
   private readonly logger = new Logger('Delivery');
   private readonly debugLogs: boolean;
+  /** The frame counters by path, bound once (a labelled inc hashes its labels on every call). */
+  private readonly frames: { readonly direct: { inc(n: number): void }; readonly engine: { inc(n: number): void } };
 
   constructor(
     private readonly bus: EventBus,
@@ -29,6 +32,7 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.debugLogs = keepsDebugLines(config.log);
+    this.frames = { direct: metrics.deliveryFrames.labels('direct'), engine: metrics.deliveryFrames.labels('engine') };
     this.coalescer = new DeliveryCoalescer(config.delivery.coalesceMs, config.delivery.coalesceLoad, (ref, epoch, events) =>
       this.emit(ref, epoch, events),
     );
@@ -87,12 +91,18 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
         });
       }
     }
-    // Socket.IO encodes a room broadcast once and writes the same packet to every member.
-    if (events.length === 1) {
-      nsp.local.to(ref.key).emit(events[0].event, events[0]);
+    if (sockets === 0) return;
+    const [event, payload] =
+      events.length === 1
+        ? [events[0].event, events[0]]
+        : [RealtimeEvent.BATCH, { channel: ref.channel, epoch, events } satisfies BatchPayload];
+    // Encoded once, written to every member; see writeToRoom for why not Socket.IO's broadcast.
+    const written = writeToRoom(nsp, ref.key, event, payload);
+    if (written) {
+      if (written.direct > 0) this.frames.direct.inc(written.direct);
+      if (written.engine > 0) this.frames.engine.inc(written.engine);
     } else {
-      const batch: BatchPayload = { channel: ref.channel, epoch, events };
-      nsp.local.to(ref.key).emit(RealtimeEvent.BATCH, batch);
+      nsp.local.to(ref.key).emit(event, payload);
     }
   }
 
