@@ -38,6 +38,13 @@ const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 /** Resolution of the event-loop lag histogram (nodejs_eventloop_lag_*), in ms. */
 const EVENT_LOOP_SAMPLE_MS = 100;
 
+/** The bound series of one namespace (see MetricsService.seriesOf). */
+interface NamespaceSeries {
+  readonly published: Counter.Internal;
+  readonly delivered: Counter.Internal;
+  readonly latency: Histogram.Internal<'namespace'>;
+}
+
 /**
  * Every Switchboard metric, in one registry per application (tests run several in one process,
  * so the global registry is not used). A sticky-cluster worker also lends its registry to
@@ -228,20 +235,35 @@ export class MetricsService implements OnModuleInit {
 
   /** Per-company activity of the last second, for the admin dashboard. */
   readonly activity = new CompanyActivity();
+  private readonly namespaceSeries = new Map<string, NamespaceSeries>();
 
   /** `namespace` without its slash, as in channel refs. */
   observeDelivery(ref: { namespace: string; companyId: string }, sockets: number, events: readonly { ts: number }[]): void {
-    const labels = { namespace: `/${ref.namespace}` };
-    if (sockets > 0) this.delivered.inc(labels, sockets * events.length);
+    const series = this.seriesOf(ref.namespace);
+    if (sockets > 0) series.delivered.inc(sockets * events.length);
     const now = Date.now();
     const latencies = events.map((event) => Math.max(0, now - event.ts));
-    for (const ms of latencies) this.latency.observe(labels, ms / 1000);
+    for (const ms of latencies) series.latency.observe(ms / 1000);
     this.activity.delivered(ref.companyId, sockets, latencies);
   }
 
   observePublished(ref: { namespace: string; companyId: string }): void {
-    this.published.inc({ namespace: `/${ref.namespace}` });
+    this.seriesOf(ref.namespace).published.inc();
     this.activity.published(ref.companyId);
+  }
+
+  /**
+   * The hot path's series of one namespace, bound once: a labelled `inc`/`observe` hashes its
+   * label object on every call, and these run once per publish and per delivered frame.
+   */
+  private seriesOf(namespace: string): NamespaceSeries {
+    let series = this.namespaceSeries.get(namespace);
+    if (!series) {
+      const label = `/${namespace}`;
+      series = { published: this.published.labels(label), delivered: this.delivered.labels(label), latency: this.latency.labels(label) };
+      this.namespaceSeries.set(namespace, series);
+    }
+    return series;
   }
 
   observePrintJob(companyId: string, status: string): void {
