@@ -236,6 +236,8 @@ export class MetricsService implements OnModuleInit {
   /** Per-company activity of the last second, for the admin dashboard. */
   readonly activity = new CompanyActivity();
   private readonly namespaceSeries = new Map<string, NamespaceSeries>();
+  private readonly framesDirect = this.deliveryFrames.labels('direct');
+  private readonly framesEngine = this.deliveryFrames.labels('engine');
 
   /** `namespace` without its slash, as in channel refs. */
   observeDelivery(ref: { namespace: string; companyId: string }, sockets: number, events: readonly { ts: number }[]): void {
@@ -264,6 +266,12 @@ export class MetricsService implements OnModuleInit {
       this.namespaceSeries.set(namespace, series);
     }
     return series;
+  }
+
+  /** Live frames written by one room write, by path (see realtime/room-writer.ts). */
+  observeFrames(written: { readonly direct: number; readonly engine: number }): void {
+    if (written.direct > 0) this.framesDirect.inc(written.direct);
+    if (written.engine > 0) this.framesEngine.inc(written.engine);
   }
 
   observePrintJob(companyId: string, status: string): void {

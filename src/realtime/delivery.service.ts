@@ -23,8 +23,6 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
 
   private readonly logger = new Logger('Delivery');
   private readonly debugLogs: boolean;
-  /** The frame counters by path, bound once (a labelled inc hashes its labels on every call). */
-  private readonly frames: { readonly direct: { inc(n: number): void }; readonly engine: { inc(n: number): void } };
 
   constructor(
     private readonly bus: EventBus,
@@ -32,7 +30,6 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.debugLogs = keepsDebugLines(config.log);
-    this.frames = { direct: metrics.deliveryFrames.labels('direct'), engine: metrics.deliveryFrames.labels('engine') };
     this.coalescer = new DeliveryCoalescer(config.delivery.coalesceMs, config.delivery.coalesceLoad, (ref, epoch, events) =>
       this.emit(ref, epoch, events),
     );
@@ -98,12 +95,8 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
         : [RealtimeEvent.BATCH, { channel: ref.channel, epoch, events } satisfies BatchPayload];
     // Encoded once, written to every member; see writeToRoom for why not Socket.IO's broadcast.
     const written = writeToRoom(nsp, ref.key, event, payload);
-    if (written) {
-      if (written.direct > 0) this.frames.direct.inc(written.direct);
-      if (written.engine > 0) this.frames.engine.inc(written.engine);
-    } else {
-      nsp.local.to(ref.key).emit(event, payload);
-    }
+    if (written) this.metrics.observeFrames(written);
+    else nsp.local.to(ref.key).emit(event, payload);
   }
 
   reset(ref: ChannelRef, position: Position, reason: ResetReason): void {
