@@ -49,9 +49,11 @@ describe('writeToRoom', () => {
     expect(writeToRoom(nsp, 'branch:b1', 'order:updated', payload)).toEqual({ direct: 1, engine: 0 });
     expect(idle.write).not.toHaveBeenCalled();
     const [frame] = idle.sendFrame.mock.calls[0];
-    // An unmasked final text frame (0x81) carrying the Engine.IO message of the Socket.IO event.
-    expect(frame[0][0]).toBe(0x81);
-    expect(Buffer.concat(frame.slice(1)).toString()).toBe(wire);
+    // One buffer (one write per socket): an unmasked final text frame (0x81), its 7-bit length,
+    // and the Engine.IO message of the Socket.IO event.
+    expect(frame).toHaveLength(1);
+    expect([frame[0][0], frame[0][1]]).toEqual([0x81, wire.length]);
+    expect(frame[0].subarray(2).toString()).toBe(wire);
   });
 
   it.each([
@@ -68,7 +70,8 @@ describe('writeToRoom', () => {
     expect(busy.sendFrame).not.toHaveBeenCalled();
     const [packet, options] = busy.write.mock.calls[0];
     expect(packet).toBe(wire.slice(1));
-    expect(Buffer.concat(options.wsPreEncodedFrame.slice(1)).toString()).toBe(wire);
+    expect(options.wsPreEncodedFrame).toHaveLength(1);
+    expect(options.wsPreEncodedFrame[0].subarray(2).toString()).toBe(wire);
   });
 
   it('writes every member of the room once, each by its own path, and skips a closed one', () => {

@@ -62,7 +62,12 @@ export function writeToRoom(nsp: Namespace, room: string, event: string, payload
   const encoded = nsp.server.encoder.encode({ type: EVENT, data: [event, payload], nsp: nsp.name }) as unknown[];
   if (encoded.length !== 1 || typeof encoded[0] !== 'string') return undefined;
   const packet = encoded[0];
-  const frame = frameOf(Buffer.from(MESSAGE + packet), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
+  // Header and payload in one buffer: `ws` writes a two-part frame as cork, two writes and a
+  // `writev` per socket, and one part as a single write (issue 14: the JavaScript around each
+  // socket's write is most of what a delivery costs here).
+  const frame = [
+    Buffer.concat(frameOf(Buffer.from(MESSAGE + packet), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true })),
+  ];
   // Engine.IO's own options for a pre-encoded frame (as Socket.IO's broadcast passes them).
   const options = { wsPreEncodedFrame: frame };
   let direct = 0;
