@@ -120,4 +120,28 @@ describe('MemoryEngine memory follows events, not subscriptions', () => {
     expect(engine.stats.perCompany.get('acme')).toBe(1);
     await engine.close();
   });
+
+  it('publishes many channels in one call, each in order, and refuses the whole call past the bound', async () => {
+    const engine = make(3);
+    const out = await engine.publishMany([
+      { key: 'acme/orders/branch:b1', drafts: [draft('a'), draft('b')] },
+      { key: 'acme/orders/branch:b2', drafts: [draft('c')] },
+    ]);
+    expect(out.map((outcomes) => outcomes.map((outcome) => [outcome.id, outcome.seq]))).toEqual([
+      [
+        ['a', 1],
+        ['b', 2],
+      ],
+      [['c', 1]],
+    ]);
+    // Two new channels where one is left: nothing of the call is written, not even the first.
+    await expect(
+      engine.publishMany([
+        { key: 'acme/orders/branch:b3', drafts: [draft('d')] },
+        { key: 'acme/orders/branch:b4', drafts: [draft('e')] },
+      ]),
+    ).rejects.toThrow('company acme already has 3 channels');
+    expect(engine.stats).toMatchObject({ channels: 2, events: 3 });
+    await engine.close();
+  });
 });

@@ -29,13 +29,29 @@ export class JsonDepthScanner {
   feed(chunk: Uint8Array): boolean {
     let { depth, inString, escaped } = this;
     const max = this.maxDepth;
-    for (let i = 0; i < chunk.length; i++) {
-      const byte = chunk[i];
+    const length = chunk.length;
+    let i = 0;
+    while (i < length) {
       if (inString) {
-        if (escaped) escaped = false;
-        else if (byte === BACKSLASH) escaped = true;
-        else if (byte === QUOTE) inString = false;
-      } else if (byte === QUOTE) {
+        if (escaped) {
+          escaped = false;
+          i += 1;
+          continue;
+        }
+        // Most of a publish body is string bytes: jump to the next quote with the engine's native
+        // search instead of looking at every byte (issue 14: the byte loop was ~5 % of a batch's
+        // CPU). The backslashes right before it say whether it ends the string: an odd run escapes it.
+        const quote = chunk.indexOf(QUOTE, i);
+        const end = quote === -1 ? length : quote;
+        let backslashes = 0;
+        while (end - backslashes - 1 >= i && chunk[end - backslashes - 1] === BACKSLASH) backslashes += 1;
+        if (quote === -1) escaped = backslashes % 2 === 1;
+        else if (backslashes % 2 === 0) inString = false;
+        i = end + 1;
+        continue;
+      }
+      const byte = chunk[i++];
+      if (byte === QUOTE) {
         inString = true;
       } else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
         if (++depth > max) {
