@@ -4,7 +4,7 @@
 // /orders with the bench's raw load client pinned to CPU 1 (a warm-up of 500, then N twice), and
 // divides the server's utime+stime (from /proc) by the handshakes. Build first (npm run build).
 // usage: node bench/handshake-cpu.mjs <bare|switchboard> [N=5000] [--prof]
-// --prof writes a CPU profile of the server to bench/results/prof/.
+// --prof writes a CPU profile of the server to bench/results/prof/. BENCH_DIST=<dir> runs another build (A/B).
 import jwt from 'jsonwebtoken';
 import { ask, cpuMs, freePort, pinned, stop } from './lib/processes.mjs';
 
@@ -25,7 +25,7 @@ const env = bare
       CONNECTIONS_PER_IP: '0',
       RATE_LIMIT_PER_USER: '1000000',
     };
-const server = await pinned(0, [process.execPath, '--expose-gc', ...prof, bare ? 'bench/bare-server.mjs' : 'dist/main.js'], {
+const server = await pinned(0, [process.execPath, '--expose-gc', ...prof, bare ? 'bench/bare-server.mjs' : `${process.env.BENCH_DIST ?? 'dist'}/main.js`], {
   cwd: process.cwd(),
   env,
   ready: bare ? /listening/ : null,

@@ -18,6 +18,7 @@ import { UnsubscribeDto } from './dto/unsubscribe.dto';
 import type { GatewayKit } from './gateway-kit.service';
 import type { NamespaceDefinition } from './namespace.registry';
 import { RealtimeEvent, type OkAck, type PingAck, type RefreshAck, type SessionPayload, type SubscribeAck } from './realtime.events';
+import { corkUntilConnected, sendSession } from './session-frame';
 import type { AppSocket } from './subscription.service';
 import { WsAckExceptionFilter } from './ws-exception.filter';
 import { WsValidationPipe } from './ws-validation.pipe';
@@ -47,8 +48,10 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
     const observe = observeRefusals(namespace, this.kit.metrics);
     nsp.use(observe(handshakeAuth(this.kit.verifier, this.kit.revocations, namespace, this.definition.roles, this.definition.admit)));
     nsp.use(observe(this.kit.inbound.middleware()));
-    // Last: a socket counted by the connection limits is sure to connect.
+    // Last of the checks: a socket counted by the connection limits is sure to connect.
     nsp.use(observe(this.kit.connections.middleware()));
+    // After every check: it never refuses, and holds CONNECT for `session` (session-frame.ts).
+    nsp.use(corkUntilConnected);
     this.kit.delivery.attachNamespace(this.definition.name, nsp);
   }
 
@@ -64,7 +67,7 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
       tokenExpiresAt: principal.expiresAt,
       serverTime: Date.now(),
     };
-    socket.emit(RealtimeEvent.SESSION, session);
+    sendSession(socket, session);
     this.kit.tokens.track(socket);
     this.kit.metrics.handshakes.inc({ namespace: session.namespace, outcome: 'accepted' });
     // One line per connection, when it ends (handleDisconnect), with everything the connect line
