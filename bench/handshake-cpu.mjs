@@ -5,6 +5,7 @@
 // divides the server's utime+stime (from /proc) by the handshakes. Build first (npm run build).
 // usage: node bench/handshake-cpu.mjs <bare|switchboard> [N=5000] [--prof]
 // --prof writes a CPU profile of the server to bench/results/prof/. BENCH_DIST=<dir> runs another build (A/B).
+// BENCH_REDIS_URL=redis://127.0.0.1:<port> runs Switchboard on the Redis engine (start that Redis yourself).
 import jwt from 'jsonwebtoken';
 import { ask, cpuMs, freePort, pinned, stop } from './lib/processes.mjs';
 
@@ -24,12 +25,17 @@ const env = bare
       CONNECTIONS_PER_COMPANY: '0',
       CONNECTIONS_PER_IP: '0',
       RATE_LIMIT_PER_USER: '1000000',
+      ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
     };
-const server = await pinned(0, [process.execPath, '--expose-gc', ...prof, bare ? 'bench/bare-server.mjs' : `${process.env.BENCH_DIST ?? 'dist'}/main.js`], {
-  cwd: process.cwd(),
-  env,
-  ready: bare ? /listening/ : null,
-});
+const server = await pinned(
+  0,
+  [process.execPath, '--expose-gc', ...prof, bare ? 'bench/bare-server.mjs' : `${process.env.BENCH_DIST ?? 'dist'}/main.js`],
+  {
+    cwd: process.cwd(),
+    env,
+    ready: bare ? /listening/ : null,
+  },
+);
 const url = `http://127.0.0.1:${port}`;
 // Switchboard: until it answers (bounded: 30 s).
 for (let attempt = 0; !bare && attempt < 300; attempt++) {

@@ -224,10 +224,15 @@ export class Scenarios {
 
   /** 2. Latency at a fixed load (half the bare arm's saturation), on already connected clients. */
   async latency(context, deliveries, ms) {
-    // It follows a ladder that ended above saturation: one unjudged second at the measured rate
-    // first, so that what is measured is this load, not the drain of the last one (issue 14: a
-    // Redis arm read p99 41 ms at this rate within the ladder and 280 ms right after it).
-    await this.step({ ...context, label: `${context.label} settle` }, deliveries, 1000);
+    // It follows a ladder that ended above saturation: a full GC and three unjudged seconds at the
+    // measured rate first, on every arm alike, so that what is measured is this load, not the drain
+    // of the last one. Issue 14: a Redis arm read p99 41 ms at this rate within the ladder and
+    // 280 ms right after it; with one settling second, a memory arm whose last rung (65,000/s)
+    // had failed with p99 1.2 s read p95 348 ms at 16,250/s, spending 33.5 µs of CPU per delivery
+    // where its ladder's rungs at that rate spent 18.7: the measured window paid for the overload
+    // (most likely the collection of the old generation that it filled).
+    await this.gc();
+    await this.step({ ...context, label: `${context.label} settle` }, deliveries, this.bench.quick ? 1000 : 3000);
     const step = await this.step(context, deliveries, ms);
     return { deliveriesPerSecond: deliveries, p50: step.p50, p95: step.p95, p99: step.p99, completion: step.completion };
   }
