@@ -6,7 +6,8 @@
 // Switchboard against bare Socket.IO 4.8: same machine, same run, same client harness and payloads.
 // Prints each scenario's values and ratios, writes bench/results/<date>.json.
 // Method: ../shared/reference/benchmark-method.md (server pinned to CPU 0; clients, publisher and
-// Redis to CPU 1). BENCH_PROFILE=1 writes a CPU profile per server process (bare arm included) to bench/results/prof/.
+// Redis to CPU 1; the arms' fan-out ladders climb rung by rung in lockstep, the pairs round by round).
+// BENCH_PROFILE=1 writes a CPU profile per server process (bare arm included) to bench/results/prof/.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,7 +18,7 @@ import { fixed, markdown, table } from './lib/stats.mjs';
 import { HostileScenarios } from './hostile.mjs';
 import { pairsReport, runPairs } from './pairs.mjs';
 import { redisScalingReport, runRedisScaling } from './redis-scaling.mjs';
-import { Scenarios } from './scenarios.mjs';
+import { Scenarios, interleavedFanOut } from './scenarios.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const QUICK = process.argv.includes('--quick');
@@ -225,35 +226,45 @@ const ONLY_LAYOUTS = process.argv
   .split(',');
 const layouts = () => PLAN.layouts.filter((layout) => !ONLY_LAYOUTS || ONLY_LAYOUTS.includes(layoutKey(layout)));
 
-async function runArm(name, start, results) {
-  bench.log(`arm ${name}: starting`);
-  const server = await start();
-  const arm = { name, ...server };
-  const scenarios = new Scenarios(bench, arm);
-  const result = { fanOut: {} };
+/**
+ * The fan-out layouts on every arm at once: all servers are started (each alone on CPU 0 while its
+ * step runs; the others idle), and each layout's ladders climb in lockstep (see interleavedFanOut).
+ */
+async function runArms(arms) {
+  const started = [];
+  const results = Object.fromEntries(arms.map(([name]) => [name, { fanOut: {} }]));
   try {
+    for (const [name, start] of arms) {
+      bench.log(`arm ${name}: starting`);
+      const arm = { name, ...(await start()) };
+      started.push({ name, arm, scenarios: new Scenarios(bench, arm) });
+    }
     for (const layout of layouts()) {
       const key = layoutKey(layout);
       const then = layout.primary
-        ? async (context, ownBest) => {
-            // Half of bare's saturation; the bare arm itself uses the best it just measured.
-            const bareBest = name === 'bare' ? ownBest : results.arms.bare?.fanOut[key]?.best;
+        ? async (name, context, ownBest, bests) => {
+            // Half of bare's saturation (bare's own best when bare is not in the run).
+            const scenarios = started.find((entry) => entry.name === name).scenarios;
+            const bareBest = bests.bare ?? ownBest;
             const rate = Math.max(1000, Math.round((bareBest || layout.steps[0]) / 2));
             const extra = { latency: await scenarios.latency(context, rate, PLAN.latencyMs) };
             bench.log(
               `${name}: latency at ${rate}/s: p50 ${fixed(extra.latency.p50, 1)} ms, p95 ${fixed(extra.latency.p95, 1)} ms, p99 ${fixed(extra.latency.p99, 1)} ms`,
             );
-            if (arm.replay) extra.replay = await scenarios.replay(context, 100);
+            if (scenarios.arm.replay) extra.replay = await scenarios.replay(context, 100);
             return extra;
           }
         : undefined;
-      result.fanOut[key] = await scenarios.fanOut(layout, then);
+      const byArm = await interleavedFanOut(bench, started, layout, then);
+      for (const [name, fanOut] of Object.entries(byArm)) results[name].fanOut[key] = fanOut;
     }
   } finally {
-    for (const helper of scenarios.helpers) helper.kill('SIGKILL');
-    await stop(arm.child);
+    for (const { arm, scenarios } of started) {
+      for (const helper of scenarios.helpers) helper.kill('SIGKILL');
+      await stop(arm.child);
+    }
   }
-  return result;
+  return results;
 }
 
 function report(results) {
@@ -322,7 +333,7 @@ async function main() {
       const aa = !QUICK && arms.some(([name]) => name === 'bare') ? () => ARMS.bare() : undefined;
       results.pairs = await runPairs(bench, arms, aa, { rounds: PAIRS, connections: PLAN.connections, stepMs: 3000, fixedLoad: !QUICK });
     }
-    for (const [name, start] of arms) results.arms[name] = await runArm(name, start, results);
+    if (arms.length > 0) results.arms = await runArms(arms);
     if (!only || only.includes('hostile')) results.hostile = await runHostile(`redis://127.0.0.1:${redisPort}`);
     // How throughput grows with Redis masters (its own private servers; not in --quick: ~1 min).
     if ((!only && !QUICK) || only?.includes('redis-scaling')) results.redisScaling = await runRedisScaling({ root: ROOT, log: bench.log });

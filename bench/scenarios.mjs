@@ -96,8 +96,23 @@ export class Scenarios {
   /**
    * 1. Fan-out ladder on one layout: the highest delivered events/s with 100 % completion and
    * p99 <= 50 ms. With `then`, the connected clients are handed on (latency, replay) before closing.
+   * One arm alone; `interleavedFanOut` (below) climbs several arms' ladders in lockstep.
    */
-  async fanOut({ clients: n, rooms, steps, stepMs, validators = 0, single = false, refine = 0 }, then) {
+  async fanOut(layout, then) {
+    const ladder = await this.openLadder(layout);
+    for (const deliveries of layout.steps) {
+      if (this.bench.pastDeadline() || !(await this.climb(ladder, deliveries))) break;
+    }
+    for (let round = 0; round < (layout.refine ?? 0) && !this.bench.pastDeadline(); round++) {
+      const middle = ladder.middle();
+      if (middle === undefined) break;
+      await this.climb(ladder, middle);
+    }
+    return this.closeLadder(ladder, then);
+  }
+
+  /** Connects and subscribes a layout's clients and warms the arm up: a ladder ready to climb. */
+  async openLadder({ clients: n, rooms, validators = 0, single = false, steps, stepMs }) {
     const label = `${this.arm.name} N=${n} ${rooms} room${rooms === 1 ? '' : 's'}${single ? ', single publishes' : ''}`;
     const clients = await this.helper('bench/load-client.mjs');
     const publisher = await this.helper('bench/publisher.mjs');
@@ -120,45 +135,45 @@ export class Scenarios {
     // the way up its ladder, where its later layouts read 18-21 (issue 14, run of 2026-12-03 19:02).
     await this.step({ ...context, label: `${label} warm-up` }, steps[0], 1000);
     if (!this.bench.quick) await this.step({ ...context, label: `${label} warm-up` }, Math.min(WARM_DELIVERIES, steps.at(-1)), 3000);
-    const results = [];
-    let best = 0;
-    let retried = 0;
-    // A failed step gets one more try, on every arm alike: on this VM a single stall of 50 ms
-    // (steal, a neighbour, a GC) fails a 3 s step's p99 at any rate, and one pass per step read
-    // the same arm 0.4x and 1.0x of bare in two runs an hour apart (issue 14). A saturated arm
-    // fails both tries. Both attempts stay in the results (refusals are counted from every one).
-    const judge = async (deliveries) => {
-      let step = await this.step(context, deliveries, stepMs);
-      if (!step.ok) {
-        retried += 1;
-        results.push({ ...step, retried: true });
-        step = await this.step(context, deliveries, stepMs);
-      }
-      results.push(step);
-      return step.ok;
-    };
-    let over;
-    for (const deliveries of steps) {
-      if (this.bench.pastDeadline()) break;
-      if (!(await judge(deliveries))) {
-        over = deliveries;
-        break;
-      }
-      best = deliveries;
-    }
+    const ladder = { context, n, rooms, stepMs, results: [], best: 0, over: undefined, retried: 0 };
     // The ladder's rungs are 20-25 % apart at the top, so one rung between two arms read as 0.8x
     // whatever their real difference (issue 14). Bisecting between the last rung held and the
     // first one lost, the same way on every arm, puts the figure within ~6 % of where it lies.
-    for (let round = 0; round < refine && best > 0 && over !== undefined && !this.bench.pastDeadline(); round++) {
-      const middle = Math.round((best + over) / 2 / 500) * 500;
-      if (middle <= best || middle >= over) break;
-      if (await judge(middle)) best = middle;
-      else over = middle;
+    ladder.middle = () => {
+      if (ladder.best === 0 || ladder.over === undefined) return undefined;
+      const middle = Math.round((ladder.best + ladder.over) / 2 / 500) * 500;
+      return middle <= ladder.best || middle >= ladder.over ? undefined : middle;
+    };
+    return ladder;
+  }
+
+  /**
+   * Judges one rung; true when it held. A failed step gets one more try, on every arm alike: on
+   * this VM a single stall of 50 ms (steal, a neighbour, a GC) fails a 3 s step's p99 at any rate,
+   * and one pass per step read the same arm 0.4x and 1.0x of bare in two runs an hour apart
+   * (issue 14). A saturated arm fails both tries. Both attempts stay in the results (refusals are
+   * counted from every one).
+   */
+  async climb(ladder, deliveries) {
+    const { stepMs } = ladder;
+    let step = await this.step(ladder.context, deliveries, stepMs);
+    if (!step.ok) {
+      ladder.retried += 1;
+      ladder.results.push({ ...step, retried: true });
+      step = await this.step(ladder.context, deliveries, stepMs);
     }
+    ladder.results.push(step);
+    if (step.ok) ladder.best = Math.max(ladder.best, deliveries);
+    else ladder.over = ladder.over === undefined ? deliveries : Math.min(ladder.over, deliveries);
+    return step.ok;
+  }
+
+  async closeLadder(ladder, then) {
+    const { context, n, rooms, best, retried, results } = ladder;
     const extra = then ? await then(context, best) : undefined;
-    await ask(clients, { cmd: 'close' }, (reply) => reply.cmd === 'closed');
-    this.dispose(clients);
-    this.dispose(publisher);
+    await ask(context.clients, { cmd: 'close' }, (reply) => reply.cmd === 'closed');
+    this.dispose(context.clients);
+    this.dispose(context.publisher);
     return { clients: n, rooms, best, retried, steps: results, ...extra };
   }
 
@@ -287,5 +302,57 @@ export class Scenarios {
       `${this.arm.name}: replay of ${behind} events (${published.failed} publishes refused) to ${n} clients in ${result.seconds.toFixed(1)} s; ${result.recovered} recovered, ${result.notRecovered} not, ${result.failed} failed; ${received}/${result.expectedReplayed} replayed events arrived`,
     );
     return result;
+  }
+}
+
+/**
+ * The fan-out ladders of several arms (each `{ name, scenarios }`, a started server) climbed in
+ * lockstep: every rung is run on each arm still climbing before the next rung, the arms' order
+ * rotating from rung to rung, and the bisections likewise. Why: this machine's speed moved 2x
+ * within minutes (issue 14, 2026-12-04), and with one ladder after another a slow phase landed on
+ * one arm and read as its ratio; the interleaved pairs had already taken that drift out of the
+ * other figures. `then(name, context, best, bests)` runs per arm in the given order once every
+ * ladder is done (latency needs bare's best first). Returns { [name]: fan-out result }.
+ */
+export async function interleavedFanOut(bench, entries, layout, then) {
+  const climbers = [];
+  for (const entry of entries) climbers.push({ ...entry, ladder: await entry.scenarios.openLadder(layout), climbing: true });
+  let turn = 0;
+  const round = async (rungOf) => {
+    const order = climbers.map((_, i) => climbers[(i + turn) % climbers.length]);
+    turn += 1;
+    for (const climber of order) {
+      const rung = rungOf(climber);
+      if (rung === undefined || bench.pastDeadline()) continue;
+      if (!(await climber.scenarios.climb(climber.ladder, rung))) {
+        climber.climbing = false;
+        // An overloaded server may still be writing its backlog: let it finish before the next
+        // arm's step, or that arm's step would pay for it on the shared core.
+        await quiet(climber.scenarios.arm.child.pid);
+      }
+    }
+  };
+  for (const deliveries of layout.steps) {
+    if (bench.pastDeadline() || !climbers.some((climber) => climber.climbing)) break;
+    await round((climber) => (climber.climbing ? deliveries : undefined));
+  }
+  for (let refined = 0; refined < (layout.refine ?? 0) && !bench.pastDeadline(); refined++) {
+    await round((climber) => climber.ladder.middle());
+  }
+  const bests = Object.fromEntries(climbers.map((climber) => [climber.name, climber.ladder.best]));
+  const results = {};
+  for (const climber of climbers) {
+    const handOn = then ? (context, best) => then(climber.name, context, best, bests) : undefined;
+    results[climber.name] = await climber.scenarios.closeLadder(climber.ladder, handOn);
+  }
+  return results;
+}
+
+/** Waits (at most 5 s) until a process spends under 10 % of a core over 100 ms. */
+async function quiet(pid) {
+  for (let waited = 0; waited < 5000; waited += 100) {
+    const before = cpuMs(pid);
+    await sleep(100);
+    if (cpuMs(pid) - before < 10) return;
   }
 }
