@@ -1,8 +1,9 @@
 // Process plumbing for the bench: free loopback ports, CPU-pinned children with IPC, clean stops,
 // RSS, and the contamination check (CPU used by processes that are not ours, and hypervisor steal).
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { createWriteStream, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -28,7 +29,11 @@ export function pinned(cpu, args, { cwd, env = {}, ready = null }) {
   });
   let output = '';
   const waiters = [];
+  // BENCH_OUTPUT_DIR=<dir>: every process's whole output in <dir>/<pid>.log (with
+  // BENCH_NODE_ARGS=--trace-gc, for instance), where the bench keeps only its last 4,000 characters.
+  const log = process.env.BENCH_OUTPUT_DIR ? createWriteStream(join(process.env.BENCH_OUTPUT_DIR, `${child.pid}.log`)) : undefined;
   const onData = (chunk) => {
+    log?.write(chunk);
     output = (output + chunk.toString()).slice(-4000);
     for (const check of [...waiters]) check();
   };
