@@ -3,7 +3,7 @@
 // sends N POSTs with C in flight over keep-alive (after a warm-up), and divides the server's
 // utime+stime (from /proc) by N. Build first (npm run build).
 // usage: node bench/publish-cpu.mjs [N=20000] [C=16] [batch=0: single publishes; else events per batch] [--prof]
-// --prof writes a CPU profile of the server to bench/results/prof/.
+// --prof writes a CPU profile of the server to bench/results/prof/. BENCH_DIST=<dir> runs another build (A/B).
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ const [N = 20000, C = 16, BATCH = 0] = process.argv
 const prof = process.argv.includes('--prof');
 const port = 3900 + Math.floor(Math.random() * 90);
 const secret = 'bench-secret-0123456789-abcdefghijklmnop';
-const args = [...(prof ? ['--cpu-prof', '--cpu-prof-dir=bench/results/prof'] : []), 'dist/main.js'];
+const args = [...(prof ? ['--cpu-prof', '--cpu-prof-dir=bench/results/prof'] : []), `${process.env.BENCH_DIST ?? 'dist'}/main.js`];
 const server = spawn('taskset', ['-c', '0', process.execPath, ...args], {
   env: {
     ...process.env,

@@ -18,21 +18,15 @@ interface MemoryChannel {
   readonly company: string | undefined;
   readonly epoch: string;
   seq: number;
-  /**
-   * The last events as JSON, at most `capacity`; grows with events. Once full, history[start] is
-   * the oldest. Serialized, not kept as objects: a full history is 100,000 envelopes for 100
-   * channels, and as object graphs (~6 heap objects each) every one of them was promoted and then
-   * traced by each major GC, which stalled the event loop for 100 ms and more at 30,000
-   * deliveries/s (issue 14). A string is one object with nothing inside to trace.
-   */
-  history: string[];
+  /** The last events, at most `capacity`; grows with events. Once full, history[start] is the oldest. */
+  history: Envelope[];
   start: number;
   readonly capacity: number;
   readonly historyTtlMs: number;
   lastPublishAt: number;
   idempotency?: Map<string, { outcome: PublishOutcome; expiresAt: number }>;
-  /** Latest event per snapshot key, as JSON (as history); Map order is oldest update first. */
-  snapshot?: Map<string, string>;
+  /** Latest event per snapshot key; Map order is oldest update first. */
+  snapshot?: Map<string, Envelope>;
 }
 
 export interface MemoryEngineOptions {
@@ -148,9 +142,8 @@ export class MemoryEngine implements BusEngine {
         ts: draft.ts,
         ...(draft.correlationId !== undefined ? { correlationId: draft.correlationId } : {}),
       };
-      const json = JSON.stringify(envelope);
-      append(channel, json);
-      if (draft.snapshotKey !== undefined) remember(channel, draft.snapshotKey, json);
+      append(channel, envelope);
+      if (draft.snapshotKey !== undefined) remember(channel, draft.snapshotKey, envelope);
       const outcome: PublishOutcome = { id: draft.id, seq: channel.seq, epoch: channel.epoch, duplicate: false };
       if (draft.idempotencyKey !== undefined) {
         channel.idempotency ??= new Map();
@@ -168,14 +161,14 @@ export class MemoryEngine implements BusEngine {
 
   read(key: string, afterSeq: number, options?: { snapshot?: boolean }): Promise<ReadResult> {
     const channel = this.live(key, this.now());
-    const snapshot = options?.snapshot ? { snapshot: channel?.snapshot ? [...channel.snapshot.values()].reverse().map(parse) : [] } : {};
+    const snapshot = options?.snapshot ? { snapshot: channel?.snapshot ? [...channel.snapshot.values()].reverse() : [] } : {};
     if (!channel) return Promise.resolve({ epoch: this.pristineEpoch(key), seq: 0, complete: true, events: [], ...snapshot });
     const { epoch, seq, history } = channel;
     if (afterSeq >= seq) return Promise.resolve({ epoch, seq, complete: true, events: [], ...snapshot });
     const missed = seq - afterSeq;
     if (missed > history.length) return Promise.resolve({ epoch, seq, complete: false, events: [], ...snapshot });
     const events: Envelope[] = [];
-    for (let i = history.length - missed; i < history.length; i++) events.push(parse(history[(channel.start + i) % history.length]));
+    for (let i = history.length - missed; i < history.length; i++) events.push(history[(channel.start + i) % history.length]);
     return Promise.resolve({ epoch, seq, complete: true, events, ...snapshot });
   }
 
@@ -281,9 +274,7 @@ function companyOf(key: string): string | undefined {
   return slash > 0 ? key.slice(0, slash) : undefined;
 }
 
-const parse = (json: string): Envelope => JSON.parse(json) as Envelope;
-
-function append(channel: MemoryChannel, envelope: string): void {
+function append(channel: MemoryChannel, envelope: Envelope): void {
   if (channel.history.length < channel.capacity) {
     channel.history.push(envelope);
   } else {
@@ -292,7 +283,7 @@ function append(channel: MemoryChannel, envelope: string): void {
   }
 }
 
-function remember(channel: MemoryChannel, key: string, envelope: string): void {
+function remember(channel: MemoryChannel, key: string, envelope: Envelope): void {
   channel.snapshot ??= new Map();
   channel.snapshot.delete(key); // re-insert so Map order stays "oldest update first"
   channel.snapshot.set(key, envelope);
