@@ -242,9 +242,8 @@ async function runArms(arms) {
     for (const layout of layouts()) {
       const key = layoutKey(layout);
       const then = layout.primary
-        ? async (name, context, ownBest, bests) => {
+        ? async ({ name, scenarios }, context, ownBest, bests) => {
             // Half of bare's saturation (bare's own best when bare is not in the run).
-            const scenarios = started.find((entry) => entry.name === name).scenarios;
             const bareBest = bests.bare ?? ownBest;
             const rate = Math.max(1000, Math.round((bareBest || layout.steps[0]) / 2));
             const extra = { latency: await scenarios.latency(context, rate, PLAN.latencyMs) };

@@ -95,20 +95,12 @@ export class Scenarios {
 
   /**
    * 1. Fan-out ladder on one layout: the highest delivered events/s with 100 % completion and
-   * p99 <= 50 ms. With `then`, the connected clients are handed on (latency, replay) before closing.
-   * One arm alone; `interleavedFanOut` (below) climbs several arms' ladders in lockstep.
+   * p99 <= 50 ms, on this arm alone (the pairs' fixed load); `interleavedFanOut` (below) climbs
+   * several arms' ladders in lockstep, and this is its one-arm case.
    */
-  async fanOut(layout, then) {
-    const ladder = await this.openLadder(layout);
-    for (const deliveries of layout.steps) {
-      if (this.bench.pastDeadline() || !(await this.climb(ladder, deliveries))) break;
-    }
-    for (let round = 0; round < (layout.refine ?? 0) && !this.bench.pastDeadline(); round++) {
-      const middle = ladder.middle();
-      if (middle === undefined) break;
-      await this.climb(ladder, middle);
-    }
-    return this.closeLadder(ladder, then);
+  async fanOut(layout) {
+    const entry = { name: this.arm.name, scenarios: this };
+    return (await interleavedFanOut(this.bench, [entry], layout))[entry.name];
   }
 
   /** Connects and subscribes a layout's clients and warms the arm up: a ladder ready to climb. */
@@ -311,7 +303,7 @@ export class Scenarios {
  * rotating from rung to rung, and the bisections likewise. Why: this machine's speed moved 2x
  * within minutes (issue 14, 2026-12-04), and with one ladder after another a slow phase landed on
  * one arm and read as its ratio; the interleaved pairs had already taken that drift out of the
- * other figures. `then(name, context, best, bests)` runs per arm in the given order once every
+ * other figures. `then(entry, context, best, bests)` runs per arm in the given order once every
  * ladder is done (latency needs bare's best first). Returns { [name]: fan-out result }.
  */
 export async function interleavedFanOut(bench, entries, layout, then) {
@@ -342,7 +334,7 @@ export async function interleavedFanOut(bench, entries, layout, then) {
   const bests = Object.fromEntries(climbers.map((climber) => [climber.name, climber.ladder.best]));
   const results = {};
   for (const climber of climbers) {
-    const handOn = then ? (context, best) => then(climber.name, context, best, bests) : undefined;
+    const handOn = then ? (context, best) => then(climber, context, best, bests) : undefined;
     results[climber.name] = await climber.scenarios.closeLadder(climber.ladder, handOn);
   }
   return results;
