@@ -9,6 +9,7 @@
 // Redis to CPU 1; the arms' fan-out ladders climb rung by rung in lockstep, the pairs round by round).
 // BENCH_PROFILE=1 writes a CPU profile per server process (bare arm included) to bench/results/prof/.
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,8 +83,15 @@ const bench = {
   pastDeadline: () => Date.now() - STARTED > BUDGET_MS,
 };
 
-/** Every arm runs with --expose-gc and the GC hook, so the memory scenario can force a full GC. */
+/**
+ * Every arm runs with --expose-gc and the GC hook, so the memory scenario can force a full GC, and
+ * with the Node flags of a worker that owns one core (src/lifecycle/worker-flags.ts), as a worker
+ * of the cluster runs: the server is pinned to CPU 0. Bare Socket.IO gets the same flags, so that
+ * no ratio owes anything to them (in the twelfth session they lowered bare's p99 too).
+ */
 const NODE_ARGS = ['--expose-gc', '--import', './bench/gc-preload.mjs'];
+/** The worker flags, read from dist/ (built by main() first; a BENCH_DIST A/B runs both builds with them). */
+const workerFlags = () => createRequire(import.meta.url)(join(ROOT, 'dist/lifecycle/worker-flags.js')).WORKER_NODE_FLAGS;
 
 async function untilLive(url) {
   for (let attempt = 0; attempt < 600; attempt++) {
@@ -119,8 +127,10 @@ function serverSide(before, after) {
 }
 
 /** BENCH_PROFILE=1: a CPU profile per server process (both arms, so that they can be diffed). */
-// BENCH_NODE_ARGS adds Node flags to both server arms (a diagnostic: `--perf-basic-prof` for perf).
+// Both server arms run with the worker flags (NODE_ARGS above); BENCH_NODE_ARGS adds more (a
+// diagnostic: `--perf-basic-prof` for perf, `--import ./bench/lag-preload.mjs`).
 const profileArgs = () => [
+  ...workerFlags(),
   ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/results/prof'] : []),
   ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
 ];

@@ -9,6 +9,7 @@ import { type AppConfig, loadConfigFromEnvironment } from './config';
 import { READY_MESSAGE } from './lifecycle/cluster-messages';
 import { shutDownOnSignals } from './lifecycle/shutdown';
 import { WorkerPool } from './lifecycle/worker-pool';
+import { workerExecArgv } from './lifecycle/worker-flags';
 import { serveClusterMetrics } from './metrics/cluster-metrics.server';
 
 /**
@@ -53,7 +54,8 @@ async function runPrimary(): Promise<void> {
   // Workers run this file directly, even when the primary was started through scripts/run-built.mjs.
   // Sticky passes raw request bytes over IPC: with JSON serialization the hand-off is dropped
   // (measured here: every request hung up), so the advanced (structured clone) one is required.
-  cluster.setupPrimary({ exec: __filename, args: [], serialization: 'advanced' });
+  // Each worker owns one core: its GC must not take that core from its event loop (worker-flags.ts).
+  cluster.setupPrimary({ exec: __filename, args: [], execArgv: workerExecArgv(process.execArgv), serialization: 'advanced' });
   const pool = new WorkerPool({ size, drainDeadlineSeconds: config.process.drainDeadlineSeconds, log });
 
   let stopping = false;
