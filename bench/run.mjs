@@ -83,12 +83,7 @@ const bench = {
   pastDeadline: () => Date.now() - STARTED > BUDGET_MS,
 };
 
-/**
- * Every arm runs with --expose-gc and the GC hook, so the memory scenario can force a full GC, and
- * with the Node flags of a worker that owns one core (src/lifecycle/worker-flags.ts), as a worker
- * of the cluster runs: the server is pinned to CPU 0. Bare Socket.IO gets the same flags, so that
- * no ratio owes anything to them (in the twelfth session they lowered bare's p99 too).
- */
+/** Every arm runs with --expose-gc and the GC hook, so the memory scenario can force a full GC. */
 const NODE_ARGS = ['--expose-gc', '--import', './bench/gc-preload.mjs'];
 /** The worker flags, read from dist/ (built by main() first; a BENCH_DIST A/B runs both builds with them). */
 const workerFlags = () => createRequire(import.meta.url)(join(ROOT, 'dist/lifecycle/worker-flags.js')).WORKER_NODE_FLAGS;
@@ -127,8 +122,10 @@ function serverSide(before, after) {
 }
 
 /** BENCH_PROFILE=1: a CPU profile per server process (both arms, so that they can be diffed). */
-// Both server arms run with the worker flags (NODE_ARGS above); BENCH_NODE_ARGS adds more (a
-// diagnostic: `--perf-basic-prof` for perf, `--import ./bench/lag-preload.mjs`).
+// Both server arms run with the Node flags of a worker that owns one core (workerFlags above), as a
+// worker of the cluster runs: the server is pinned to CPU 0. Bare Socket.IO gets them too, so that
+// no ratio owes anything to them. BENCH_NODE_ARGS adds more (a diagnostic: `--perf-basic-prof` for
+// perf, `--import ./bench/lag-preload.mjs`).
 const profileArgs = () => [
   ...workerFlags(),
   ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/results/prof'] : []),
