@@ -165,9 +165,13 @@ export class ConnectionMonitor implements OnApplicationShutdown {
   }
 
   private verdict(conn: EngineSocket, now: number, idleMs: number): 'slow' | 'idle' | undefined {
-    // A transport that is writable has at most its last frame in flight: nothing to add up.
-    // Engine.IO marks it unwritable from a send until the socket has taken the last frame.
-    if (!conn.transport.writable && buffered(conn) > this.config.limits.slowConsumerBytes) return 'slow';
+    // Engine.IO marks a transport unwritable from a send until the socket has taken the last frame;
+    // a writable one holds nothing in its write buffer. But frames written straight to the
+    // WebSocket (room-writer's direct path) leave it writable while they wait in ws's own buffer,
+    // so that one is read either way: a stuck reader fed only by that path was caught only once a
+    // ping made Engine.IO send (up to pingInterval later).
+    const waiting = conn.transport.writable ? socketBuffered(conn) : buffered(conn);
+    if (waiting > this.config.limits.slowConsumerBytes) return 'slow';
     if (now - (this.lastInbound.get(conn) ?? now) > idleMs) return 'idle';
     return undefined;
   }
@@ -179,9 +183,14 @@ function terminate(conn: EngineSocket): void {
   conn.close(true);
 }
 
+/** Bytes the WebSocket holds that the kernel has not taken (0 for long-polling). */
+function socketBuffered(conn: EngineSocket): number {
+  return conn.transport.name === 'websocket' ? (conn.transport.socket?.bufferedAmount ?? 0) : 0;
+}
+
 /** Bytes waiting to go out: Engine.IO's write buffer plus the WebSocket's own. */
 function buffered(conn: EngineSocket): number {
-  let total = conn.transport.name === 'websocket' ? (conn.transport.socket?.bufferedAmount ?? 0) : 0;
+  let total = socketBuffered(conn);
   for (const packet of conn.writeBuffer) {
     const data = packet.data;
     total += typeof data === 'string' ? data.length : ((data as { byteLength?: number } | undefined)?.byteLength ?? 0);
