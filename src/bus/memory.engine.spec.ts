@@ -20,6 +20,29 @@ describe('MemoryEngine retention', () => {
     expect((await engine.read('k1', 1)).complete).toBe(false);
   });
 
+  it('replays the JSON of what it delivered live, as the Redis engine does', async () => {
+    const delivered: unknown[] = [];
+    const quiet = { resumed: () => undefined, writable: () => undefined };
+    engine.setListener({ ...quiet, arrived: (_key, events) => delivered.push(...events) });
+    const data = { when: new Date(0), skipped: undefined, nested: { list: [1, 'two'] } };
+    await engine.publish('k-json', [{ ...draft('j1'), data, correlationId: 'c-1' }]);
+    const [replayed] = (await engine.read('k-json', 0)).events;
+    expect(replayed).toEqual(JSON.parse(JSON.stringify(delivered[0])));
+    expect(replayed.data).toEqual({ when: '1970-01-01T00:00:00.000Z', nested: { list: [1, 'two'] } });
+    engine.setListener({ ...quiet, arrived: () => undefined });
+  });
+
+  it('refuses an event whose data JSON cannot hold, without a hole in the channel', async () => {
+    await engine.publish('k-bigint', [draft('ok-1')]);
+    await expect(engine.publish('k-bigint', [{ ...draft('bad'), data: { n: 1n } }])).rejects.toThrow(/BigInt/);
+    const [next] = await engine.publish('k-bigint', [draft('ok-2')]);
+    expect(next.seq).toBe(2);
+    expect((await engine.read('k-bigint', 0)).events.map((event) => [event.id, event.seq])).toEqual([
+      ['ok-1', 1],
+      ['ok-2', 2],
+    ]);
+  });
+
   it('drops history after HISTORY_TTL_SECONDS without publishes, but keeps the position', async () => {
     const [first] = await engine.publish('k2', [draft('a')]);
     now += 11_000;
