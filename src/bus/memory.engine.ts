@@ -21,9 +21,9 @@ interface MemoryChannel {
   /**
    * The last events as JSON, at most `capacity`; grows with events. Once full, history[start] is
    * the oldest. JSON, not envelope objects: a full history (HISTORY_SIZE 1,000 on 100 channels)
-   * held as objects was ~600,000 objects for every full GC to trace (~115 ms of marking on this
-   * machine, against ~45 ms as strings, which GC marks without looking inside; issue 14), and 60 %
-   * more heap. A replay parses what it sends, as the Redis engine does: on both engines a replayed
+   * held as objects was ~600,000 objects for every full GC to trace (~200 ms per full GC on this
+   * machine, against ~37 ms as strings, which GC marks without looking inside; bench/history-gc.mjs,
+   * issue 14), and 40 % more heap. A replay parses what it sends, as the Redis engine does: on both engines a replayed
    * event is the JSON of the live one.
    */
   history: string[];
