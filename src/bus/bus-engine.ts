@@ -6,6 +6,8 @@ export interface EventDraft {
   readonly channel: string;
   readonly event: string;
   readonly data: unknown;
+  /** data's JSON text, when the caller has it already: the engines serialize the envelope around it. */
+  readonly dataJson?: string;
   readonly ts: number;
   readonly correlationId?: string;
   readonly idempotencyKey?: string;

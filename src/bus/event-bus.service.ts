@@ -18,6 +18,8 @@ export interface PublishRequest {
   readonly ref: ChannelRef;
   readonly event: string;
   readonly data: unknown;
+  /** data's JSON text, when the caller measured it already (the publish API): not serialized again. */
+  readonly dataJson?: string;
   readonly correlationId?: string;
   readonly idempotencyKey?: string;
   /** Keep this event in the channel's snapshot as the latest for this key. */
@@ -157,6 +159,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
       }
       // Assigned, not spread: conditional spreads allocate a throwaway object per field, per event.
       const draft: Mutable<EventDraft> = { id: randomUUID(), channel: request.ref.channel, event: request.event, data: request.data, ts };
+      if (request.dataJson !== undefined) draft.dataJson = request.dataJson;
       if (request.correlationId !== undefined) draft.correlationId = request.correlationId;
       if (request.idempotencyKey !== undefined) draft.idempotencyKey = request.idempotencyKey;
       if (request.snapshotKey !== undefined) draft.snapshotKey = request.snapshotKey;

@@ -11,6 +11,7 @@ import {
   type Retention,
 } from './bus-engine';
 import type { Envelope } from './envelope';
+import { envelopeHead, envelopeJson } from './envelope-json';
 import type { HistoryConfig } from '../config';
 
 /** A channel that has had at least one event within POSITION_TTL_SECONDS. */
@@ -150,7 +151,7 @@ export class MemoryEngine implements BusEngine {
       };
       // Serialized before the seq moves: data JSON cannot hold (a cycle, a BigInt) fails the
       // publish, as on the Redis engine, and leaves no hole in the channel.
-      const json = JSON.stringify(envelope);
+      const json = envelopeJson(envelopeHead(draft), envelope.seq, envelope.epoch);
       channel.seq += 1;
       append(channel, json);
       if (draft.snapshotKey !== undefined) remember(channel, draft.snapshotKey, envelope);

@@ -31,4 +31,12 @@ describe('OutageQueue.pushAll (the groups of one publish request)', () => {
     expect(queue.pushAll([{ key: 'd', drafts: [draft('5'), draft('6')] }], true)).toBe(true);
     expect(queue.depth.events).toBe(4);
   });
+
+  it('holds and counts data once: the JSON text the publish API measured is dropped, not queued beside it', () => {
+    const queue = new OutageQueue({ maxEvents: 10, maxBytes: 1_000_000 });
+    const plain = draft('1');
+    queue.pushAll([{ key: 'a', drafts: [{ ...plain, dataJson: JSON.stringify(plain.data) }] }]);
+    expect(queue.head(1)[0].drafts[0]).toEqual(plain);
+    expect(queue.depth.bytes).toBe(Buffer.byteLength(JSON.stringify([plain])));
+  });
 });

@@ -114,7 +114,10 @@ export class OutageQueue {
 
   /** Queues all the groups (one publish request) or, when they would not all fit, none of them. */
   pushAll(groups: readonly QueuedGroup[], force = false): boolean {
-    const sized = groups.map((group) => ({ group, events: group.drafts.length, bytes: Buffer.byteLength(JSON.stringify(group.drafts)) }));
+    const sized = groups.map((queued) => {
+      const group = { key: queued.key, drafts: queued.drafts.map(withoutDataJson) };
+      return { group, events: group.drafts.length, bytes: Buffer.byteLength(JSON.stringify(group.drafts)) };
+    });
     const events = sized.reduce((sum, entry) => sum + entry.events, 0);
     const bytes = sized.reduce((sum, entry) => sum + entry.bytes, 0);
     if (!force && (this.events + events > this.limits.maxEvents || this.bytes + bytes > this.limits.maxBytes)) return false;
@@ -146,4 +149,11 @@ export class OutageQueue {
       this.spool?.flushed(this.flushedSinceClear);
     }
   }
+}
+
+/** A queued draft keeps its data once: the JSON text the publish API measured is rebuilt on flush, not held (or spooled) twice. */
+function withoutDataJson(draft: EventDraft): EventDraft {
+  if (draft.dataJson === undefined) return draft;
+  const { dataJson: _dropped, ...rest } = draft;
+  return rest;
 }

@@ -17,6 +17,7 @@ import {
   SNAPSHOT_LIMIT,
 } from './bus-engine';
 import type { Envelope } from './envelope';
+import { envelopeHead } from './envelope-json';
 import { newEpoch, newEpochs } from './epoch';
 import { AUDIT_CONFIRM_MS, SUBSCRIPTION_AUDIT_MS, SubscriptionAudit } from './subscription-audit';
 import {
@@ -445,19 +446,6 @@ function priorOutcome(stored: string): PublishOutcome {
 function connectionNameOf(client: RedisClient): string | undefined {
   const options = client.options as { connectionName?: string; redisOptions?: { connectionName?: string } };
   return options.connectionName ?? options.redisOptions?.connectionName;
-}
-
-/** Everything of the envelope except seq and epoch, which the script appends atomically. */
-function envelopeHead(draft: EventDraft): string {
-  const json = JSON.stringify({
-    id: draft.id,
-    channel: draft.channel,
-    event: draft.event,
-    data: draft.data,
-    ts: draft.ts,
-    ...(draft.correlationId !== undefined ? { correlationId: draft.correlationId } : {}),
-  });
-  return json.slice(0, -1);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

@@ -112,7 +112,9 @@ export class PublishService {
         `event "${message.event}" is not in the /${namespace.name} catalog: ${Object.keys(namespace.catalog).join(', ')}`,
       );
     }
-    const size = Buffer.byteLength(JSON.stringify(message.data));
+    // Kept on the request: the engine builds the envelope's JSON around it (serialized once).
+    const dataJson = JSON.stringify(message.data);
+    const size = Buffer.byteLength(dataJson);
     if (size > this.config.limits.publishMaxDataBytes) {
       throw new AppError(
         ErrorCode.PAYLOAD_TOO_LARGE,
@@ -135,6 +137,7 @@ export class PublishService {
       ref: channelRef(companyId, namespace.name, channel),
       event: message.event,
       data: message.data,
+      dataJson,
     };
     if (snapshotKey !== undefined) request.snapshotKey = snapshotKey;
     // An optional field sent as null is absent (as class-validator's @IsOptional has it).
