@@ -22,21 +22,17 @@ export const EXPIRING_NOTICE_SECONDS = 60;
  * AUTH_EXPIRED at `exp` + TOKEN_GRACE_SECONDS (30) unless `auth:refresh` brought a newer token for the same user and
  * company, and disconnection with REVOKED (on every node) when a revocation matches.
  *
- * Both deadlines of every socket live on two shared schedules (one timer each), not on two
- * timers per socket; they fire at most a second late, never early (docs/protocol.md).
+ * Both deadlines of every socket live on one shared schedule (one timer), not on two timers per
+ * socket; they fire at most a second late, never early (docs/protocol.md).
  */
 @Injectable()
 export class SessionTokens implements OnModuleInit, OnModuleDestroy {
-  private readonly notices = new DeadlineSchedule<Socket>((socket) => {
-    const payload: AuthExpiringPayload = {
-      expiresAt: (socket.data as SocketData).principal.expiresAt,
-      graceSeconds: this.config.jwt.graceSeconds,
-    };
-    socket.emit(RealtimeEvent.AUTH_EXPIRING, payload);
-  });
-  private readonly ends = new DeadlineSchedule<Socket>((socket) =>
-    endSession(socket, ErrorCode.AUTH_EXPIRED, 'token expired and was not refreshed'),
-  );
+  /**
+   * One entry per socket, at its next deadline: the notice, then (from the notice) the end. Two
+   * schedules cost every handshake a second entry and every disconnect a second removal (issue 14,
+   * handshakes/s).
+   */
+  private readonly deadlines = new DeadlineSchedule<Socket>((socket) => this.due(socket));
 
   constructor(
     private readonly verifier: TokenVerifier,
@@ -50,19 +46,29 @@ export class SessionTokens implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    this.notices.close();
-    this.ends.close();
+    this.deadlines.close();
   }
 
   track(socket: Socket): void {
     const { expiresAt } = (socket.data as SocketData).principal;
-    this.notices.set(socket, expiresAt - EXPIRING_NOTICE_SECONDS * 1000);
-    this.ends.set(socket, expiresAt + this.config.jwt.graceSeconds * 1000);
+    this.deadlines.set(socket, expiresAt - EXPIRING_NOTICE_SECONDS * 1000);
   }
 
   untrack(socket: Socket): void {
-    this.notices.delete(socket);
-    this.ends.delete(socket);
+    this.deadlines.delete(socket);
+  }
+
+  /** The notice (then the end is scheduled), or, past the end, the disconnection. */
+  private due(socket: Socket): void {
+    const { expiresAt } = (socket.data as SocketData).principal;
+    const end = expiresAt + this.config.jwt.graceSeconds * 1000;
+    if (Date.now() >= end) {
+      endSession(socket, ErrorCode.AUTH_EXPIRED, 'token expired and was not refreshed');
+      return;
+    }
+    const payload: AuthExpiringPayload = { expiresAt, graceSeconds: this.config.jwt.graceSeconds };
+    socket.emit(RealtimeEvent.AUTH_EXPIRING, payload);
+    this.deadlines.set(socket, end);
   }
 
   /**
