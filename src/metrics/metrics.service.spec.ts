@@ -1,4 +1,4 @@
-import { OTHER_COMPANIES, TOP_COMPANIES, topCompanies } from './metrics.service';
+import { MetricsService, OTHER_COMPANIES, TOP_COMPANIES, topCompanies } from './metrics.service';
 
 describe('topCompanies (bounded label cardinality)', () => {
   it('names the largest companies and sums the rest as _other', () => {
@@ -18,5 +18,26 @@ describe('topCompanies (bounded label cardinality)', () => {
       ['a', 2],
       ['b', 1],
     ]);
+  });
+});
+
+describe('accepted handshakes (counted in a plain number, moved into the counter at scrape)', () => {
+  const accepted = async (metrics: MetricsService, namespace: string) =>
+    (await metrics.handshakes.get()).values.find((v) => v.labels.namespace === namespace && v.labels.outcome === 'accepted')?.value;
+
+  it('reports every accepted handshake once, across scrapes, beside the refusals', async () => {
+    const metrics = new MetricsService();
+    metrics.handshakeAccepted('/orders');
+    metrics.handshakeAccepted('/orders');
+    metrics.handshakeAccepted('/sync');
+    metrics.handshakes.inc({ namespace: '/orders', outcome: 'AUTH_INVALID' });
+    expect(await accepted(metrics, '/orders')).toBe(2);
+    expect(await accepted(metrics, '/sync')).toBe(1);
+    // A second scrape adds nothing twice; a later handshake adds one.
+    expect(await accepted(metrics, '/orders')).toBe(2);
+    metrics.handshakeAccepted('/orders');
+    expect(await accepted(metrics, '/orders')).toBe(3);
+    const refused = (await metrics.handshakes.get()).values.find((v) => v.labels.outcome === 'AUTH_INVALID');
+    expect(refused?.value).toBe(1);
   });
 });

@@ -17,7 +17,15 @@ import { RefreshDto } from './dto/refresh.dto';
 import { UnsubscribeDto } from './dto/unsubscribe.dto';
 import type { GatewayKit } from './gateway-kit.service';
 import type { NamespaceDefinition } from './namespace.registry';
-import { RealtimeEvent, type OkAck, type PingAck, type RefreshAck, type SessionPayload, type SubscribeAck } from './realtime.events';
+import {
+  RealtimeEvent,
+  type OkAck,
+  type PingAck,
+  type RefreshAck,
+  type SessionLimits,
+  type SessionPayload,
+  type SubscribeAck,
+} from './realtime.events';
 import { corkUntilConnected, sendSession } from './session-frame';
 import type { AppSocket } from './subscription.service';
 import { WsAckExceptionFilter } from './ws-exception.filter';
@@ -34,6 +42,8 @@ import { WsValidationPipe } from './ws-validation.pipe';
 export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   protected readonly logger = new Logger('Gateway');
   private readonly debugLogged: boolean;
+  /** The `session` payload's limits: the same for every socket of the namespace, built once. */
+  private limits: SessionLimits | undefined;
 
   protected constructor(
     protected readonly kit: GatewayKit,
@@ -63,13 +73,13 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
       namespace: `/${this.definition.name}`,
       node: this.kit.config.nodeId,
       user: { id: principal.id, companyId: principal.companyId, branchIds: principal.branchIds, roles: principal.roles },
-      limits: this.kit.sessionLimits(`/${this.definition.name}`),
+      limits: (this.limits ??= Object.freeze(this.kit.sessionLimits(`/${this.definition.name}`))),
       tokenExpiresAt: principal.expiresAt,
       serverTime: Date.now(),
     };
     sendSession(socket, session);
     this.kit.tokens.track(socket);
-    this.kit.metrics.handshakes.inc({ namespace: session.namespace, outcome: 'accepted' });
+    this.kit.metrics.handshakeAccepted(session.namespace);
     // One line per connection, when it ends (handleDisconnect), with everything the connect line
     // had: at the default level a handshake writes no log line (the line was ~10 % of a
     // handshake's CPU). `connected` is a debug line.

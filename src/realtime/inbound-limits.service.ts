@@ -72,17 +72,20 @@ export class InboundLimits {
   middleware() {
     return (socket: Socket, next: (error?: Error) => void): void => {
       (socket.data as Partial<SocketData>).subscriptions = new Set();
-      const state: InboundState = {
-        budget: new SocketBudget(this.config.limits.ratePerSocket, this.config.limits.rateBurst),
-        userBlockedUntil: 0,
-        streakSince: 0,
-        streakLast: 0,
-        admitted: [],
-        turnScheduled: false,
-      };
+      // Made at the socket's first message, not at its handshake: many sockets only listen
+      // (issue 14, handshakes/s and heap per connection).
+      let lazyState: InboundState | undefined;
       socket.use((packet, nextPacket) => {
         // What a flood already had in the read buffer when its socket was ended costs nothing more.
         if (socket.disconnected) return;
+        const state = (lazyState ??= {
+          budget: new SocketBudget(this.config.limits.ratePerSocket, this.config.limits.rateBurst),
+          userBlockedUntil: 0,
+          streakSince: 0,
+          streakLast: 0,
+          admitted: [],
+          turnScheduled: false,
+        });
         const last: unknown = packet[packet.length - 1];
         const ack = typeof last === 'function' ? (last as (response: ErrorAck) => void) : undefined;
         const now = Date.now();
