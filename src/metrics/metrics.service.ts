@@ -64,17 +64,16 @@ export class MetricsService implements OnModuleInit {
    * every `inc`, ~2 µs of each handshake (issue 14, handshakes/s).
    */
   private readonly acceptedHandshakes = new Map<string, number>();
-  readonly handshakes = ((pending) =>
-    new Counter({
-      name: 'switchboard_handshakes_total',
-      help: 'Socket.IO handshakes by namespace and outcome (accepted, or the connect_error code).',
-      labelNames: ['namespace', 'outcome'] as const,
-      registers: [this.registry],
-      collect() {
-        for (const [namespace, count] of pending) this.inc({ namespace, outcome: 'accepted' }, count);
-        pending.clear();
-      },
-    }))(this.acceptedHandshakes);
+  readonly handshakes: Counter<'namespace' | 'outcome'> = new Counter({
+    name: 'switchboard_handshakes_total',
+    help: 'Socket.IO handshakes by namespace and outcome (accepted, or the connect_error code).',
+    labelNames: ['namespace', 'outcome'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const [namespace, count] of this.acceptedHandshakes) this.handshakes.inc({ namespace, outcome: 'accepted' }, count);
+      this.acceptedHandshakes.clear();
+    },
+  });
   readonly authFailures = new Counter({
     name: 'switchboard_auth_failures_total',
     help: 'Refused handshakes and HTTP requests by error code (AUTH_MISSING, AUTH_INVALID, AUTH_EXPIRED, FORBIDDEN, REVOKED, ...).',

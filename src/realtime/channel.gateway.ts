@@ -43,7 +43,7 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
   protected readonly logger = new Logger('Gateway');
   private readonly debugLogged: boolean;
   /** The `session` payload's limits: the same for every socket of the namespace, built once. */
-  private limits: SessionLimits | undefined;
+  private readonly limits: SessionLimits;
 
   protected constructor(
     protected readonly kit: GatewayKit,
@@ -51,6 +51,7 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
   ) {
     kit.registry.register(definition);
     this.debugLogged = keepsDebugLines(kit.config.log);
+    this.limits = Object.freeze(kit.sessionLimits(`/${definition.name}`));
   }
 
   afterInit(nsp: Namespace): void {
@@ -73,7 +74,7 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
       namespace: `/${this.definition.name}`,
       node: this.kit.config.nodeId,
       user: { id: principal.id, companyId: principal.companyId, branchIds: principal.branchIds, roles: principal.roles },
-      limits: (this.limits ??= Object.freeze(this.kit.sessionLimits(`/${this.definition.name}`))),
+      limits: this.limits,
       tokenExpiresAt: principal.expiresAt,
       serverTime: Date.now(),
     };
