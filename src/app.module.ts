@@ -17,6 +17,7 @@ import { SyncModule } from './sync/sync.module';
 import { PresenceModule } from './presence/presence.module';
 import { PrintingModule } from './printing/printing.module';
 import { ClusterModule } from './cluster/cluster.module';
+import { OutboxModule } from './outbox/outbox.module';
 
 @Module({})
 export class AppModule {
@@ -35,6 +36,7 @@ export class AppModule {
         AuthModule,
         RealtimeModule,
         PublishModule,
+        OutboxModule,
         HealthModule,
         OrdersModule,
         AvailabilityModule,

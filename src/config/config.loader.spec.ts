@@ -177,6 +177,27 @@ describe('loadConfig', () => {
     expect(tcp({ CONNECTIONS_PER_IP: '0', HTTP_CONNECTIONS_PER_IP: '100' })).toEqual([expect.stringMatching(/unlimited/)]);
   });
 
+  it('turns the outbox on only with OUTBOX_DATABASE_URL, and refuses URLs that are not Postgres', () => {
+    const outbox = (env: Record<string, string>) => {
+      const result = loadConfig({ JWT_SECRET: SECRET, ...env }, io());
+      return result.ok ? result.config.outbox : result.errors;
+    };
+    expect(outbox({})).toBeUndefined();
+    expect(outbox({ OUTBOX_DATABASE_URL: 'postgres://app:pw@db:5432/orders' })).toEqual({
+      url: 'postgres://app:pw@db:5432/orders',
+      pollMs: 1000,
+      batchSize: 100,
+    });
+    expect(outbox({ OUTBOX_DATABASE_URL: 'postgresql://db/orders', OUTBOX_POLL_MS: '250', OUTBOX_BATCH_SIZE: '10' })).toMatchObject({
+      pollMs: 250,
+      batchSize: 10,
+    });
+    expect(outbox({ OUTBOX_DATABASE_URL: 'mysql://db/orders', OUTBOX_BATCH_SIZE: '0' })).toEqual([
+      'OUTBOX_DATABASE_URL: must be a postgres:// or postgresql:// URL',
+      expect.stringMatching(/^OUTBOX_BATCH_SIZE: must be between 1 and 1000/),
+    ]);
+  });
+
   it('refuses a position TTL shorter than the history TTL', () => {
     expect(errorsOf({ JWT_SECRET: SECRET, HISTORY_TTL_SECONDS: '600', POSITION_TTL_SECONDS: '60' })).toEqual([
       expect.stringMatching(/^POSITION_TTL_SECONDS: must be at least HISTORY_TTL_SECONDS/),

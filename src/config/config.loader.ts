@@ -58,6 +58,10 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
   // For variables with a default, `read` only returns undefined after recording an error,
   // and then the half-built config below is discarded, so the cast never escapes.
   const need = <T>(spec: EnvVarSpec<T>): T => read(spec) as T;
+  // Read even without a URL, so that a bad value is reported before the outbox is turned on.
+  const outboxUrl = read(ENV.outboxUrl);
+  const outboxPollMs = need(ENV.outboxPoll);
+  const outboxBatchSize = need(ENV.outboxBatch);
 
   const nodeEnv = need(ENV.nodeEnv);
   const historyTtl = need(ENV.historyTtl);
@@ -147,6 +151,7 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
         ),
     },
     cluster: { nodeTtlSeconds: need(ENV.nodeTtl) },
+    ...(outboxUrl === undefined ? {} : { outbox: { url: outboxUrl, pollMs: outboxPollMs, batchSize: outboxBatchSize } }),
     process: {
       drainDeadlineSeconds: need(ENV.drainDeadline),
       workers: need(ENV.workers),

@@ -376,6 +376,22 @@ export const ENV = {
   publishMaxDataBytes: int('PUBLISH_MAX_DATA_BYTES', 65536, 16, 1_048_576, 'Largest `data` of one published event (JSON bytes).'),
   httpMaxBodyBytes: int('HTTP_MAX_BODY_BYTES', 4_194_304, 1024, 67_108_864, 'Largest HTTP request body.'),
   idempotencyTtl: int('IDEMPOTENCY_TTL_SECONDS', 300, 1, 86400, 'How long an idempotencyKey is remembered per channel.'),
+  outboxUrl: text(
+    'OUTBOX_DATABASE_URL',
+    undefined,
+    'Postgres URL (postgres://user:password@host:port/db) of the transactional outbox to drain (docs/outbox.md). Unset: no outbox. Create its tables with `npm run outbox:migrate`.',
+    (raw) => {
+      if (!/^postgres(ql)?:\/\/\S+$/.test(raw)) throw new InvalidValue('must be a postgres:// or postgresql:// URL');
+    },
+  ),
+  outboxPoll: int(
+    'OUTBOX_POLL_MS',
+    1000,
+    50,
+    60_000,
+    'The outbox drainer wakes on LISTEN/NOTIFY; it also polls this often, and a node without the drain lock tries to take it this often.',
+  ),
+  outboxBatch: int('OUTBOX_BATCH_SIZE', 100, 1, 1000, 'Outbox rows read, published and deleted per round.'),
   outageMaxEvents: int(
     'OUTAGE_QUEUE_MAX_EVENTS',
     10_000,

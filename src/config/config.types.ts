@@ -136,6 +136,8 @@ export interface AppConfig {
   readonly limits: LimitsConfig;
   readonly idempotencyTtlSeconds: number;
   readonly outage: OutageConfig;
+  /** Absent without OUTBOX_DATABASE_URL. */
+  readonly outbox?: OutboxConfig;
   readonly process: ProcessConfig;
   readonly cluster: ClusterConfig;
   readonly presence: PresenceConfig;
@@ -185,4 +187,11 @@ export interface RedisConfig {
   readonly description: string;
   /** Longest wait for a replica to hold a print job or a revocation (WAIT); 0 does not wait. */
   readonly replicaAckMs: number;
+}
+
+export interface OutboxConfig {
+  /** Holds a password, perhaps: never logged. */
+  readonly url: string;
+  readonly pollMs: number;
+  readonly batchSize: number;
 }

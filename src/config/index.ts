@@ -11,6 +11,7 @@ export type {
   LimitsConfig,
   LogLevel,
   OutageConfig,
+  OutboxConfig,
   PresenceConfig,
   ProcessConfig,
   PrintingConfig,

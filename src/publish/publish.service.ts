@@ -11,7 +11,7 @@ import { APP_CONFIG, keepsDebugLines, type AppConfig } from '../config';
 import { EventBus, type PublishRequest, type PublishResult } from '../bus/event-bus.service';
 import { ROOT_LOGGER } from '../logging/logging.module';
 import { NamespaceRegistry } from '../realtime/namespace.registry';
-import type { PublishMessageDto } from './dto/publish-message.dto';
+import { PublishMessageDto } from './dto/publish-message.dto';
 import type { Mutable } from '../common/mutable';
 
 /**
@@ -25,6 +25,7 @@ export class PublishService {
   private readonly logger: PinoLogger;
   /** Each catalog DTO compiled once (see schema-validation.ts). */
   private readonly dataValidators = new Map<unknown, SchemaValidator>();
+  private readonly envelopeValidator = compileDto(PublishMessageDto, { closed: true });
   /** Building the per-event list costs as much as logging it; only when debug lines are kept. */
   private readonly eventsLogged: boolean;
   constructor(
@@ -85,6 +86,17 @@ export class PublishService {
       });
     }
     return results;
+  }
+
+  /**
+   * One message from outside the HTTP API (the outbox): its envelope checked by the same compiled
+   * PublishMessageDto validator as a request body, then as `publish` checks each message. Throws
+   * the same typed AppErrors (VALIDATION_FAILED with field paths, FORBIDDEN, PAYLOAD_TOO_LARGE).
+   */
+  prepareMessage(principal: Principal, message: unknown, correlationId?: string): PublishRequest {
+    const errors = this.envelopeValidator(message, '');
+    if (errors.length > 0) throw validationFailed(errors);
+    return this.prepare(principal, message as PublishMessageDto, '', correlationId);
   }
 
   /** Namespaces register with the registry as their modules start; each DTO is compiled on first use. */
