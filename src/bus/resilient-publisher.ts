@@ -70,9 +70,10 @@ export class ResilientPublisher {
     this.breaker.on('close', () => this.logger.log('circuit closed'));
   }
 
-  get state(): { breaker: BreakerState; queued: { events: number; bytes: number } } {
+  /** `held`: a failover is under way and new publishes queue (see hold()). */
+  get state(): { breaker: BreakerState; held: boolean; queued: { events: number; bytes: number } } {
     const breaker: BreakerState = this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'half-open' : 'closed';
-    return { breaker, queued: this.queue.depth };
+    return { breaker, held: this.held, queued: this.queue.depth };
   }
 
   /** The groups of one publish request, in one engine call; all of them queue if Redis cannot take them. */

@@ -54,6 +54,10 @@ export class OutboxDrainer implements OnApplicationBootstrap, OnApplicationShutd
   private client: pg.Client | undefined;
   /** Whether this node holds the drain lock (for /health and tests). */
   draining = false;
+  /** Rounds not started because Redis was unreachable (the rows waited in Postgres). */
+  deferredRounds = 0;
+  /** Rows published before (a drainer died before deleting them), answered as duplicates. */
+  republished = 0;
   /** The last connection or query problem, logged once until it changes. */
   private lastProblem = '';
 
@@ -93,7 +97,15 @@ export class OutboxDrainer implements OnApplicationBootstrap, OnApplicationShutd
 
   /** One connection: wait for the lock, then drain until the connection fails or the app stops. */
   private async session(config: OutboxConfig): Promise<void> {
-    const client = new pg.Client({ connectionString: config.url, keepAlive: true, application_name: 'switchboard-outbox' });
+    const client = new pg.Client({
+      connectionString: config.url,
+      keepAlive: true,
+      application_name: 'switchboard-outbox',
+      // Postgres checks this session's socket once a second while a query runs: a drainer killed
+      // while its DELETE waits on a lock has that DELETE cancelled and its drain lock freed, instead
+      // of the DELETE completing for a dead process and the lock staying with it until then.
+      options: '-c client_connection_check_interval=1000',
+    });
     // Read through a function: the compiler does not see the listener's assignment and would narrow a local.
     let brokenBy: Error | undefined;
     const broken = (): Error | undefined => brokenBy;
@@ -132,7 +144,10 @@ export class OutboxDrainer implements OnApplicationBootstrap, OnApplicationShutd
   /** One batch; true when there may be more to read at once. */
   private async round(client: pg.Client, batchSize: number): Promise<boolean> {
     const outage = this.bus.outage;
-    if (outage && (outage.breaker !== 'closed' || outage.queued.events > 0)) return false;
+    if (outage && (outage.breaker !== 'closed' || outage.held || outage.queued.events > 0)) {
+      this.deferredRounds++;
+      return false;
+    }
     const { rows } = await client.query<OutboxRow>(
       `SELECT id, company, namespace, channel, event, data, idempotency_key, correlation_id FROM ${OUTBOX_TABLE} ORDER BY id LIMIT $1`,
       [batchSize],
@@ -198,6 +213,7 @@ export class OutboxDrainer implements OnApplicationBootstrap, OnApplicationShutd
 
   private async publishAndDelete(client: pg.Client, ready: readonly { row: OutboxRow; request: PublishRequest }[]): Promise<number> {
     const results = await this.bus.publish(ready.map((entry) => entry.request));
+    for (const result of results) if (result.duplicate) this.republished++;
     // A queued result (an outage began during the call) keeps its row: the retry is a duplicate.
     const done = ready.filter((_, index) => !('queued' in results[index])).map((entry) => entry.row.id);
     if (done.length > 0) await client.query(`DELETE FROM ${OUTBOX_TABLE} WHERE id = ANY($1::bigint[])`, [done]);
