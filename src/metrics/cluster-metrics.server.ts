@@ -5,7 +5,11 @@ import { AggregatorRegistry } from 'prom-client';
  * The sticky-cluster primary's /metrics: every worker's registry, gathered over IPC and summed
  * (gauges and counters) or merged (histograms) by prom-client, so one scrape sees the whole host.
  */
-export function serveClusterMetrics(port: number, host: string, log: { info(message: string): void; warn(message: string): void }): Promise<void> {
+export function serveClusterMetrics(
+  port: number,
+  host: string,
+  log: { info(message: string): void; warn(message: string): void },
+): Promise<void> {
   const aggregator = new AggregatorRegistry();
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {

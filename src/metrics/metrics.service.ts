@@ -32,6 +32,8 @@ export interface MetricSources {
   presenceMembers(): number;
   /** 0 while Redis refuses writes, 1 otherwise (or on the embedded engine). */
   storageWritable(): number;
+  /** Absent without OUTBOX_DATABASE_URL. */
+  outbox(): { draining: boolean; oldestRowAgeSeconds: number } | undefined;
 }
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
@@ -138,6 +140,12 @@ export class MetricsService implements OnModuleInit {
     help: 'Channel subscriptions Redis no longer held for this node, found by the subscription audit, made again and caught up from history. Should stay 0.',
     registers: [this.registry],
   });
+  readonly outboxRows = new Counter({
+    name: 'switchboard_outbox_rows_total',
+    help: 'Postgres outbox rows handled by this process: published (deleted once the bus took them; republished ones included), parked (invalid, moved to switchboard_outbox_parked), republished (published before by a drainer that died before deleting them; answered as duplicates).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly printJobUpdates = new Counter({
     name: 'switchboard_print_job_updates_total',
     help: 'Print job status changes made by this process, by the status reached (queued, dispatched, acked, printed, failed, cancelled, expired).',
@@ -186,6 +194,14 @@ export class MetricsService implements OnModuleInit {
       'switchboard_bus_breaker_state',
       'Circuit breaker in front of Redis publishes: 0 closed, 1 half-open, 2 open.',
       () => BREAKER_VALUE[read('outage')?.()?.breaker ?? 'closed'],
+    );
+    scalar('switchboard_outbox_draining', '1 while this process holds the outbox drain lock (one process of a deployment should).', () =>
+      read('outbox')?.()?.draining ? 1 : 0,
+    );
+    scalar(
+      'switchboard_outbox_oldest_row_age_seconds',
+      'Age of the oldest row in the Postgres outbox when the draining process last looked (0: empty, or not the drainer). Alert when it grows.',
+      () => read('outbox')?.()?.oldestRowAgeSeconds ?? 0,
     );
     new Counter({
       name: 'switchboard_slow_consumer_disconnects_total',

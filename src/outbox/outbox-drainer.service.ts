@@ -6,6 +6,7 @@ import { EventBus, type PublishRequest } from '../bus/event-bus.service';
 import { AppError } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig, type OutboxConfig } from '../config';
 import { ROOT_LOGGER } from '../logging/logging.module';
+import { MetricsService } from '../metrics/metrics.service';
 import { PublishService } from '../publish/publish.service';
 import { DRAIN_LOCK_KEY, NOTIFY_CHANNEL, OUTBOX_TABLE, PARKED_TABLE } from './outbox.schema';
 
@@ -58,6 +59,8 @@ export class OutboxDrainer implements OnApplicationBootstrap, OnApplicationShutd
   deferredRounds = 0;
   /** Rows published before (a drainer died before deleting them), answered as duplicates. */
   republished = 0;
+  /** Of the oldest row, when the last round looked (for the metric). */
+  private oldestRowAgeSeconds = 0;
   /** The last connection or query problem, logged once until it changes. */
   private lastProblem = '';
 
@@ -66,9 +69,13 @@ export class OutboxDrainer implements OnApplicationBootstrap, OnApplicationShutd
     private readonly publisher: PublishService,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(ROOT_LOGGER) root: PinoLogger,
+    private readonly metrics: MetricsService,
   ) {
     this.config = config.outbox;
     this.logger = root.child({ context: 'Outbox' });
+    if (this.config) {
+      metrics.provide({ outbox: () => ({ draining: this.draining, oldestRowAgeSeconds: this.draining ? this.oldestRowAgeSeconds : 0 }) });
+    }
   }
 
   onApplicationBootstrap(): void {
@@ -146,12 +153,19 @@ export class OutboxDrainer implements OnApplicationBootstrap, OnApplicationShutd
     const outage = this.bus.outage;
     if (outage && (outage.breaker !== 'closed' || outage.held || outage.queued.events > 0)) {
       this.deferredRounds++;
+      const { rows } = await client.query<{ age: number | null }>(
+        `SELECT extract(epoch FROM now() - min(created_at))::float8 AS age FROM ${OUTBOX_TABLE}`,
+      );
+      this.oldestRowAgeSeconds = Math.max(0, rows[0].age ?? 0);
       return false;
     }
-    const { rows } = await client.query<OutboxRow>(
-      `SELECT id, company, namespace, channel, event, data, idempotency_key, correlation_id FROM ${OUTBOX_TABLE} ORDER BY id LIMIT $1`,
+    const { rows } = await client.query<OutboxRow & { age: number }>(
+      `SELECT id, company, namespace, channel, event, data, idempotency_key, correlation_id,
+              extract(epoch FROM now() - created_at)::float8 AS age
+       FROM ${OUTBOX_TABLE} ORDER BY id LIMIT $1`,
       [batchSize],
     );
+    this.oldestRowAgeSeconds = rows.length === 0 ? 0 : Math.max(0, rows[0].age);
     if (rows.length === 0) return false;
     const ready: { row: OutboxRow; request: PublishRequest }[] = [];
     for (const row of rows) {
@@ -163,9 +177,15 @@ export class OutboxDrainer implements OnApplicationBootstrap, OnApplicationShutd
       }
     }
     const published = await this.publish(client, ready);
-    if (published > 0) this.logger.info({ msg: 'outbox published', count: published });
+    if (published > 0) {
+      this.metrics.outboxRows.inc({ outcome: 'published' }, published);
+      this.logger.info({ msg: 'outbox published', count: published });
+    }
     // Fewer published than read: a transient refusal or an outage began; wait for the next round.
-    return published === ready.length && rows.length === batchSize;
+    const all = published === ready.length;
+    // A short round that published everything emptied the table of what was there when it read.
+    if (all && rows.length < batchSize) this.oldestRowAgeSeconds = 0;
+    return all && rows.length === batchSize;
   }
 
   private requestOf(row: OutboxRow): PublishRequest {
@@ -213,7 +233,10 @@ export class OutboxDrainer implements OnApplicationBootstrap, OnApplicationShutd
 
   private async publishAndDelete(client: pg.Client, ready: readonly { row: OutboxRow; request: PublishRequest }[]): Promise<number> {
     const results = await this.bus.publish(ready.map((entry) => entry.request));
-    for (const result of results) if (result.duplicate) this.republished++;
+    let duplicates = 0;
+    for (const result of results) if (result.duplicate) duplicates++;
+    this.republished += duplicates;
+    if (duplicates > 0) this.metrics.outboxRows.inc({ outcome: 'republished' }, duplicates);
     // A queued result (an outage began during the call) keeps its row: the retry is a duplicate.
     const done = ready.filter((_, index) => !('queued' in results[index])).map((entry) => entry.row.id);
     if (done.length > 0) await client.query(`DELETE FROM ${OUTBOX_TABLE} WHERE id = ANY($1::bigint[])`, [done]);
@@ -235,6 +258,7 @@ export class OutboxDrainer implements OnApplicationBootstrap, OnApplicationShutd
        SELECT id, company, namespace, channel, event, data, idempotency_key, correlation_id, created_at, $2::jsonb FROM moved`,
       [row.id, JSON.stringify(reason)],
     );
+    this.metrics.outboxRows.inc({ outcome: 'parked' });
     this.logger.warn({ msg: 'outbox row parked', id: row.id, company: row.company, code: error.code, reason: error.message });
   }
 

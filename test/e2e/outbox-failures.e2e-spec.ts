@@ -5,6 +5,7 @@ import { migrateOutbox } from '../../src/outbox/outbox.schema';
 import { closeAllClients, connect, type TestClient } from '../utils/clients';
 import { eventually } from '../utils/eventually';
 import { createTestDatabase, type TestDatabase } from '../utils/postgres';
+import { sample, scrape } from '../utils/metrics';
 import { RedisServer } from '../utils/redis-server';
 import { buildOnce, startServerProcess, type ServerProcess } from '../utils/server-process';
 import { createTestApp, type TestApp } from '../utils/test-app';
@@ -133,6 +134,8 @@ describe('Postgres outbox under failure (Redis engine)', () => {
       // At most the one round that met the outage is in the outage queue; the rest wait in Postgres.
       expect(bus.outage?.queued.events ?? 0).toBeLessThanOrEqual(10);
       expect(await remaining(sql)).toBe(ids.length);
+      // What an operator alerts on: the rows are getting older, and nothing is lost meanwhile.
+      expect(sample(await scrape(`${server.url}/metrics`), 'switchboard_outbox_oldest_row_age_seconds')).toBeGreaterThan(0);
 
       await redis.launch();
       await client.until((c) => new Set(orderIds(c)).size === before.length + ids.length, 20_000);

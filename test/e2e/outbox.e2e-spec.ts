@@ -6,6 +6,7 @@ import { eventually } from '../utils/eventually';
 import { orderUpdated, publish } from '../utils/http';
 import { createTestDatabase, type TestDatabase } from '../utils/postgres';
 import { freePort } from '../utils/redis-server';
+import { sample, scrape } from '../utils/metrics';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { staffToken } from '../utils/tokens';
 
@@ -131,6 +132,18 @@ describe('Postgres transactional outbox', () => {
       ['event'],
     ]);
     expect(await remaining()).toBe(0);
+    const metrics = await scrape(`${server.url}/metrics`);
+    expect(sample(metrics, 'switchboard_outbox_rows_total', { outcome: 'parked' })).toBe(5);
+    expect(sample(metrics, 'switchboard_outbox_draining')).toBe(1);
+    expect(sample(metrics, 'switchboard_outbox_oldest_row_age_seconds')).toBe(0);
+  });
+
+  it('counts the rows it published', async () => {
+    const published = async () =>
+      sample(await scrape(`${server.url}/metrics`), 'switchboard_outbox_rows_total', { outcome: 'published' }) ?? 0;
+    const before = await published();
+    await insert(sql, [{ data: { orderId: 'counted-1' } }, { data: { orderId: 'counted-2' } }]);
+    await eventually('two more rows published', async () => (await published()) === before + 2, 5000);
   });
 
   it('lets one node drain at a time; another takes over when it stops', async () => {
