@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--arms=bare,switchboard-memory,switchboard-redis,hostile,redis-scaling] [--pairs=3] [--no-build]
+// npm run bench [-- --quick] [--arms=bare,switchboard-memory,switchboard-redis,hostile,redis-scaling,outbox] [--pairs=3] [--no-build]
 //   [--layouts=1000x100,...] [--steps=20000,20000] (one layout at a fixed load, e.g. under BENCH_PROFILE=1)
 //   BENCH_REDIS_CPU=0 pins the Redis server to the server's CPU instead of the clients' (a diagnostic)
 //   BENCH_DIST=<dir> runs Switchboard from another build (an A/B of two builds in the same minutes)
@@ -17,6 +17,7 @@ import jwt from 'jsonwebtoken';
 import { freePort, pinned, sleep, stop } from './lib/processes.mjs';
 import { fixed, markdown, table } from './lib/stats.mjs';
 import { HostileScenarios } from './hostile.mjs';
+import { outboxReport, runOutbox } from './outbox.mjs';
 import { pairsReport, runPairs } from './pairs.mjs';
 import { redisScalingReport, runRedisScaling } from './redis-scaling.mjs';
 import { Scenarios, interleavedFanOut } from './scenarios.mjs';
@@ -343,6 +344,17 @@ async function main() {
     if (!only || only.includes('hostile')) results.hostile = await runHostile(`redis://127.0.0.1:${redisPort}`);
     // How throughput grows with Redis masters (its own private servers; not in --quick: ~1 min).
     if ((!only && !QUICK) || only?.includes('redis-scaling')) results.redisScaling = await runRedisScaling({ root: ROOT, log: bench.log });
+    // The Postgres outbox on both engines (the machine's Postgres; skipped without one).
+    if (!only || only.includes('outbox')) {
+      const start = (redisUrl) => (env) => ARMS.switchboard(redisUrl, { env });
+      results.outbox = await runOutbox(
+        [
+          ['switchboard-memory', start(undefined)],
+          ['switchboard-redis', start(`redis://127.0.0.1:${redisPort}`)],
+        ],
+        { root: ROOT, log: bench.log, quick: QUICK, token: bench.token(['staff']) },
+      );
+    }
   } finally {
     redis.kill('SIGKILL');
   }
@@ -368,6 +380,13 @@ async function main() {
     process.stdout.write(`${table(scaling)}\n\n`);
     scalingMarkdown = `\n\n${markdown(scaling)}`;
   }
+  let outboxMarkdown = '';
+  if (results.outbox && !results.outbox.skipped) {
+    const outbox = outboxReport(results.outbox);
+    results.outboxTable = outbox;
+    process.stdout.write(`${table(outbox)}\n\n`);
+    outboxMarkdown = `\n\n${markdown(outbox)}`;
+  }
   // A fixed-load probe (--steps) is a measurement aid, not a run to keep: bench/results/probe/ is not tracked.
   const folder = STEPS ? join(ROOT, 'bench', 'results', 'probe') : join(ROOT, 'bench', 'results');
   mkdirSync(folder, { recursive: true });
@@ -375,7 +394,7 @@ async function main() {
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(
     file.replace(/\.json$/, '.md'),
-    `${QUICK ? `${QUICK_WARNING}\n\n` : ''}${rows.length > 0 ? markdown(rows) : ''}${pairRows.length > 0 ? `\n\n${markdown(pairRows)}` : ''}${hostileMarkdown}${scalingMarkdown}\n`,
+    `${QUICK ? `${QUICK_WARNING}\n\n` : ''}${rows.length > 0 ? markdown(rows) : ''}${pairRows.length > 0 ? `\n\n${markdown(pairRows)}` : ''}${hostileMarkdown}${scalingMarkdown}${outboxMarkdown}\n`,
   );
   bench.log(`written ${file} in ${elapsed()}`);
   const problems = correctness(results);
@@ -402,6 +421,12 @@ function correctness(results) {
       if (name.startsWith('switchboard') && figures.fixedLoad.completion !== undefined && !(figures.fixedLoad.completion >= 1))
         problems.push(`${round}: the fixed load delivered ${figures.fixedLoad.completion} of its events`);
     });
+  }
+  for (const [name, outbox] of Object.entries(results.outbox?.skipped ? {} : (results.outbox ?? {}))) {
+    if (outbox.latency.received !== outbox.latency.rows || outbox.throughput.delivered !== outbox.throughput.rows)
+      problems.push(
+        `outbox ${name}: ${outbox.latency.received}/${outbox.latency.rows} paced and ${outbox.throughput.delivered}/${outbox.throughput.rows} bulk rows delivered`,
+      );
   }
   for (const topology of results.redisScaling ?? [])
     if (topology.engine.failed > 0) problems.push(`redis scaling ${topology.label}: ${topology.engine.failed} engine publishes failed`);
