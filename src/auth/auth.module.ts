@@ -4,11 +4,14 @@ import { HttpAuthGuard } from './http-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { PrincipalCache } from './principal-cache';
 import { Revocations } from './revocations.service';
+import { StreamTicketsController } from './stream-tickets.controller';
+import { StreamTickets } from './stream-tickets.service';
 import { TokenVerifier } from './token-verifier.service';
 
 @Module({
   imports: [PassportModule],
-  providers: [TokenVerifier, PrincipalCache, JwtStrategy, HttpAuthGuard, Revocations],
-  exports: [TokenVerifier, PrincipalCache, HttpAuthGuard, Revocations],
+  controllers: [StreamTicketsController],
+  providers: [TokenVerifier, PrincipalCache, JwtStrategy, HttpAuthGuard, Revocations, StreamTickets],
+  exports: [TokenVerifier, PrincipalCache, HttpAuthGuard, Revocations, StreamTickets],
 })
 export class AuthModule {}

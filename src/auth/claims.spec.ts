@@ -38,7 +38,8 @@ describe('principalFromClaims', () => {
     expect(principalFromClaims({ ...base, iat: 1_950_000_004 }, { now, clockToleranceSeconds: 5 }).issuedAt).toBe(1_950_000_004_000);
     expect(() => principalFromClaims({ ...base, iat: 1_950_000_006 }, { now, clockToleranceSeconds: 5 })).toThrow(/issued in the future/);
     expect(() => principalFromClaims({ ...base, iat: 1_950_000_001 }, { now })).toThrow(/issued in the future/);
-    for (const iat of ['1950000000', null, NaN, [1], {}]) expect(() => principalFromClaims({ ...base, iat }, { now })).toThrow(/iat must be a number/);
+    for (const iat of ['1950000000', null, NaN, [1], {}])
+      expect(() => principalFromClaims({ ...base, iat }, { now })).toThrow(/iat must be a number/);
   });
 
   it.each([
