@@ -47,6 +47,8 @@ describe('Postgres outbox under failure (Redis engine)', () => {
     await migrateOutbox(sql);
     redis = await RedisServer.start({ persistent: true });
   });
+  // Each test counts rows from an empty outbox, whatever an earlier one left.
+  beforeEach(() => sql.query('DELETE FROM switchboard_outbox'));
   afterEach(() => closeAllClients());
   afterAll(async () => {
     await redis?.stop();
@@ -70,14 +72,18 @@ describe('Postgres outbox under failure (Redis engine)', () => {
       // after a round's rows went out and before they left the table, the window a crash can hit.
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE switchboard_outbox IN SHARE MODE');
+      // pg_stat_activity spans the cluster: other suites' drainers run in their own databases.
+      let waiting: number | undefined;
       await eventually(
         'the drainer waits to delete what it published',
-        async () =>
-          (
-            await sql.query(
-              `SELECT 1 FROM pg_stat_activity WHERE application_name = 'switchboard-outbox' AND wait_event_type = 'Lock' AND query LIKE 'DELETE%'`,
-            )
-          ).rowCount === 1,
+        async () => {
+          const { rows } = await sql.query<{ pid: number }>(
+            `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'switchboard-outbox'
+               AND wait_event_type = 'Lock' AND query LIKE 'DELETE%'`,
+          );
+          waiting = rows[0]?.pid;
+          return rows.length === 1;
+        },
         10_000,
       );
       await doomed.kill9();
@@ -85,9 +91,7 @@ describe('Postgres outbox under failure (Redis engine)', () => {
       // Postgres notices the dead client (client_connection_check_interval) and cancels the DELETE.
       await eventually(
         "the dead drainer's session ends",
-        async () =>
-          (await sql.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'switchboard-outbox' AND query LIKE 'DELETE%'`))
-            .rowCount === 0,
+        async () => (await sql.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [waiting])).rowCount === 0,
         10_000,
       );
       await blocker.query('ROLLBACK');
