@@ -29,21 +29,7 @@ export function handshakeAuth(
     try {
       principal = verifier.verify(extractHandshakeToken(socket.handshake));
       if (revocations.isRevoked(principal)) throw new AppError(ErrorCode.REVOKED, 'this token has been revoked');
-      // Every socket lives in one company's channels; a token for all of them has no place here.
-      if (isPlatform(principal)) {
-        throw new AppError(
-          ErrorCode.FORBIDDEN,
-          'platform tokens (companyId "*") are for the HTTP API; a socket needs a token for one company',
-        );
-      }
-      if (!hasAnyRole(principal, allowedRoles)) {
-        throw new AppError(
-          ErrorCode.FORBIDDEN,
-          `roles [${principal.roles.join(', ')}] may not connect to ${namespace}; allowed: ${allowedRoles.join(', ')}`,
-        );
-      }
-      const refusal = admit(principal);
-      if (refusal !== undefined) throw new AppError(ErrorCode.FORBIDDEN, refusal);
+      admitToNamespace(principal, namespace, allowedRoles, admit);
     } catch (error) {
       next(toConnectError(error));
       return;
@@ -51,4 +37,28 @@ export function handshakeAuth(
     (socket.data as { principal?: Principal }).principal = principal;
     next();
   };
+}
+
+/**
+ * May this principal use a namespace at all (every transport asks it): a tenant token, one of
+ * the namespace's roles, and its extra admission rule. Throws FORBIDDEN with the reason.
+ */
+export function admitToNamespace(
+  principal: Principal,
+  namespace: string,
+  allowedRoles: readonly Role[],
+  admit: (principal: Principal) => string | undefined = () => undefined,
+): void {
+  // Every socket lives in one company's channels; a token for all of them has no place here.
+  if (isPlatform(principal)) {
+    throw new AppError(ErrorCode.FORBIDDEN, 'platform tokens (companyId "*") are for the HTTP API; a socket needs a token for one company');
+  }
+  if (!hasAnyRole(principal, allowedRoles)) {
+    throw new AppError(
+      ErrorCode.FORBIDDEN,
+      `roles [${principal.roles.join(', ')}] may not connect to ${namespace}; allowed: ${allowedRoles.join(', ')}`,
+    );
+  }
+  const refusal = admit(principal);
+  if (refusal !== undefined) throw new AppError(ErrorCode.FORBIDDEN, refusal);
 }

@@ -45,6 +45,27 @@ export class ConnectionLimits {
   }
 
   /**
+   * The same caps for a connection on a plain transport (SSE, WebSocket): throws
+   * TOO_MANY_CONNECTIONS, or counts it until `releaseStream(ip, company)`.
+   */
+  acquireStream(ip: string, company: string): void {
+    const { connectionsPerIp, connectionsPerCompany } = this.config.limits;
+    if (connectionsPerIp > 0 && (this.perIp.get(ip) ?? 0) >= connectionsPerIp) {
+      throw new AppError(ErrorCode.TOO_MANY_CONNECTIONS, `at most ${connectionsPerIp} connections per IP`);
+    }
+    if (connectionsPerCompany > 0 && (this.perCompany.get(company) ?? 0) >= connectionsPerCompany) {
+      throw new AppError(ErrorCode.TOO_MANY_CONNECTIONS, `at most ${connectionsPerCompany} connections per company`);
+    }
+    increment(this.perIp, ip, 1);
+    increment(this.perCompany, company, 1);
+  }
+
+  releaseStream(ip: string, company: string): void {
+    increment(this.perIp, ip, -1);
+    increment(this.perCompany, company, -1);
+  }
+
+  /**
    * One listener for every socket, not a closure per socket (heap per connection, issue 14). It
    * finds the same IP and company again: the handshake does not change, and a token refresh keeps
    * the company.

@@ -6,6 +6,7 @@ import type { DeliverySink } from '../bus/channel-stream';
 import type { Envelope, Position, ResetReason } from '../bus/envelope';
 import { EventBus } from '../bus/event-bus.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { ChannelMembers, type ChannelMember } from './channel-members';
 import { DeliveryCoalescer } from './delivery-coalescer';
 import { writeToRoom } from './room-writer';
 import type { SocketData } from './realtime.events';
@@ -20,6 +21,8 @@ import { RealtimeEvent, type BatchPayload, type ChannelResetPayload } from './re
 export class DeliveryService implements DeliverySink, OnModuleDestroy {
   private readonly namespaces = new Map<string, Namespace>();
   private readonly coalescer: DeliveryCoalescer;
+  /** Subscribers on the plain transports (SSE, WebSocket), per channel key, beside the rooms. */
+  private readonly members = new ChannelMembers();
 
   private readonly logger = new Logger('Delivery');
   private readonly debugLogs: boolean;
@@ -54,6 +57,16 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
     });
   }
 
+  /** A plain-transport subscriber joins a channel (after its replay, like a socket joining the room). */
+  addMember(ref: ChannelRef, member: ChannelMember): void {
+    this.members.add(ref.key, member);
+  }
+
+  /** It left: with no room and no member left on this node, the channel's feed may be released. */
+  removeMember(ref: ChannelRef, member: ChannelMember): void {
+    if (this.members.remove(ref.key, member)) this.bus.release(ref);
+  }
+
   onModuleDestroy(): void {
     this.coalescer.close();
   }
@@ -74,7 +87,8 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
     const nsp = this.namespaces.get(ref.namespace);
     if (!nsp) return;
     const sockets = nsp.adapter.rooms.get(ref.key)?.size ?? 0;
-    this.metrics.observeDelivery(ref, sockets, events);
+    const members = this.members.get(ref.key);
+    this.metrics.observeDelivery(ref, sockets + (members?.size ?? 0), events);
     // Per event, so debug only: follows a correlation id to every node that delivered it.
     if (this.debugLogs) {
       for (const event of events) {
@@ -88,6 +102,7 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
         });
       }
     }
+    if (members) for (const member of members) member.deliver(ref, epoch, events);
     if (sockets === 0) return;
     const [event, payload] =
       events.length === 1
@@ -104,6 +119,8 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
     const payload: ChannelResetPayload = { channel: ref.channel, epoch: position.epoch, seq: position.seq, reason };
     this.metrics.channelResets.inc({ reason });
     this.namespaces.get(ref.namespace)?.local.to(ref.key).emit(RealtimeEvent.CHANNEL_RESET, payload);
+    const members = this.members.get(ref.key);
+    if (members) for (const member of members) member.reset(ref, payload);
   }
 
   gapRefilled(): void {
@@ -111,7 +128,7 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
   }
 
   hasLocalSubscribers(ref: ChannelRef): boolean {
-    return (this.namespaces.get(ref.namespace)?.adapter.rooms.get(ref.key)?.size ?? 0) > 0;
+    return (this.namespaces.get(ref.namespace)?.adapter.rooms.get(ref.key)?.size ?? 0) > 0 || this.members.count(ref.key) > 0;
   }
 
   /** The Socket.IO namespace of a registered gateway (`orders`, not `/orders`). */

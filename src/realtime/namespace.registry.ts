@@ -17,6 +17,12 @@ export interface NamespaceDefinition {
    * ack carries it, so a client is correct at once: snapshot, then stream.
    */
   readonly snapshot?: { readonly field: string };
+  /**
+   * Also served over the plain transports (SSE `GET /v1/sse`, WebSocket `/v1/ws`): namespaces
+   * whose clients only subscribe. Ones with their own commands (print job acks, presence state)
+   * need the Socket.IO protocol.
+   */
+  readonly plainTransports?: boolean;
   /** Extra admission rule at the handshake, after the role check: a refusal reason, or undefined. */
   readonly admit?: (principal: Principal) => string | undefined;
 }

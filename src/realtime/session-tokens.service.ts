@@ -77,16 +77,7 @@ export class SessionTokens implements OnModuleInit, OnModuleDestroy {
    */
   refresh(socket: Socket, namespace: NamespaceDefinition, token: string): RefreshAck {
     const data = socket.data as SocketData;
-    const next: Principal = this.verifier.verify(token);
-    if (next.id !== data.principal.id || next.companyId !== data.principal.companyId) {
-      throw new AppError(ErrorCode.FORBIDDEN, 'a refresh token must be for the same user and company');
-    }
-    if (next.expiresAt <= data.principal.expiresAt)
-      throw new AppError(ErrorCode.AUTH_INVALID, 'the new token must expire later than the current one');
-    if (this.revocations.isRevoked(next)) throw new AppError(ErrorCode.REVOKED, 'this token has been revoked');
-    if (!hasAnyRole(next, namespace.roles) || namespace.admit?.(next) !== undefined) {
-      throw new AppError(ErrorCode.FORBIDDEN, `the new token may not use /${namespace.name}`);
-    }
+    const next = this.verifyRefresh(data.principal, namespace, token);
     data.principal = next;
     const dropped: string[] = [];
     for (const name of [...data.subscriptions]) {
@@ -98,6 +89,24 @@ export class SessionTokens implements OnModuleInit, OnModuleDestroy {
     }
     this.track(socket);
     return { ok: true, expiresAt: next.expiresAt, dropped };
+  }
+
+  /**
+   * The principal of a refresh token, on any transport: the same user and company, a later
+   * expiry, not revoked, and still admitted to the namespace. Throws the typed refusal.
+   */
+  verifyRefresh(current: Principal, namespace: NamespaceDefinition, token: string): Principal {
+    const next: Principal = this.verifier.verify(token);
+    if (next.id !== current.id || next.companyId !== current.companyId) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'a refresh token must be for the same user and company');
+    }
+    if (next.expiresAt <= current.expiresAt)
+      throw new AppError(ErrorCode.AUTH_INVALID, 'the new token must expire later than the current one');
+    if (this.revocations.isRevoked(next)) throw new AppError(ErrorCode.REVOKED, 'this token has been revoked');
+    if (!hasAnyRole(next, namespace.roles) || namespace.admit?.(next) !== undefined) {
+      throw new AppError(ErrorCode.FORBIDDEN, `the new token may not use /${namespace.name}`);
+    }
+    return next;
   }
 
   private disconnectMatching(rule: RevocationRule): void {

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DefaultEventsMap, Socket } from 'socket.io';
 import { parseChannel } from '../channels/channel-name';
 import { canSubscribe } from '../channels/channel-policy';
-import { channelRef } from '../channels/channel-ref';
+import { channelRef, type ChannelRef } from '../channels/channel-ref';
+import type { Principal } from '../auth/claims';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { MetricsService, type SubscribeOutcome } from '../metrics/metrics.service';
@@ -12,13 +13,26 @@ import type { UnsubscribeDto } from './dto/unsubscribe.dto';
 import type { Envelope } from '../bus/envelope';
 import { DeliveryService } from './delivery.service';
 import type { NamespaceDefinition } from './namespace.registry';
-import { RealtimeEvent, type OkAck, type SocketData, type SubscribeAck } from './realtime.events';
+import { RealtimeEvent, type OkAck, type SocketData, type SubscribeAck, type SubscribeRequest } from './realtime.events';
 
 /**
  * The socket as shared plumbing sees it: event names are dynamic here (domain events come from
  * the bus), so the maps are open; each namespace's `*.events.ts` holds the typed contract.
  */
 export type AppSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
+
+/** A subscriber being attached to a channel, whatever its transport. */
+export interface AttachTarget {
+  readonly principal: Principal;
+  /** Client-facing channel names it follows in this namespace (the limit counts them). */
+  readonly subscriptions: Set<string>;
+  /** Still connected and still wanting the channel, once its history has been read. */
+  wants(channel: string): boolean;
+  /** Sends the missed events, in seq order, before any live one. */
+  replay(channel: string, events: readonly Envelope[]): void;
+  /** Starts live delivery (a socket joins the room; a stream becomes a channel member). */
+  join(ref: ChannelRef): void;
+}
 
 /** Subscribe and unsubscribe, identical in every namespace: parse, authorize, limit, attach. */
 @Injectable()
@@ -31,8 +45,27 @@ export class SubscriptionService {
   ) {}
 
   async subscribe(socket: AppSocket, namespace: NamespaceDefinition, request: SubscribeDto): Promise<SubscribeAck> {
+    const { principal, subscriptions } = socket.data;
+    return this.subscribeTarget(
+      {
+        principal,
+        subscriptions,
+        wants: (channel) => !socket.disconnected && subscriptions.has(channel),
+        replay: (channel, events) => emitReplay(socket, channel, events),
+        join: (ref) => void socket.join(ref.key),
+      },
+      namespace,
+      request,
+    );
+  }
+
+  /**
+   * Subscribes any kind of subscriber (a socket, an SSE stream, a plain WebSocket): the one place
+   * for the channel policy, the per-connection limit, and the replay-then-join order.
+   */
+  async subscribeTarget(target: AttachTarget, namespace: NamespaceDefinition, request: SubscribeRequest): Promise<SubscribeAck> {
     try {
-      const ack = await this.attach(socket, namespace, request);
+      const ack = await this.attach(target, namespace, request);
       this.metrics.subscribes.inc({ namespace: `/${namespace.name}`, outcome: subscribeOutcome(ack) });
       return ack;
     } catch (error) {
@@ -41,8 +74,8 @@ export class SubscriptionService {
     }
   }
 
-  private async attach(socket: AppSocket, namespace: NamespaceDefinition, request: SubscribeDto): Promise<SubscribeAck> {
-    const { principal, subscriptions } = socket.data;
+  private async attach(target: AttachTarget, namespace: NamespaceDefinition, request: SubscribeRequest): Promise<SubscribeAck> {
+    const { principal, subscriptions } = target;
     const channel = parseChannel(request.channel);
     if (!canSubscribe(principal, channel)) {
       throw new AppError(ErrorCode.FORBIDDEN, `not allowed to subscribe to ${channel.name}`);
@@ -58,12 +91,12 @@ export class SubscriptionService {
     const ref = channelRef(principal.companyId, namespace.name, channel);
     try {
       const join = (replay: readonly Envelope[]) => {
-        // The socket may have left or unsubscribed while history was being read.
-        if (socket.disconnected || !subscriptions.has(channel.name)) return;
-        emitReplay(socket, channel.name, replay);
-        // Held live events are covered by the replay: send them to the room before this socket is in it.
+        // The subscriber may have left or unsubscribed while history was being read.
+        if (!target.wants(channel.name)) return;
+        target.replay(channel.name, replay);
+        // Held live events are covered by the replay: send them to the room before this subscriber is in it.
         this.delivery.flush(ref);
-        void socket.join(ref.key);
+        target.join(ref);
       };
       const result = await this.bus.attach(ref, request.since, join, { snapshot: namespace.snapshot !== undefined });
       return { ok: true, channel: channel.name, ...result };
