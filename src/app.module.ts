@@ -18,6 +18,7 @@ import { PresenceModule } from './presence/presence.module';
 import { PrintingModule } from './printing/printing.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { OutboxModule } from './outbox/outbox.module';
+import { StreamsModule } from './streams/streams.module';
 
 @Module({})
 export class AppModule {
@@ -43,6 +44,7 @@ export class AppModule {
         SyncModule,
         PresenceModule,
         PrintingModule,
+        StreamsModule,
         AdminModule,
         LifecycleModule,
       ],

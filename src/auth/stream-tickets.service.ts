@@ -9,6 +9,8 @@ import { Revocations } from './revocations.service';
 export const TICKET_TTL_MS = 30_000;
 /** Tickets waiting on one process (embedded engine): a bound, so a client minting in a loop cannot grow the heap. */
 const MAX_LOCAL_TICKETS = 100_000;
+/** Entries looked at per issue: expired ones go many times faster than new ones come. */
+const SWEEP_PER_ISSUE = 64;
 
 export interface IssuedTicket {
   readonly ticket: string;
@@ -35,12 +37,13 @@ export class StreamTickets {
     private readonly revocations: Revocations,
   ) {}
 
-  async issue(principal: Principal, now = Date.now()): Promise<IssuedTicket> {
+  /** A ticket for `principal`, valid `ttlMs` (never past the token's expiry). */
+  async issue(principal: Principal, now = Date.now(), ttlMs = TICKET_TTL_MS): Promise<IssuedTicket> {
     if (principal.companyId === ANY) {
       throw new AppError(ErrorCode.FORBIDDEN, 'platform tokens (companyId "*") are for the HTTP API; streams need a tenant token');
     }
     const ticket = randomBytes(32).toString('base64url');
-    const expiresAt = Math.min(now + TICKET_TTL_MS, principal.expiresAt);
+    const expiresAt = Math.min(now + ttlMs, principal.expiresAt);
     const key = keyOf(ticket);
     if (this.redis.enabled) {
       await this.redis.get('state').set(key, JSON.stringify(principal), 'PX', Math.max(1, expiresAt - now));
@@ -77,13 +80,34 @@ export class StreamTickets {
     return principal;
   }
 
-  /** Drops expired tickets (called on issue: the map is touched only when it would grow). */
+  /**
+   * Shortens a ticket's life to at most `ms` from now (an SSE stream's resume key once the stream
+   * closed: a reconnect comes within seconds, and a key of a stream nobody resumes should not wait
+   * for the token's expiry). Best effort: an unreachable Redis leaves the key to its own expiry.
+   */
+  async shorten(ticket: string, ms: number, now = Date.now()): Promise<void> {
+    const key = keyOf(ticket);
+    if (this.redis.enabled) {
+      // Plain PEXPIRE (LT needs Redis 7): it may lengthen a key whose token ends sooner, but
+      // redemption refuses a principal past its expiry anyway.
+      await this.redis.get('state').pexpire(key, ms);
+      return;
+    }
+    const entry = this.local.get(key);
+    if (entry) entry.expiresAt = Math.min(entry.expiresAt, now + ms);
+  }
+
+  /**
+   * Drops expired tickets, a bounded look at the oldest entries per call (on issue: the map is
+   * touched only when it would grow). Tickets and stream resume keys live for very different
+   * times, so insertion order is not expiry order: a live entry goes to the back instead.
+   */
   private sweep(now: number): void {
+    let budget = SWEEP_PER_ISSUE;
     for (const [key, entry] of this.local) {
-      // Insertion order is nearly expiry order (one TTL; only a token expiring sooner cuts one short,
-      // and it then waits at most 30 s longer): stop at the first live one.
-      if (entry.expiresAt > now) break;
+      if (budget-- === 0) break;
       this.local.delete(key);
+      if (entry.expiresAt > now) this.local.set(key, entry);
     }
   }
 }

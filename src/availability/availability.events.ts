@@ -39,6 +39,7 @@ export type AvailabilityServerToClientEvents = BaseServerToClientEvents & Domain
 
 export const AVAILABILITY_NAMESPACE: NamespaceDefinition = {
   name: 'availability',
+  plainTransports: true,
   roles: ['admin', 'staff'],
   catalog: {
     [AvailabilityEvent.STOCK_CHANGED]: StockChangedDto,

@@ -124,6 +124,7 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
       trustProxy: need(ENV.trustProxy) === 'true',
       slowConsumerBytes: need(ENV.slowConsumerBytes),
       idleTimeoutSeconds: need(ENV.idleTimeout),
+      streamHeartbeatSeconds: need(ENV.streamHeartbeat),
       connectTimeoutMs: need(ENV.connectTimeout),
       headersTimeoutMs: need(ENV.headersTimeout),
       requestTimeoutMs: need(ENV.requestTimeout),

@@ -337,6 +337,13 @@ export const ENV = {
     1_073_741_824,
     'A connection with more outbound data buffered than this is disconnected (SLOW_CONSUMER).',
   ),
+  streamHeartbeat: int(
+    'STREAM_HEARTBEAT_SECONDS',
+    15,
+    1,
+    300,
+    'SSE streams get a comment line, and plain WebSockets a ping, this often: proxies keep the connection, and dead readers are found.',
+  ),
   idleTimeout: int(
     'IDLE_TIMEOUT_SECONDS',
     300,

@@ -77,6 +77,8 @@ export interface LimitsConfig {
   readonly trustProxy: boolean;
   readonly slowConsumerBytes: number;
   readonly idleTimeoutSeconds: number;
+  /** SSE heartbeat comments and plain-WebSocket pings, this often. */
+  readonly streamHeartbeatSeconds: number;
   readonly connectTimeoutMs: number;
   readonly headersTimeoutMs: number;
   /** Whole body within this long after the headers. */

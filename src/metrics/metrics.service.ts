@@ -34,6 +34,8 @@ export interface MetricSources {
   storageWritable(): number;
   /** Absent without OUTBOX_DATABASE_URL. */
   outbox(): { draining: boolean; oldestRowAgeSeconds: number } | undefined;
+  /** Open sessions on the plain transports (SSE, WebSocket), by transport and namespace. */
+  streamConnections(): readonly { transport: string; namespace: string; count: number }[];
 }
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
@@ -82,6 +84,13 @@ export class MetricsService implements OnModuleInit {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  readonly streamSessions = new Counter({
+    name: 'switchboard_stream_sessions_total',
+    help: 'Sessions on the plain transports (transport="sse" or "ws"): outcome="opened", or how they ended (closed by the client, draining, AUTH_EXPIRED, REVOKED, SLOW_CONSUMER, IDLE_TIMEOUT, RATE_LIMITED).',
+    labelNames: ['transport', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly subscribes = new Counter({
     name: 'switchboard_subscribes_total',
     help: 'Subscribes by namespace and outcome: live (no position given), recovered, epoch_changed, history_expired, refused.',
@@ -203,6 +212,16 @@ export class MetricsService implements OnModuleInit {
       'Age of the oldest row in the Postgres outbox when the draining process last looked (0: empty, or not the drainer). Alert when it grows.',
       () => read('outbox')?.()?.oldestRowAgeSeconds ?? 0,
     );
+    new Gauge({
+      name: 'switchboard_stream_connections',
+      help: 'Open sessions on the plain transports on this process (transport="sse" or "ws"), by namespace. Socket.IO sockets are in switchboard_connections.',
+      labelNames: ['transport', 'namespace'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { transport, namespace, count } of read('streamConnections')?.() ?? []) this.set({ transport, namespace }, count);
+      },
+    });
     new Counter({
       name: 'switchboard_slow_consumer_disconnects_total',
       help: 'Connections closed with SLOW_CONSUMER (too much data buffered outbound).',

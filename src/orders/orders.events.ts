@@ -35,6 +35,7 @@ export type OrdersServerToClientEvents = BaseServerToClientEvents & DomainEvents
 
 export const ORDERS_NAMESPACE: NamespaceDefinition = {
   name: 'orders',
+  plainTransports: true,
   roles: ['admin', 'staff'],
   catalog: {
     [OrdersEvent.ORDER_CREATED]: OrderRefDto,

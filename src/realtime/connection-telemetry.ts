@@ -36,8 +36,19 @@ export function observeRefusals(namespace: string, metrics: MetricsService): (mi
         const code = error.message;
         metrics.handshakes.inc({ namespace, outcome: code });
         if (AUTH_CODES.has(code)) {
-          metrics.recordAuthFailure({ code, where: namespace, ip: socket.handshake.address, company: claimedCompanyOfHandshake(socket.handshake) });
-          logger.warn({ msg: 'handshake refused', code, namespace, ip: socket.handshake.address, reason: (error as { data?: { message?: string } }).data?.message });
+          metrics.recordAuthFailure({
+            code,
+            where: namespace,
+            ip: socket.handshake.address,
+            company: claimedCompanyOfHandshake(socket.handshake),
+          });
+          logger.warn({
+            msg: 'handshake refused',
+            code,
+            namespace,
+            ip: socket.handshake.address,
+            reason: (error as { data?: { message?: string } }).data?.message,
+          });
         }
       }
       next(error);

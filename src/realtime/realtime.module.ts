@@ -23,6 +23,15 @@ import { SubscriptionService } from './subscription.service';
     EngineAdmission,
     SessionTokens,
   ],
-  exports: [NamespaceRegistry, DeliveryService, GatewayKit, ConnectionMonitor, EngineAdmission],
+  exports: [
+    NamespaceRegistry,
+    DeliveryService,
+    SubscriptionService,
+    ConnectionLimits,
+    SessionTokens,
+    GatewayKit,
+    ConnectionMonitor,
+    EngineAdmission,
+  ],
 })
 export class RealtimeModule {}

@@ -47,6 +47,7 @@ export type SyncServerToClientEvents = BaseServerToClientEvents &
 
 export const SYNC_NAMESPACE: NamespaceDefinition = {
   name: 'sync',
+  plainTransports: true,
   roles: ['admin', 'staff'],
   catalog: { [SyncEvent.STATUS]: SyncStatusDto },
   // The latest status per entity: a dashboard opened mid-sync is correct at once.

@@ -38,9 +38,20 @@ const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
 
 /** What the document says of one namespace, read through the parser's model. */
 function described(document: AsyncAPIDocumentInterface, namespace: string) {
-  const channel = document.channels().all().find((candidate) => candidate.address() === `/${namespace}`);
+  const channel = document
+    .channels()
+    .all()
+    .find((candidate) => candidate.address() === `/${namespace}`);
   if (!channel) throw new Error(`no channel with address /${namespace} in docs/asyncapi.yaml`);
-  const operations = document.operations().all().filter((operation) => operation.channels().all().some((c) => c.id() === channel.id()));
+  const operations = document
+    .operations()
+    .all()
+    .filter((operation) =>
+      operation
+        .channels()
+        .all()
+        .some((c) => c.id() === channel.id()),
+    );
   const names = (action: 'send' | 'receive', reserved: boolean) =>
     sorted(
       operations
@@ -62,8 +73,19 @@ function described(document: AsyncAPIDocumentInterface, namespace: string) {
         .map((message) => message.name() as string),
     ),
     roles: sorted(channel.extensions().get('x-switchboard-roles')?.value() as string[]),
-    patterns: sorted((channel.extensions().get('x-switchboard-channels')?.value() as { pattern: string }[]).map(({ pattern }) => pattern.split(':')[0])),
-    replies: operations.filter((operation) => operation.action() === 'receive').map((operation) => operation.reply()?.messages().all().map((m) => m.name()) ?? []),
+    patterns: sorted(
+      (channel.extensions().get('x-switchboard-channels')?.value() as { pattern: string }[]).map(({ pattern }) => pattern.split(':')[0]),
+    ),
+    replies: operations
+      .filter((operation) => operation.action() === 'receive')
+      .map(
+        (operation) =>
+          operation
+            .reply()
+            ?.messages()
+            .all()
+            .map((m) => m.name()) ?? [],
+      ),
   };
 }
 
@@ -107,7 +129,14 @@ describe('docs/asyncapi.yaml', () => {
     try {
       const registered = sorted(app.app.get(NamespaceRegistry).names());
       expect(registered).toEqual(sorted(NAMESPACES));
-      expect(sorted(document.channels().all().map((channel) => (channel.address() as string).replace(/^\//, '')))).toEqual(registered);
+      expect(
+        sorted(
+          document
+            .channels()
+            .all()
+            .map((channel) => (channel.address() as string).replace(/^\//, '')),
+        ),
+      ).toEqual(registered);
     } finally {
       await app.close();
     }
@@ -118,8 +147,14 @@ describe('docs/asyncapi.yaml', () => {
     const code = NAMESPACE_EVENTS[namespace];
     const difference = (a: readonly string[], b: readonly string[]) => a.filter((name) => !b.includes(name));
     expect({
-      serverToClient: { missingFromDocument: difference(code.serverToClient, doc.serverToClient), missingFromCode: difference(doc.serverToClient, code.serverToClient) },
-      clientToServer: { missingFromDocument: difference(code.clientToServer, doc.clientToServer), missingFromCode: difference(doc.clientToServer, code.clientToServer) },
+      serverToClient: {
+        missingFromDocument: difference(code.serverToClient, doc.serverToClient),
+        missingFromCode: difference(doc.serverToClient, code.serverToClient),
+      },
+      clientToServer: {
+        missingFromDocument: difference(code.clientToServer, doc.clientToServer),
+        missingFromCode: difference(doc.clientToServer, code.clientToServer),
+      },
     }).toEqual({
       serverToClient: { missingFromDocument: [], missingFromCode: [] },
       clientToServer: { missingFromDocument: [], missingFromCode: [] },
@@ -129,10 +164,13 @@ describe('docs/asyncapi.yaml', () => {
     for (const reply of doc.replies) expect(reply).toContain('error ack');
   });
 
-  it.each(GATEWAYS.map((gateway) => [gateway.name, gateway] as const))('%s handles exactly the commands of its event map', (_name, gateway) => {
-    const { namespace, events } = handledBy(gateway);
-    expect(events).toEqual(sorted(NAMESPACE_EVENTS[namespace as NamespaceName].clientToServer));
-  });
+  it.each(GATEWAYS.map((gateway) => [gateway.name, gateway] as const))(
+    '%s handles exactly the commands of its event map',
+    (_name, gateway) => {
+      const { namespace, events } = handledBy(gateway);
+      expect(events).toEqual(sorted(NAMESPACE_EVENTS[namespace as NamespaceName].clientToServer));
+    },
+  );
 
   it.each(NAMESPACES)('/%s: the publishable events are the publish API catalog, with the same roles and channel kinds', (namespace) => {
     const doc = described(document, namespace);
@@ -141,6 +179,29 @@ describe('docs/asyncapi.yaml', () => {
     expect(doc.publishable).toEqual(sorted(Object.keys(definition.catalog)));
     expect(doc.roles).toEqual(sorted(definition.roles));
     expect(doc.patterns).toEqual(sorted(CHANNEL_KINDS));
+  });
+
+  it('lists the plain transports (SSE, WebSocket) on exactly the namespaces that serve them', () => {
+    const servedBy = (server: string) =>
+      sorted(
+        document
+          .channels()
+          .all()
+          .filter((channel) =>
+            channel
+              .servers()
+              .all()
+              .some((candidate) => candidate.id() === server),
+          )
+          .map((channel) => (channel.address() as string).replace(/^\//, '')),
+      );
+    const plain = sorted(NAMESPACES.filter((namespace) => DEFINITIONS[namespace].plainTransports));
+    expect(plain).toEqual(['availability', 'orders', 'sync']);
+    expect(servedBy('sse')).toEqual(plain);
+    expect(servedBy('plainWebsocket')).toEqual(plain);
+    expect(servedBy('local')).toEqual(sorted(NAMESPACES));
+    expect(document.servers().get('sse')?.pathname()).toBe('/v1/sse');
+    expect(document.servers().get('plainWebsocket')?.pathname()).toBe('/v1/ws');
   });
 
   it('lists exactly the error codes of the taxonomy', () => {
