@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { eventually } from '../utils/eventually';
 import { FollowingClient } from '../utils/following-client';
-import { getJson, publish } from '../utils/http';
+import { getJson, orderUpdated, postJson, publish } from '../utils/http';
+import { PlainWsClient } from '../utils/plain-ws';
+import { SseClient } from '../utils/sse-client';
 import { sample, scrape } from '../utils/metrics';
 import { childPids, Pm2 } from '../utils/pm2';
 import { freePort, RedisServer } from '../utils/redis-server';
@@ -90,6 +92,50 @@ describe('PM2 sticky cluster (ecosystem.config.js: switchboard)', () => {
       handshakes: sample(text, 'switchboard_handshakes_total', { namespace: '/orders', outcome: 'accepted' }),
       clients: clients.map((client) => client.describe()),
     }).toMatchObject({ handshakes: 8 });
+  });
+
+  it('serves SSE and plain WebSockets through the sticky primary; an SSE stream resumes on whichever worker gets it', async () => {
+    const sseUrl = async () =>
+      `${url}/v1/sse?ticket=${(await postJson<{ ticket: string }>(`${url}/v1/stream-tickets`, {}, TOKEN)).body.ticket}&namespace=orders&channel=branch:p1`;
+    const streams = await Promise.all(Array.from({ length: 4 }, async () => SseClient.open(await sseUrl())));
+    const sockets = await Promise.all(Array.from({ length: 4 }, () => PlainWsClient.connect(url, 'orders', TOKEN)));
+    try {
+      for (const ws of sockets) await ws.request('subscribe', { channel: 'branch:p1' });
+      for (const stream of streams) await stream.next('subscribed');
+      const workers = new Set([...streams.map((s) => s.messages[0].json.node), ...sockets.map((ws) => ws.frames[0].data.node)]);
+      for (let id = 1; id <= 5; id++) await publish(url, orderUpdated('branch:p1', `plain-${id}`));
+      const received = (ids: unknown[]) => ids.filter((id) => typeof id === 'string' && id.startsWith('plain-'));
+      for (const stream of streams)
+        await stream.until(
+          '5 events',
+          () => received(stream.named('order:updated').map((m) => m.json.data.orderId)).length === 5 || undefined,
+        );
+      for (const ws of sockets)
+        await ws.until(
+          '5 events',
+          () => received(ws.frames.filter((f) => f.event === 'order:updated').map((f) => f.data.data.orderId)).length === 5 || undefined,
+        );
+
+      const lastEventId = streams[0].lastEventId;
+      streams[0].close();
+      for (let id = 6; id <= 10; id++) await publish(url, orderUpdated('branch:p1', `plain-${id}`));
+      const resumed = await SseClient.open(`${url}/v1/sse?namespace=orders&channel=branch:p1`, { 'last-event-id': lastEventId });
+      streams.push(resumed);
+      expect((await resumed.next('subscribed')).json).toMatchObject({ recovered: true, missed: 5 });
+      expect(received(resumed.named('order:updated').map((m) => m.json.data.orderId))).toEqual([
+        'plain-6',
+        'plain-7',
+        'plain-8',
+        'plain-9',
+        'plain-10',
+      ]);
+      process.stdout.write(
+        `pm2 plain transports: 8 connections on ${workers.size} worker(s), SSE resumed on ${resumed.messages[0].json.node}: 5 missed, 5 replayed\n`,
+      );
+    } finally {
+      for (const stream of streams) stream.close();
+      for (const ws of sockets) ws.close();
+    }
   });
 
   it('kill -9 of a worker: its clients reconnect to the others and replay with 0 missing', async () => {
