@@ -5,6 +5,11 @@
 export const READY_MESSAGE = 'ready';
 /** Worker → primary: this worker started draining; route no new sessions to it. */
 export const DRAINING_MESSAGE = 'switchboard:draining';
+/**
+ * Worker → primary: `{ type, count }`, its open SSE streams and plain WebSockets, which sticky's
+ * balancer does not see (it counts Engine.IO sessions), so that they are balanced too.
+ */
+export const STREAMS_MESSAGE = 'switchboard:streams';
 /** Primary → worker: drain and exit (rolling restart or shutdown). */
 export const DRAIN_REQUEST = 'switchboard:drain';
 

@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { DRAIN_REQUEST, DRAINING_MESSAGE, isTyped, READY_MESSAGE } from './cluster-messages';
+import { DRAIN_REQUEST, DRAINING_MESSAGE, isTyped, READY_MESSAGE, STREAMS_MESSAGE } from './cluster-messages';
 
 /** @socket.io/sticky's least-connection balancer reads this field on each worker. */
 type StickyWorker = Worker & { clientsCount?: number };
@@ -9,6 +9,8 @@ interface WorkerState {
   draining: boolean;
   /** Engine.IO sessions bound to the worker, as @socket.io/sticky reports them. */
   sessions: number;
+  /** SSE streams and plain WebSockets on the worker, as it reports them (STREAMS_MESSAGE). */
+  streams: number;
   /** Requests whose socket the primary keeps and feeds to the worker over IPC (bodies, e.g. polling POSTs). */
   readonly forwarded: Set<string>;
 }
@@ -98,7 +100,7 @@ export class WorkerPool {
 
   private fork(): StickyWorker {
     const worker: StickyWorker = cluster.fork();
-    const state: WorkerState = { ready: false, draining: false, sessions: 0, forwarded: new Set() };
+    const state: WorkerState = { ready: false, draining: false, sessions: 0, streams: 0, forwarded: new Set() };
     this.states.set(worker.id, state);
     // A worker killed outright (kill -9, OOM) stays in cluster.workers until its exit is handled,
     // and a message sent to it meanwhile without a callback (sticky's `sticky:abort`, when a client
@@ -164,7 +166,7 @@ export class WorkerPool {
   private route(worker: StickyWorker): void {
     const state = this.states.get(worker.id);
     if (!state) return;
-    worker.clientsCount = state.ready && !state.draining ? state.sessions : Number.POSITIVE_INFINITY;
+    worker.clientsCount = state.ready && !state.draining ? state.sessions + state.streams : Number.POSITIVE_INFINITY;
   }
 
   private onMessage(worker: StickyWorker, message: unknown): void {
@@ -178,6 +180,9 @@ export class WorkerPool {
       state.draining = true;
     } else if (isTyped(message, 'sticky:connection')) {
       state.sessions += 1;
+    } else if (isTyped(message, STREAMS_MESSAGE)) {
+      const count = (message as { count?: unknown }).count;
+      state.streams = typeof count === 'number' && count >= 0 ? count : 0;
     } else if (isTyped(message, 'sticky:disconnection')) {
       state.sessions = Math.max(0, state.sessions - 1);
     } else if (isTyped(message, 'sticky:http-response-end') || isTyped(message, 'sticky:http-response-destroy')) {

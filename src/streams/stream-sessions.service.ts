@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Principal } from '../auth/claims';
 import { admitToNamespace } from '../auth/handshake.middleware';
@@ -7,6 +8,7 @@ import type { ChannelRef } from '../channels/channel-ref';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { DeadlineSchedule } from '../common/deadline-schedule';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { STREAMS_MESSAGE } from '../lifecycle/cluster-messages';
 import { MetricsService } from '../metrics/metrics.service';
 import type { ChannelMember } from '../realtime/channel-members';
 import { ConnectionLimits } from '../realtime/connection-limits.service';
@@ -110,6 +112,7 @@ export class StreamSessions implements StreamHost, OnModuleInit, OnModuleDestroy
     this.sessions.add(session);
     this.track(session);
     this.metrics.streamSessions.inc({ transport: session.transport, outcome: 'opened' });
+    this.reportCount();
   }
 
   /** Re-reads the token's deadlines (after a WebSocket `auth:refresh`). */
@@ -149,6 +152,12 @@ export class StreamSessions implements StreamHost, OnModuleInit, OnModuleDestroy
     this.deadlines.delete(session);
     this.connections.releaseStream(session.ip, session.principal.companyId);
     this.metrics.streamSessions.inc({ transport: session.transport, outcome: reason === 'client' ? 'closed' : reason });
+    this.reportCount();
+  }
+
+  /** In the sticky cluster: the primary's balancer counts these beside Engine.IO sessions. */
+  private reportCount(): void {
+    if (cluster.isWorker && process.connected) process.send?.({ type: STREAMS_MESSAGE, count: this.sessions.size });
   }
 
   private limits(transport: Transport): SessionLimits {

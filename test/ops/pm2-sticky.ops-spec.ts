@@ -97,12 +97,19 @@ describe('PM2 sticky cluster (ecosystem.config.js: switchboard)', () => {
   it('serves SSE and plain WebSockets through the sticky primary; an SSE stream resumes on whichever worker gets it', async () => {
     const sseUrl = async () =>
       `${url}/v1/sse?ticket=${(await postJson<{ ticket: string }>(`${url}/v1/stream-tickets`, {}, TOKEN)).body.ticket}&namespace=orders&channel=branch:p1`;
-    const streams = await Promise.all(Array.from({ length: 4 }, async () => SseClient.open(await sseUrl())));
-    const sockets = await Promise.all(Array.from({ length: 4 }, () => PlainWsClient.connect(url, 'orders', TOKEN)));
+    // One after another, so that each worker's report of its streams reaches the balancer in between.
+    const streams: SseClient[] = [];
+    const sockets: PlainWsClient[] = [];
+    for (let i = 0; i < 4; i++) {
+      streams.push(await SseClient.open(await sseUrl()));
+      sockets.push(await PlainWsClient.connect(url, 'orders', TOKEN));
+    }
     try {
       for (const ws of sockets) await ws.request('subscribe', { channel: 'branch:p1' });
       for (const stream of streams) await stream.next('subscribed');
       const workers = new Set([...streams.map((s) => s.messages[0].json.node), ...sockets.map((ws) => ws.frames[0].data.node)]);
+      // The balancer counts them: they spread over the workers instead of piling onto one.
+      expect(workers.size).toBeGreaterThanOrEqual(3);
       for (let id = 1; id <= 5; id++) await publish(url, orderUpdated('branch:p1', `plain-${id}`));
       const received = (ids: unknown[]) => ids.filter((id) => typeof id === 'string' && id.startsWith('plain-'));
       for (const stream of streams)
