@@ -42,7 +42,7 @@ describe('Server-Sent Events (GET /v1/sse)', () => {
     const open: SseClient[] = [];
     const track = (client: SseClient) => (open.push(client), client);
     beforeAll(async () => {
-      app = await createTestApp({ STREAM_HEARTBEAT_SECONDS: '1', SLOW_CONSUMER_BYTES: '16384' });
+      app = await createTestApp({ STREAM_HEARTBEAT_SECONDS: '1', SLOW_CONSUMER_BYTES: '16384', TOKEN_GRACE_SECONDS: '1' });
     });
     afterEach(() => {
       for (const client of open.splice(0)) client.close();
@@ -225,13 +225,15 @@ describe('Server-Sent Events (GET /v1/sse)', () => {
       client.close();
     });
 
-    it('ends the stream at the token’s expiry plus grace (AUTH_EXPIRED)', async () => {
-      const token = signToken({ sub: 'user-short', exp: Math.floor(Date.now() / 1000) + 2 });
-      const client = await openStream(app, ['branch:b1'], token);
+    it('warns (auth:expiring), then ends the stream at the token’s expiry plus grace (AUTH_EXPIRED)', async () => {
+      const exp = Math.floor(Date.now() / 1000) + 2;
+      const client = await openStream(app, ['branch:b1'], signToken({ sub: 'user-short', exp }));
+      expect((await client.next('auth:expiring')).json).toEqual({ expiresAt: exp * 1000, graceSeconds: 1 });
       expect((await client.next('session:ended', 0, 2000 + app.config.jwt.graceSeconds * 1000 + 3000)).json).toMatchObject({
         reason: 'AUTH_EXPIRED',
       });
-    }, 60_000);
+      await client.ended();
+    }, 20_000);
   });
 
   describe('Redis engine', () => {
