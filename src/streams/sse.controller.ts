@@ -69,7 +69,8 @@ export class SseController {
     reply.hijack();
     const session = new SseSession(randomUUID(), principal, namespace, ip, this.sessions, reply.raw, key);
     this.sessions.add(session);
-    request.raw.once('close', () => {
+    // The response's 'close': the client went away, or the server ended the stream.
+    reply.raw.once('close', () => {
       session.transportClosed();
       void this.tickets.shorten(key, RESUME_WINDOW_MS).catch(() => undefined);
     });
