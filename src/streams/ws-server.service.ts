@@ -24,6 +24,9 @@ export const WS_PATH = '/v1/ws';
 /** The first frame a plain WebSocket sends. */
 export const WS_AUTH_EVENT = 'auth';
 
+/** Frames a client may send behind `auth` before its answer. */
+const MAX_PIPELINED = 32;
+
 /** A client frame: an event, its payload, and an ack id when it wants an answer. */
 interface ClientFrame {
   readonly event: string;
@@ -89,6 +92,8 @@ export class PlainWebSocketServer implements OnApplicationBootstrap, OnModuleDes
     const commands = new WsStreamCommands(this.config, this.sessions, this.tokens, this.metrics);
     let session: WsSession | undefined;
     let authenticating = false;
+    /** Frames pipelined behind `auth` (a client need not wait for its answer), run once it succeeds. */
+    const pipelined: ClientFrame[] = [];
     const reply = (frame: ClientFrame | undefined, error: ErrorBody) => {
       const body = { ok: false, error };
       ws.send(JSON.stringify(frame?.ack === undefined ? { event: RealtimeEvent.EXCEPTION, data: body } : { ack: frame.ack, data: body }));
@@ -128,6 +133,11 @@ export class PlainWebSocketServer implements OnApplicationBootstrap, OnModuleDes
         commands.handle(session, frame);
         return;
       }
+      if (authenticating) {
+        if (pipelined.length < MAX_PIPELINED) pipelined.push(frame);
+        else refuse(frame, { code: ErrorCode.RATE_LIMITED, message: `at most ${MAX_PIPELINED} frames may wait for auth` }, WsClose.POLICY);
+        return;
+      }
       if (frame.event !== WS_AUTH_EVENT) {
         refuse(
           frame,
@@ -136,7 +146,6 @@ export class PlainWebSocketServer implements OnApplicationBootstrap, OnModuleDes
         );
         return;
       }
-      if (authenticating) return;
       authenticating = true;
       void this.authenticate(frame, ip).then(
         ({ principal, namespace }) => {
@@ -149,6 +158,7 @@ export class PlainWebSocketServer implements OnApplicationBootstrap, OnModuleDes
           this.sessions.add(session);
           session.send(RealtimeEvent.SESSION, this.sessions.sessionPayload(session));
           if (frame.ack !== undefined) session.answer(frame.ack, { ok: true });
+          for (const next of pipelined.splice(0)) commands.handle(session, next);
         },
         (error: unknown) => refuse(frame, error instanceof AppError ? error.toBody() : INTERNAL_ERROR_BODY, WsClose.POLICY),
       );

@@ -45,6 +45,17 @@ describe('plain WebSocket (/v1/ws)', () => {
       expect(await again.closed()).toBe(1008);
     });
 
+    it('runs frames pipelined behind auth once it succeeds (a ticket takes a moment to redeem)', async () => {
+      const issued = await postJson<{ ticket: string }>(`${app.url}/v1/stream-tickets`, {}, staffToken());
+      const client = await PlainWsClient.open(app.url);
+      open.push(client);
+      client.send({ event: 'auth', data: { namespace: 'orders', ticket: issued.body.ticket }, ack: 1 });
+      client.send({ event: 'subscribe', data: { channel: 'branch:b1' }, ack: 2 });
+      await client.until('both answers', () => client.frames.filter((f) => f.ack !== undefined).length === 2 || undefined);
+      expect(client.frames.map((f) => f.event ?? `ack ${f.ack}`)).toEqual(['session', 'ack 1', 'ack 2']);
+      expect(client.frames[2].data).toMatchObject({ ok: true, channel: 'branch:b1' });
+    });
+
     it('refuses a bad first frame, a bad token, a platform token, a Socket.IO-only namespace, and silence', async () => {
       const refusal = async (frame: unknown) => {
         const client = await PlainWsClient.open(app.url);
