@@ -13,6 +13,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import type { ChannelMember } from '../realtime/channel-members';
 import { ConnectionLimits } from '../realtime/connection-limits.service';
 import { DeliveryService } from '../realtime/delivery.service';
+import { GatewayKit } from '../realtime/gateway-kit.service';
 import { NamespaceRegistry, type NamespaceDefinition } from '../realtime/namespace.registry';
 import {
   RealtimeEvent,
@@ -51,6 +52,7 @@ export class StreamSessions implements StreamHost, OnModuleInit, OnModuleDestroy
     private readonly connections: ConnectionLimits,
     private readonly revocations: Revocations,
     private readonly metrics: MetricsService,
+    private readonly kit: GatewayKit,
   ) {
     this.maxBufferedBytes = config.limits.slowConsumerBytes;
     metrics.provide({ streamConnections: () => this.counts() });
@@ -128,7 +130,7 @@ export class StreamSessions implements StreamHost, OnModuleInit, OnModuleDestroy
       namespace: `/${session.namespace.name}`,
       node: this.config.nodeId,
       user: { id: principal.id, companyId: principal.companyId, branchIds: principal.branchIds, roles: principal.roles },
-      limits: this.limits(session.transport),
+      limits: this.limits(session),
       tokenExpiresAt: principal.expiresAt,
       serverTime: Date.now(),
     };
@@ -160,20 +162,10 @@ export class StreamSessions implements StreamHost, OnModuleInit, OnModuleDestroy
     if (cluster.isWorker && process.connected) process.send?.({ type: STREAMS_MESSAGE, count: this.sessions.size });
   }
 
-  private limits(transport: Transport): SessionLimits {
-    const { limits } = this.config;
-    return {
-      maxPayloadBytes: limits.maxMessageBytes,
-      maxFrameBytes: limits.maxFrameBytes,
-      maxSubscriptions: limits.maxSubscriptionsPerSocket,
-      // An SSE stream sends nothing after its request: no message budget, no idle timeout.
-      messagesPerSecond: transport === 'sse' ? 0 : limits.ratePerSocket,
-      burst: transport === 'sse' ? 0 : limits.rateBurst,
-      rateLimitDisconnectSeconds: limits.rateDisconnectSeconds,
-      maxBufferedBytes: limits.slowConsumerBytes,
-      idleTimeoutSeconds: transport === 'sse' ? 0 : limits.idleTimeoutSeconds,
-      tokenGraceSeconds: this.config.jwt.graceSeconds,
-    };
+  /** The namespace's Socket.IO limits; an SSE stream sends nothing after its request, so no message budget or idle timeout. */
+  private limits(session: StreamSession): SessionLimits {
+    const limits = this.kit.sessionLimits(`/${session.namespace.name}`);
+    return session.transport === 'sse' ? { ...limits, messagesPerSecond: 0, burst: 0, idleTimeoutSeconds: 0 } : limits;
   }
 
   private due(session: StreamSession): void {
