@@ -19,6 +19,7 @@ import { PrintingModule } from './printing/printing.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { StreamsModule } from './streams/streams.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -38,6 +39,7 @@ export class AppModule {
         RealtimeModule,
         PublishModule,
         OutboxModule,
+        WebhooksModule,
         HealthModule,
         OrdersModule,
         AvailabilityModule,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, InvalidValue, type EnvVarSpec } from './config.schema';
-import type { AppConfig, CorsPolicy, JwtConfig, NodeEnv, RedisConfig, RedisTarget } from './config.types';
+import type { AppConfig, CorsPolicy, JwtConfig, NodeEnv, RedisConfig, RedisTarget, WebhooksConfig } from './config.types';
 import { parsePublicKeys } from './jwt-keys';
 
 /**
@@ -58,10 +58,34 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
   // For variables with a default, `read` only returns undefined after recording an error,
   // and then the half-built config below is discarded, so the cast never escapes.
   const need = <T>(spec: EnvVarSpec<T>): T => read(spec) as T;
+
+  // Every webhook variable is read even without URLs, so that a bad value is reported before webhooks are turned on.
+  function readWebhooks(): WebhooksConfig | undefined {
+    const urls = read(ENV.webhookUrls);
+    const secret = read(ENV.webhookSecret);
+    const rest = {
+      events: need(ENV.webhookEvents),
+      presenceCompanies: read(ENV.webhookPresenceCompanies) ?? [],
+      maxAttempts: need(ENV.webhookMaxAttempts),
+      retryBaseMs: need(ENV.webhookRetryBase),
+      retryMaxMs: need(ENV.webhookRetryMax) * 1000,
+      timeoutMs: need(ENV.webhookTimeout),
+      concurrency: need(ENV.webhookConcurrency),
+      pollMs: need(ENV.webhookPoll),
+      deadLetterMax: need(ENV.webhookDeadLetters),
+    };
+    if (urls === undefined) return undefined;
+    if (secret === undefined) {
+      if (!env[ENV.webhookSecret.name]?.trim()) errors.push(`${ENV.webhookSecret.name}: required with WEBHOOK_URLS`);
+      return undefined;
+    }
+    return { urls, secret, ...rest };
+  }
   // Read even without a URL, so that a bad value is reported before the outbox is turned on.
   const outboxUrl = read(ENV.outboxUrl);
   const outboxPollMs = need(ENV.outboxPoll);
   const outboxBatchSize = need(ENV.outboxBatch);
+  const webhooks = readWebhooks();
 
   const nodeEnv = need(ENV.nodeEnv);
   const historyTtl = need(ENV.historyTtl);
@@ -153,6 +177,7 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
     },
     cluster: { nodeTtlSeconds: need(ENV.nodeTtl) },
     ...(outboxUrl === undefined ? {} : { outbox: { url: outboxUrl, pollMs: outboxPollMs, batchSize: outboxBatchSize } }),
+    ...(webhooks === undefined ? {} : { webhooks }),
     process: {
       drainDeadlineSeconds: need(ENV.drainDeadline),
       workers: need(ENV.workers),

@@ -1,3 +1,4 @@
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-event-types';
 import { JWT_ALGORITHMS, type HostPort, type JwtAlgorithm, type LogLevel, type NodeEnv } from './config.types';
 
 /** One environment variable: its name, default and documentation live together (the README table is checked against this). */
@@ -399,6 +400,88 @@ export const ENV = {
     'The outbox drainer wakes on LISTEN/NOTIFY; it also polls this often, and a node without the drain lock tries to take it this often.',
   ),
   outboxBatch: int('OUTBOX_BATCH_SIZE', 100, 1, 1000, 'Outbox rows read, published and deleted per round.'),
+  webhookUrls: {
+    name: 'WEBHOOK_URLS',
+    default: undefined,
+    doc: 'Where operator webhooks are POSTed (docs/webhooks.md), `https://…,https://…`. Each URL gets every event once, signed with WEBHOOK_SECRET. Unset: no webhooks.',
+    parse(raw: string): string[] {
+      const list = csv(raw);
+      if (list.length === 0) throw new InvalidValue('must list at least one URL');
+      for (const item of list) {
+        let url: URL;
+        try {
+          url = new URL(item);
+        } catch {
+          throw new InvalidValue(`"${item}" is not a URL`);
+        }
+        if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidValue(`"${item}" must be http:// or https://`);
+      }
+      return list;
+    },
+  } satisfies EnvVarSpec<string[]>,
+  webhookSecret: text(
+    'WEBHOOK_SECRET',
+    undefined,
+    'Signing key of the webhooks, Standard Webhooks format: `whsec_` and 24 to 64 random bytes in base64 (`npm run -s webhook:secret` makes one). Required with WEBHOOK_URLS; never logged.',
+    (raw) => {
+      const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(raw);
+      const bytes = match ? Buffer.from(match[1], 'base64').length : 0;
+      if (bytes < 24 || bytes > 64) throw new InvalidValue('must be whsec_ followed by 24 to 64 bytes in base64');
+    },
+  ),
+  webhookEvents: {
+    name: 'WEBHOOK_EVENTS',
+    default: WEBHOOK_EVENT_TYPES.filter((type) => !type.startsWith('presence:')).join(','),
+    doc: `Webhook event types to send, comma-separated, from: ${WEBHOOK_EVENT_TYPES.map((type) => `\`${type}\``).join(', ')}. Presence events also need WEBHOOK_PRESENCE_COMPANIES.`,
+    parse(raw: string): WebhookEventType[] {
+      const list = csv(raw);
+      const unknown = list.filter((item) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(item));
+      if (unknown.length > 0) throw new InvalidValue(`unknown event types: ${unknown.join(', ')}`);
+      return list as WebhookEventType[];
+    },
+  } satisfies EnvVarSpec<WebhookEventType[]>,
+  webhookPresenceCompanies: {
+    name: 'WEBHOOK_PRESENCE_COMPANIES',
+    default: undefined,
+    doc: 'Companies whose presence:joined / presence:left are sent as webhooks, comma-separated, or `*` for all. Unset: none.',
+    parse(raw: string): string[] | '*' {
+      if (raw === '*') return '*';
+      const list = csv(raw);
+      if (list.length === 0) throw new InvalidValue('must list company ids, or be *');
+      return list;
+    },
+  } satisfies EnvVarSpec<string[] | '*'>,
+  webhookMaxAttempts: int(
+    'WEBHOOK_MAX_ATTEMPTS',
+    10,
+    1,
+    100,
+    'Sends of one webhook before it goes to the dead-letter list (GET /v1/webhooks/dead-letters). A non-2xx answer, a network error or a timeout is a failed send.',
+  ),
+  webhookRetryBase: int(
+    'WEBHOOK_RETRY_BASE_MS',
+    1000,
+    10,
+    600_000,
+    'Delay before the second send of a webhook; it doubles per attempt, with jitter.',
+  ),
+  webhookRetryMax: int('WEBHOOK_RETRY_MAX_SECONDS', 600, 1, 86400, 'Longest delay between two sends of a webhook.'),
+  webhookTimeout: int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000, 'A receiver must answer within this long, or the send counts as failed.'),
+  webhookConcurrency: int('WEBHOOK_CONCURRENCY', 8, 1, 256, 'Webhook requests in flight at once, per process.'),
+  webhookPoll: int(
+    'WEBHOOK_POLL_MS',
+    1000,
+    20,
+    60_000,
+    'How often each process looks for webhooks due (retries, and sends whose process died mid-send). New events are sent at once.',
+  ),
+  webhookDeadLetters: int(
+    'WEBHOOK_DEAD_LETTER_MAX',
+    1000,
+    1,
+    100_000,
+    'Dead-lettered webhooks kept (newest first) for inspection and replay.',
+  ),
   outageMaxEvents: int(
     'OUTAGE_QUEUE_MAX_EVENTS',
     10_000,

@@ -1,3 +1,4 @@
+import type { WebhookEventType } from './webhook-event-types';
 export type NodeEnv = 'development' | 'test' | 'production';
 
 export const JWT_ALGORITHMS = [
@@ -140,6 +141,8 @@ export interface AppConfig {
   readonly outage: OutageConfig;
   /** Absent without OUTBOX_DATABASE_URL. */
   readonly outbox?: OutboxConfig;
+  /** Absent without WEBHOOK_URLS. */
+  readonly webhooks?: WebhooksConfig;
   readonly process: ProcessConfig;
   readonly cluster: ClusterConfig;
   readonly presence: PresenceConfig;
@@ -189,6 +192,22 @@ export interface RedisConfig {
   readonly description: string;
   /** Longest wait for a replica to hold a print job or a revocation (WAIT); 0 does not wait. */
   readonly replicaAckMs: number;
+}
+
+export interface WebhooksConfig {
+  readonly urls: readonly string[];
+  /** `whsec_…`: never logged. */
+  readonly secret: string;
+  readonly events: readonly WebhookEventType[];
+  /** Companies whose presence events are sent; '*' for all, [] for none. */
+  readonly presenceCompanies: readonly string[] | '*';
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly timeoutMs: number;
+  readonly concurrency: number;
+  readonly pollMs: number;
+  readonly deadLetterMax: number;
 }
 
 export interface OutboxConfig {

@@ -17,4 +17,6 @@ export type {
   PrintingConfig,
   RedisConfig,
   RedisTarget,
+  WebhooksConfig,
 } from './config.types';
+export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-event-types';

@@ -36,6 +36,8 @@ export interface MetricSources {
   outbox(): { draining: boolean; oldestRowAgeSeconds: number } | undefined;
   /** Open sessions on the plain transports (SSE, WebSocket), by transport and namespace. */
   streamConnections(): readonly { transport: string; namespace: string; count: number }[];
+  /** Absent without WEBHOOK_URLS. `queued`: as of this process's last look (each WEBHOOK_POLL_MS). */
+  webhooks(): { queued: number; buffered: number } | undefined;
 }
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
@@ -155,6 +157,18 @@ export class MetricsService implements OnModuleInit {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly webhookEvents = new Counter({
+    name: 'switchboard_webhook_events_total',
+    help: 'Operator events raised on this process for webhooks, by type and outcome: queued, duplicate (raised before, on this node or another: not sent again), dropped (could not be queued: Redis unreachable and the local buffer full).',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookSends = new Counter({
+    name: 'switchboard_webhook_sends_total',
+    help: 'Webhook requests sent by this process: outcome="delivered" (2xx), "failed" (will be retried), "dead_lettered" (failed WEBHOOK_MAX_ATTEMPTS times).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly printJobUpdates = new Counter({
     name: 'switchboard_print_job_updates_total',
     help: 'Print job status changes made by this process, by the status reached (queued, dispatched, acked, printed, failed, cancelled, expired).',
@@ -203,6 +217,16 @@ export class MetricsService implements OnModuleInit {
       'switchboard_bus_breaker_state',
       'Circuit breaker in front of Redis publishes: 0 closed, 1 half-open, 2 open.',
       () => BREAKER_VALUE[read('outage')?.()?.breaker ?? 'closed'],
+    );
+    scalar(
+      'switchboard_webhook_queue_depth',
+      'Webhook deliveries waiting to be sent or retried, in the shared queue (Redis) or this process (embedded engine).',
+      () => read('webhooks')?.()?.queued ?? 0,
+    );
+    scalar(
+      'switchboard_webhook_buffered_events',
+      'Webhook events held in this process because the queue (Redis) was unreachable when they were raised; queued once it answers.',
+      () => read('webhooks')?.()?.buffered ?? 0,
     );
     scalar('switchboard_outbox_draining', '1 while this process holds the outbox drain lock (one process of a deployment should).', () =>
       read('outbox')?.()?.draining ? 1 : 0,

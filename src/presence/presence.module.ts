@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { RedisConnections } from '../redis/redis-connections.service';
 import { RealtimeModule } from '../realtime/realtime.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { MemoryPresenceStore } from './memory-presence.store';
 import { PresenceGateway } from './presence.gateway';
 import { PresenceService } from './presence.service';
@@ -8,7 +9,7 @@ import { PRESENCE_STORE, type PresenceStore } from './presence.store';
 import { RedisPresenceStore } from './redis-presence.store';
 
 @Module({
-  imports: [RealtimeModule],
+  imports: [RealtimeModule, WebhooksModule],
   providers: [
     {
       provide: PRESENCE_STORE,

@@ -7,6 +7,7 @@ import { NodeRegistry } from '../cluster/node-registry.service';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
 import type { AppSocket } from '../realtime/subscription.service';
+import { WebhookEmitter } from '../webhooks/webhook-emitter.service';
 import type { PresenceUpdateDto } from './dto/presence-update.dto';
 import { PRESENCE_NAMESPACE, PresenceEvent, type PresenceLeftPayload } from './presence.events';
 import { PRESENCE_STORE, type PresenceMember, type PresenceStore, type ProfilePatch } from './presence.store';
@@ -31,6 +32,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     private readonly bus: EventBus,
     private readonly nodes: NodeRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly webhooks: WebhookEmitter,
   ) {
     this.graceMs = config.presence.leaveGraceSeconds * 1000;
     this.ttlMs = config.presence.ttlSeconds * 1000;
@@ -148,7 +150,11 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
 
   private async announce(ref: ChannelRef, event: string, data: unknown): Promise<void> {
     try {
-      await this.bus.publish([{ ref, event, data }]);
+      const [published] = await this.bus.publish([{ ref, event, data }]);
+      // Joins and departures are decided once (atomically in the store), on this node: raised once, under the event's id.
+      if (event === PresenceEvent.JOINED || event === PresenceEvent.LEFT) {
+        this.webhooks.notify(event, ref.companyId, { channel: ref.channel, ...(data as object) }, `presence:${published.id}`);
+      }
     } catch (error) {
       // Presence is advisory: a lost announcement is corrected by presence:list, never worth failing a client call.
       this.logger.warn(`could not announce ${event} on ${ref.key}: ${(error as Error).message}`);

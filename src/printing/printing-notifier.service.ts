@@ -4,6 +4,7 @@ import { EventBus } from '../bus/event-bus.service';
 import type { Envelope } from '../bus/envelope';
 import { channelRef } from '../channels/channel-ref';
 import { ORDERS_NAMESPACE } from '../orders/orders.events';
+import { WebhookEmitter } from '../webhooks/webhook-emitter.service';
 import type { PrintJob } from './print-job.model';
 import {
   PRINTING_NAMESPACE,
@@ -33,6 +34,7 @@ export class PrintingNotifier {
   constructor(
     private readonly bus: EventBus,
     private readonly metrics: MetricsService,
+    private readonly webhooks: WebhookEmitter,
   ) {}
 
   async jobChanged(job: PrintJob): Promise<void> {
@@ -46,6 +48,26 @@ export class PrintingNotifier {
       at: job.history[job.history.length - 1]?.at ?? Date.now(),
     };
     const channel = `branch:${job.branchId}`;
+    // One node makes each transition (a compare-and-set in the store), so the webhook is raised once.
+    if (job.status === 'failed' || job.status === 'expired') {
+      const { jobId, branchId, attempts, history } = job;
+      const detail = history[history.length - 1]?.detail;
+      this.webhooks.notify(
+        `print:job-${job.status}`,
+        job.companyId,
+        {
+          jobId,
+          branchId,
+          orderId: job.orderId,
+          correlationId: job.correlationId,
+          printerId: data.printerId,
+          attempts,
+          ...(detail ? { detail } : {}),
+        },
+        `print-job:${job.companyId}:${jobId}:${job.status}`,
+        data.at,
+      );
+    }
     await this.announce([
       { ref: channelRef(job.companyId, ORDERS_NAMESPACE.name, channel), event: PrintingEvent.JOB_UPDATED, data },
       { ref: channelRef(job.companyId, PRINTING_NAMESPACE.name, channel), event: PrintingEvent.JOB_UPDATED, data },
@@ -54,6 +76,8 @@ export class PrintingNotifier {
 
   async agentAlert(companyId: string, type: 'offline' | 'online', data: AgentAlertData): Promise<void> {
     const event = type === 'offline' ? PrintingEvent.AGENT_OFFLINE : PrintingEvent.AGENT_ONLINE;
+    // Alerts come from the one elected evaluator; the key also collapses a repeat after an evaluator failover.
+    this.webhooks.notify(event, companyId, { ...data }, `agent-${type}:${companyId}:${data.branchId}:${data.since}`, data.since);
     await this.announce([
       { ref: channelRef(companyId, ORDERS_NAMESPACE.name, `company:${companyId}`), event, data },
       { ref: channelRef(companyId, PRINTING_NAMESPACE.name, `branch:${data.branchId}`), event, data },

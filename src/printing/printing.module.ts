@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { RealtimeModule } from '../realtime/realtime.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { RedisConnections } from '../redis/redis-connections.service';
 import { AGENT_DIRECTORY, type AgentDirectory } from './agent-directory.store';
 import { AgentMonitor } from './agent-monitor.service';
@@ -18,7 +19,7 @@ import { RedisAgentDirectory } from './redis-agent-directory.store';
 import { RedisPrintJobStore } from './redis-print-job.store';
 
 @Module({
-  imports: [AuthModule, RealtimeModule],
+  imports: [AuthModule, RealtimeModule, WebhooksModule],
   controllers: [PrintJobsController],
   providers: [
     {

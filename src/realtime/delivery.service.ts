@@ -7,6 +7,7 @@ import type { Envelope, Position, ResetReason } from '../bus/envelope';
 import { EventBus } from '../bus/event-bus.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ChannelMembers, type ChannelMember } from './channel-members';
+import { ChannelResets } from './channel-resets';
 import { DeliveryCoalescer } from './delivery-coalescer';
 import { writeToRoom } from './room-writer';
 import type { SocketData } from './realtime.events';
@@ -31,6 +32,7 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
     private readonly bus: EventBus,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly resets: ChannelResets,
   ) {
     this.debugLogs = keepsDebugLines(config.log);
     this.coalescer = new DeliveryCoalescer(config.delivery.coalesceMs, config.delivery.coalesceLoad, (ref, epoch, events) =>
@@ -121,6 +123,7 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
     this.namespaces.get(ref.namespace)?.local.to(ref.key).emit(RealtimeEvent.CHANNEL_RESET, payload);
     const members = this.members.get(ref.key);
     if (members) for (const member of members) member.reset(ref, payload);
+    this.resets.announce(ref, payload);
   }
 
   gapRefilled(): void {

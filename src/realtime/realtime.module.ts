@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { ConnectionLimits } from './connection-limits.service';
 import { ConnectionMonitor } from './connection-monitor.service';
+import { ChannelResets } from './channel-resets';
 import { DeliveryService } from './delivery.service';
 import { EngineAdmission } from './engine-admission.service';
 import { InboundLimits } from './inbound-limits.service';
@@ -15,6 +16,7 @@ import { SubscriptionService } from './subscription.service';
   providers: [
     NamespaceRegistry,
     DeliveryService,
+    ChannelResets,
     SubscriptionService,
     GatewayKit,
     InboundLimits,
@@ -26,6 +28,7 @@ import { SubscriptionService } from './subscription.service';
   exports: [
     NamespaceRegistry,
     DeliveryService,
+    ChannelResets,
     SubscriptionService,
     ConnectionLimits,
     SessionTokens,
