@@ -1,9 +1,9 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { MemoryWebhookQueue } from '../../src/webhooks/memory-webhook.queue';
 import { RedisWebhookQueue } from '../../src/webhooks/redis-webhook.queue';
 import type { WebhookDelivery } from '../../src/webhooks/webhook.model';
 import type { WebhookQueue } from '../../src/webhooks/webhook-queue';
-import { RedisServer } from '../utils/redis-server';
+import { startRedis, type RedisBackend } from '../utils/redis-backend';
 
 const delivery = (eventId: string, url = 'http://127.0.0.1:1/hooks', companyId = 'acme'): WebhookDelivery => ({
   id: `${eventId}.${Buffer.from(url).toString('base64url').slice(-8)}`,
@@ -15,19 +15,24 @@ const delivery = (eventId: string, url = 'http://127.0.0.1:1/hooks', companyId =
 });
 
 /** The queue's contract, on both engines: the sender's at-least-once and the dead-letter list rest on it. */
-describe.each(['memory', 'redis'] as const)('webhook queue on the %s engine', (engine) => {
-  let redis: RedisServer | undefined;
-  let client: Redis | undefined;
+describe.each(['memory', 'redis', 'cluster'] as const)('webhook queue on the %s engine', (engine) => {
+  let redis: RedisBackend | undefined;
+  let client: Redis | Cluster | undefined;
   let queue: WebhookQueue;
 
   beforeAll(async () => {
-    if (engine === 'redis') {
-      redis = await RedisServer.start();
-      client = new Redis(redis.url);
-    }
+    if (engine === 'memory') return;
+    redis = await startRedis(engine);
+    client =
+      engine === 'cluster'
+        ? new Cluster(
+            redis.env.REDIS_CLUSTER_NODES.split(',').map((node) => ({ host: node.split(':')[0], port: Number(node.split(':')[1]) })),
+          )
+        : new Redis(redis.env.REDIS_URL);
   });
   beforeEach(async () => {
-    await client?.flushall();
+    // Every webhook key is in the {wh} slot: one script on its master clears them, in both modes.
+    await client?.eval("for _, key in ipairs(redis.call('KEYS', 'sb:{wh}:*')) do redis.call('DEL', key) end", 1, 'sb:{wh}:jobs');
     queue = client ? new RedisWebhookQueue(client, 60_000) : new MemoryWebhookQueue(60_000);
   });
   afterAll(async () => {

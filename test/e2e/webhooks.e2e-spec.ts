@@ -6,6 +6,7 @@ import { getJson, orderUpdated, postJson, publish } from '../utils/http';
 import { sample, scrape } from '../utils/metrics';
 import { TestAgent } from '../utils/printer-agent';
 import { RedisServer } from '../utils/redis-server';
+import { WebhookEmitter } from '../../src/webhooks/webhook-emitter.service';
 import { buildOnce, startServerProcess, type ServerProcess } from '../utils/server-process';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { adminToken, serviceToken, staffToken, TEST_JWT_SECRET } from '../utils/tokens';
@@ -279,6 +280,32 @@ describe('webhooks on the Redis engine, across nodes', () => {
       await b.close();
     }
   });
+
+  it('holds events raised while Redis is down in the process, and sends them once it is back', async () => {
+    const own = await RedisServer.start({ persistent: true });
+    const server = await createTestApp({ REDIS_URL: own.url, NODE_ID: 'outage', ...webhookEnv(receiver) });
+    const metric = async (name: string, labels: Record<string, string> = {}) =>
+      sample(await scrape(`${server.url}/metrics`), name, labels) ?? 0;
+    try {
+      await own.kill9();
+      // Raised by the service API itself: every source needs Redis for its own state, the emitter must not.
+      server.app.get(WebhookEmitter).notify('print:job-failed', 'acme', { jobId: 'during-outage' }, 'outage:during-outage');
+      await eventually('the event is held', async () => (await metric('switchboard_webhook_buffered_events')) === 1, 5000);
+      expect(receiver.ofType('print:job-failed').filter((r) => r.json.data.jobId === 'during-outage')).toHaveLength(0);
+      await own.launch();
+      await receiver.until(
+        'the held event',
+        (r) => r.ofType('print:job-failed').some((request) => request.json.data.jobId === 'during-outage'),
+        15_000,
+      );
+      expect(await metric('switchboard_webhook_buffered_events')).toBe(0);
+      expect(await metric('switchboard_webhook_events_total', { type: 'print:job-failed', outcome: 'queued' })).toBe(1);
+      expect(receiver.ofType('print:job-failed').filter((r) => r.json.data.jobId === 'during-outage')).toHaveLength(1);
+    } finally {
+      await server.close();
+      await own.stop();
+    }
+  }, 30_000);
 
   it('kill -9 of the node retrying a webhook: another node sends it, at least once and never lost', async () => {
     const env = {
