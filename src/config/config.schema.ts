@@ -453,7 +453,7 @@ export const ENV = {
   } satisfies EnvVarSpec<string[] | '*'>,
   webhookMaxAttempts: int(
     'WEBHOOK_MAX_ATTEMPTS',
-    10,
+    15,
     1,
     100,
     'Sends of one webhook before it goes to the dead-letter list (GET /v1/webhooks/dead-letters). A non-2xx answer, a network error or a timeout is a failed send.',
@@ -465,7 +465,13 @@ export const ENV = {
     600_000,
     'Delay before the second send of a webhook; it doubles per attempt, with jitter.',
   ),
-  webhookRetryMax: int('WEBHOOK_RETRY_MAX_SECONDS', 600, 1, 86400, 'Longest delay between two sends of a webhook.'),
+  webhookRetryMax: int(
+    'WEBHOOK_RETRY_MAX_SECONDS',
+    3600,
+    1,
+    86400,
+    'Longest delay between two sends of a webhook. With the defaults, a delivery is tried for about 3 hours.',
+  ),
   webhookTimeout: int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000, 'A receiver must answer within this long, or the send counts as failed.'),
   webhookConcurrency: int('WEBHOOK_CONCURRENCY', 8, 1, 256, 'Webhook requests in flight at once, per process.'),
   webhookPoll: int(
