@@ -198,6 +198,41 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('turns webhooks on only with WEBHOOK_URLS and a Standard Webhooks secret, and checks every webhook variable', () => {
+    const webhooks = (env: Record<string, string>) => {
+      const result = loadConfig({ JWT_SECRET: SECRET, ...env }, io());
+      return result.ok ? result.config.webhooks : result.errors;
+    };
+    const secret = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
+    expect(webhooks({})).toBeUndefined();
+    expect(webhooks({ WEBHOOK_URLS: 'https://ops.example.com/hook, http://127.0.0.1:9/x', WEBHOOK_SECRET: secret })).toEqual({
+      urls: ['https://ops.example.com/hook', 'http://127.0.0.1:9/x'],
+      secret,
+      events: ['printing:agent-offline', 'printing:agent-online', 'print:job-failed', 'print:job-expired', 'channel:reset'],
+      presenceCompanies: [],
+      maxAttempts: 15,
+      retryBaseMs: 1000,
+      retryMaxMs: 3_600_000,
+      timeoutMs: 10_000,
+      concurrency: 8,
+      pollMs: 1000,
+      deadLetterMax: 1000,
+    });
+    expect(webhooks({ WEBHOOK_URLS: 'https://a.example', WEBHOOK_SECRET: secret, WEBHOOK_PRESENCE_COMPANIES: '*' })).toMatchObject({
+      presenceCompanies: '*',
+    });
+    expect(webhooks({ WEBHOOK_URLS: 'https://a.example' })).toEqual(['WEBHOOK_SECRET: required with WEBHOOK_URLS']);
+    expect(
+      webhooks({ WEBHOOK_URLS: 'ftp://a.example', WEBHOOK_SECRET: 'whsec_c2hvcnQ=', WEBHOOK_EVENTS: 'print:job-failed,order:updated' }),
+    ).toEqual([
+      'WEBHOOK_URLS: "ftp://a.example" must be http:// or https://',
+      'WEBHOOK_SECRET: must be whsec_ followed by 24 to 64 bytes in base64',
+      'WEBHOOK_EVENTS: unknown event types: order:updated',
+    ]);
+    // Checked even while webhooks are off, so a typo shows before they are turned on.
+    expect(webhooks({ WEBHOOK_MAX_ATTEMPTS: '0' })).toEqual([expect.stringMatching(/^WEBHOOK_MAX_ATTEMPTS: must be between 1 and 100/)]);
+  });
+
   it('refuses a position TTL shorter than the history TTL', () => {
     expect(errorsOf({ JWT_SECRET: SECRET, HISTORY_TTL_SECONDS: '600', POSITION_TTL_SECONDS: '60' })).toEqual([
       expect.stringMatching(/^POSITION_TTL_SECONDS: must be at least HISTORY_TTL_SECONDS/),
