@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import type { RedisClient } from '../redis/redis-connections.service';
+import { untilReplicated } from '../redis/replica-ack';
 import type { ClaimedDelivery, DeadLetter, WebhookDelivery } from './webhook.model';
 import { DEDUPE_MS, type WebhookQueue } from './webhook-queue';
 
@@ -97,11 +99,16 @@ function delivery(json: string): WebhookDelivery {
 }
 
 export class RedisWebhookQueue implements WebhookQueue {
+  private readonly logger = new Logger('Webhooks');
   private readonly redis: Client;
 
   constructor(
     redis: RedisClient,
     private readonly dedupeMs = DEDUPE_MS,
+    /** Sentinel: a failover is under way; a queued event would reach a master about to be demoted. */
+    private readonly writesHeld: () => boolean = () => false,
+    /** REDIS_REPLICA_ACK_MS: a queued event waits for a replica, as print jobs do (untilReplicated). */
+    private readonly replicaAckMs = 0,
   ) {
     this.redis = redis as Client;
     this.redis.defineCommand('webhookEnqueue', { numberOfKeys: 3, lua: ENQUEUE });
@@ -112,8 +119,17 @@ export class RedisWebhookQueue implements WebhookQueue {
   }
 
   async enqueue(eventId: string, deliveries: readonly WebhookDelivery[], now: number): Promise<boolean> {
+    // Thrown, the event waits in the emitter's buffer and is queued after the failover.
+    if (this.writesHeld()) throw new Error('a Sentinel failover is under way');
     const pairs = deliveries.flatMap((item) => [item.id, JSON.stringify(item)]);
-    return (await this.redis.webhookEnqueue(seenKey(eventId), JOBS, DUE, this.dedupeMs, now, ...pairs)) === 1;
+    const queued = (await this.redis.webhookEnqueue(seenKey(eventId), JOBS, DUE, this.dedupeMs, now, ...pairs)) === 1;
+    if (queued) {
+      // Not thrown: the event is queued on the master either way, and a second enqueue would only be a duplicate.
+      await untilReplicated(this.redis, JOBS, this.replicaAckMs).catch((error: Error) =>
+        this.logger.warn(`webhook ${eventId}: ${error.message}; a failover now could lose it`),
+      );
+    }
+    return queued;
   }
 
   async claim(now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {

@@ -108,4 +108,13 @@ describe.each(['memory', 'redis', 'cluster'] as const)('webhook queue on the %s 
     await queue.deadLetter({ ...rest, attempts: attempt, lastError: 'timeout', failedAt: 3000 }, 10);
     expect(await queue.deadLetters(10)).toEqual([]);
   });
+
+  if (engine !== 'memory') {
+    it('refuses to queue during a Sentinel failover, so the event waits in the process instead', async () => {
+      const held = new RedisWebhookQueue(client!, 60_000, () => true);
+      await expect(held.enqueue('evt_f', [delivery('evt_f')], 1000)).rejects.toThrow(/failover/);
+      // Nothing was written, not even the dedupe marker: queued after the failover, it is not a duplicate.
+      expect(await queue.enqueue('evt_f', [delivery('evt_f')], 1000)).toBe(true);
+    });
+  }
 });
