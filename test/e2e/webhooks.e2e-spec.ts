@@ -102,6 +102,10 @@ describe('webhooks on the embedded engine', () => {
       }),
     ).toThrow();
     // globex is not in WEBHOOK_PRESENCE_COMPANIES: its joins were never queued (acme's two: branch:b1 and company:acme).
+    await receiver.until(
+      'the company join',
+      (r) => r.ofType('presence:joined').filter((j) => j.json.data.userId === 'signed-user').length === 2,
+    );
     expect(receiver.received.some((r) => r.json.data.companyId === 'globex')).toBe(false);
     expect(
       sample(await scrape(`${server.url}/metrics`), 'switchboard_webhook_events_total', { type: 'presence:joined', outcome: 'queued' }),
@@ -260,12 +264,14 @@ describe('webhooks on the Redis engine, across nodes', () => {
       // Both nodes raised it; the queue kept one (the other counted as a duplicate), and nothing is left to send.
       const outcome = async (app: TestApp, value: string) =>
         sample(await scrape(`${app.url}/metrics`), 'switchboard_webhook_events_total', { type: 'channel:reset', outcome: value }) ?? 0;
-      const raised = {
+      const raised = async () => ({
         queued: (await outcome(a, 'queued')) + (await outcome(b, 'queued')),
         duplicate: (await outcome(a, 'duplicate')) + (await outcome(b, 'duplicate')),
-      };
-      expect(raised).toEqual({ queued: 1, duplicate: 1 });
-      expect(await raw.zcard('sb:{wh}:due')).toBe(0);
+      });
+      // Each node's enqueue and the sender's completion are recorded just after the request: wait for both.
+      await eventually('both nodes raised it', async () => (await raised()).duplicate === 1, 5000);
+      await eventually('the delivery is complete', async () => (await raw.zcard('sb:{wh}:due')) === 0, 5000);
+      expect(await raised()).toEqual({ queued: 1, duplicate: 1 });
       expect(receiver.ofType('channel:reset')).toHaveLength(1);
       expect(receiver.ofType('channel:reset')[0].json.data).toMatchObject({
         companyId: 'acme',
