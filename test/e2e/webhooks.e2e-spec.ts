@@ -9,7 +9,7 @@ import { RedisServer } from '../utils/redis-server';
 import { WebhookEmitter } from '../../src/webhooks/webhook-emitter.service';
 import { buildOnce, startServerProcess, type ServerProcess } from '../utils/server-process';
 import { createTestApp, type TestApp } from '../utils/test-app';
-import { adminToken, serviceToken, staffToken, TEST_JWT_SECRET } from '../utils/tokens';
+import { adminToken, serviceToken, signToken, staffToken, TEST_JWT_SECRET } from '../utils/tokens';
 import { WebhookReceiver, type ReceivedWebhook } from '../utils/webhook-receiver';
 
 const SECRET = `whsec_${Buffer.alloc(32, 42).toString('base64')}`;
@@ -190,6 +190,10 @@ describe('webhooks on the embedded engine', () => {
     expect(foreign.body.deadLetters.map((letter) => letter.eventId)).not.toContain(eventId);
     expect((await postJson(`${server.url}/v1/webhooks/dead-letters/${letters[0].id}/replay`, {}, adminToken('globex'))).status).toBe(404);
     expect((await getJson(`${server.url}/v1/webhooks/dead-letters`, staffToken('acme'))).status).toBe(403);
+    // A platform admin sees every company's.
+    const platformAdmin = signToken({ sub: 'root', companyId: '*', branchIds: [], roles: ['admin'] });
+    const all = await getJson<Letters>(`${server.url}/v1/webhooks/dead-letters`, platformAdmin);
+    expect(all.body.deadLetters.map((letter) => letter.eventId)).toContain(eventId);
     expect((await postJson(`${server.url}/v1/webhooks/dead-letters/not-an-id/replay`, {}, adminToken('acme'))).body).toMatchObject({
       error: { code: 'VALIDATION_FAILED' },
     });
