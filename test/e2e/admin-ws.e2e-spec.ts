@@ -33,7 +33,7 @@ describe('/admin-ws', () => {
     expect((await connectError(a.url, '/admin-ws', { token: staffToken('acme') })).message).toBe('FORBIDDEN');
   });
 
-  it('shows the admin company\'s connections on every node, and nothing of other companies', async () => {
+  it("shows the admin company's connections on every node, and nothing of other companies", async () => {
     const acme = await connect(a.url, '/admin-ws', { token: adminToken('acme') });
     const beta = await connect(b.url, '/admin-ws', { token: adminToken('beta') });
     await connect(b.url, '/orders', { token: staffToken('acme') });

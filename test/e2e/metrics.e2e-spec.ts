@@ -61,7 +61,10 @@ describe('GET /metrics', () => {
     await second.until((c) => c.envelopes('branch:b1').length === 1);
     const third = await connect(server.url, '/orders', { token: staffToken() });
     expect(await third.subscribe('branch:b1', { epoch: live.epoch, seq: live.seq })).toMatchObject({ recovered: true });
-    expect(await third.subscribe('company:acme', { epoch: 'another-epoch', seq: 3 })).toMatchObject({ recovered: false, reason: 'EPOCH_CHANGED' });
+    expect(await third.subscribe('company:acme', { epoch: 'another-epoch', seq: 3 })).toMatchObject({
+      recovered: false,
+      reason: 'EPOCH_CHANGED',
+    });
     expect(await third.subscribe('branch:zz')).toMatchObject({ ok: false });
 
     const text = await metrics();

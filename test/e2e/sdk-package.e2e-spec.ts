@@ -12,7 +12,10 @@ describe('@switchboard/client as a package', () => {
     for (const file of ['index.js', 'index.d.ts', 'node.js', 'node.d.ts']) {
       const text = readFileSync(join(PACKAGE, 'dist', file), 'utf8');
       const imports = [...text.matchAll(/^(?:import|export)\b[^;]*?from\s+['"]([^'"]+)['"]/gm)].map((match) => match[1]);
-      expect({ file, outside: imports.filter((name) => name !== 'socket.io-client' && !name.startsWith('node:')) }).toEqual({ file, outside: [] });
+      expect({ file, outside: imports.filter((name) => name !== 'socket.io-client' && !name.startsWith('node:')) }).toEqual({
+        file,
+        outside: [],
+      });
       expect(text).not.toMatch(/class-validator|@nestjs|\.\.\/\.\.\/\.\.\/src/);
     }
     // The browser entry must not pull Node built-ins in.
@@ -27,13 +30,26 @@ describe('@switchboard/client as a package', () => {
     const result = run(['--input-type=module', '-e', script]);
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({
-      sdk: ['ClientErrorCode', 'MemoryStorage', 'NamespaceHandle', 'PresenceKeeper', 'PrintAgent', 'SwitchboardError', 'browserStorage', 'createClient'],
+      sdk: [
+        'ClientErrorCode',
+        'MemoryStorage',
+        'NamespaceHandle',
+        'PresenceKeeper',
+        'PrintAgent',
+        'SwitchboardError',
+        'browserStorage',
+        'createClient',
+      ],
       node: ['FileStorage'],
     });
   });
 
   it('types an application from the server’s event maps (test/fixtures/sdk-consumer: expected errors are errors)', () => {
-    const result = run([join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'test', 'fixtures', 'sdk-consumer', 'tsconfig.json')]);
+    const result = run([
+      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(ROOT, 'test', 'fixtures', 'sdk-consumer', 'tsconfig.json'),
+    ]);
     expect(`${result.stdout}${result.stderr}`).toBe('');
     expect(result.status).toBe(0);
   }, 60_000);

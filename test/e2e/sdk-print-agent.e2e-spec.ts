@@ -43,9 +43,12 @@ class SlowStorage implements KeyValueStorage {
 /** The printing-agent helper against the real /printing-ws and /v1/print-jobs. */
 describe('@switchboard/client print agent', () => {
   let server: TestApp;
-  const status = async (jobId: string) => (await getJson<{ status: string; attempts: number }>(`${server.url}/v1/print-jobs/${jobId}`, serviceToken())).body;
-  const waitStatus = (jobId: string, wanted: string) => eventually(`${jobId} ${wanted}`, async () => (await status(jobId)).status === wanted, 10_000);
-  const create = async (jobId: string) => expect((await postJson(`${server.url}/v1/print-jobs`, ticket(jobId), serviceToken())).status).toBe(202);
+  const status = async (jobId: string) =>
+    (await getJson<{ status: string; attempts: number }>(`${server.url}/v1/print-jobs/${jobId}`, serviceToken())).body;
+  const waitStatus = (jobId: string, wanted: string) =>
+    eventually(`${jobId} ${wanted}`, async () => (await status(jobId)).status === wanted, 10_000);
+  const create = async (jobId: string) =>
+    expect((await postJson(`${server.url}/v1/print-jobs`, ticket(jobId), serviceToken())).status).toBe(202);
 
   beforeAll(async () => {
     server = await createTestApp({ PRINT_ACK_TIMEOUT_MS: '300', PRINT_RETRY_BASE_MS: '100' });

@@ -78,7 +78,12 @@ describe('haproxy in front of two apps (deploy/haproxy.cfg)', () => {
     expect(nodes).toEqual(new Set(['app1', 'app2']));
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) {
-      const result = await publish(url, { namespace: 'orders', channel: CHANNELS[i % 2], event: 'order:updated', data: { orderId: `h${i}` } });
+      const result = await publish(url, {
+        namespace: 'orders',
+        channel: CHANNELS[i % 2],
+        event: 'order:updated',
+        data: { orderId: `h${i}` },
+      });
       expect(result.status).toBe(202);
       ids.push(result.body.id as string);
     }

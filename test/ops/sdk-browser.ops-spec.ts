@@ -26,7 +26,9 @@ function waitPage(page: Page, predicate: string, timeout = 20_000): Promise<unkn
 }
 
 function gapsAndDuplicates(log: PageState['log']) {
-  const holes = log.filter((entry, index) => index > 0 && (entry.epoch !== log[index - 1].epoch || entry.seq !== log[index - 1].seq + 1)).length;
+  const holes = log.filter(
+    (entry, index) => index > 0 && (entry.epoch !== log[index - 1].epoch || entry.seq !== log[index - 1].seq + 1),
+  ).length;
   return { holes, duplicates: log.length - new Set(log.map((entry) => entry.id)).size };
 }
 
@@ -141,7 +143,9 @@ describe('@switchboard/client in Chromium', () => {
       await context.setOffline(false); // the page gets `online`
       await waitPage(offline, 'state.subscribed.length === 2', 10_000);
       expect(Date.now()).toBeLessThan(retryAt as number);
-      process.stdout.write(`sdk browser online: reconnected ${Date.now() - back} ms after the online event (backoff had ${(retryAt as number) - back} ms to go)\n`);
+      process.stdout.write(
+        `sdk browser online: reconnected ${Date.now() - back} ms after the online event (backoff had ${(retryAt as number) - back} ms to go)\n`,
+      );
     } finally {
       await context.close();
     }

@@ -4,7 +4,8 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { DASHBOARD_HTML, DASHBOARD_JS } from './dashboard.page';
 
 // No inline script may run; the socket connects to this origin only.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'";
 const CLIENT_BUNDLE = readFileSync(join(dirname(require.resolve('socket.io-client/package.json')), 'dist', 'socket.io.min.js'), 'utf8');
 
 /** GET /admin: the dashboard shell (public; the data behind it needs an admin token on /admin-ws). */
