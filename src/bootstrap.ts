@@ -15,6 +15,7 @@ import { isOriginAllowed } from './common/origin-policy';
 import type { AppConfig } from './config';
 import { DrainService } from './lifecycle/drain.service';
 import { ConnectionMonitor } from './realtime/connection-monitor.service';
+import { ProcessCapacity } from './realtime/process-capacity.service';
 import { EngineAdmission } from './realtime/engine-admission.service';
 import { SwitchboardIoAdapter } from './realtime/socket.adapter';
 import { RedisConnections } from './redis/redis-connections.service';
@@ -70,6 +71,7 @@ export async function createApp(
     app.get(RedisConnections),
     app.get(ConnectionMonitor),
     app.get(EngineAdmission),
+    app.get(ProcessCapacity),
     () => drain.draining,
   );
   adapters.set(app, adapter);

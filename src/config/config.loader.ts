@@ -143,6 +143,7 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
       rateBurst: need(ENV.rateBurst),
       ratePerUser: need(ENV.rateUser),
       rateDisconnectSeconds: need(ENV.rateDisconnect),
+      maxConnections: need(ENV.maxConnections),
       connectionsPerIp: socketsPerIp,
       connectionsPerCompany: need(ENV.connectionsPerCompany),
       trustProxy: need(ENV.trustProxy) === 'true',

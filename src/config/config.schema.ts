@@ -304,6 +304,13 @@ export const ENV = {
     3600,
     'A socket rate-limited continuously for this long is disconnected (RATE_LIMITED).',
   ),
+  maxConnections: int(
+    'MAX_CONNECTIONS',
+    10_000,
+    0,
+    10_000_000,
+    'Client connections on one process (Engine.IO sessions, SSE streams and plain WebSockets; 0: unlimited). At the cap, /health/ready answers 503 so balancers send new clients elsewhere, and new connections get TOO_MANY_CONNECTIONS.',
+  ),
   connectionsPerIp: int(
     'CONNECTIONS_PER_IP',
     50,

@@ -72,6 +72,8 @@ export interface LimitsConfig {
   readonly ratePerUser: number;
   readonly rateDisconnectSeconds: number;
   /** 0 = unlimited. */
+  /** Client connections per process (Engine.IO sessions + plain-transport streams); 0: unlimited. */
+  readonly maxConnections: number;
   readonly connectionsPerIp: number;
   /** 0 = unlimited. */
   readonly connectionsPerCompany: number;

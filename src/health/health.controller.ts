@@ -1,6 +1,7 @@
 import { Controller, Get, UseFilters } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DrainService } from '../lifecycle/drain.service';
+import { ProcessCapacity } from '../realtime/process-capacity.service';
 import { BusHealthIndicator } from './bus.health';
 import { HealthResponseFilter } from './health-response.filter';
 import { RedisHealthIndicator } from './redis.health';
@@ -17,6 +18,7 @@ export class HealthController {
     private readonly bus: BusHealthIndicator,
     private readonly websocket: WebsocketHealthIndicator,
     private readonly drain: DrainService,
+    private readonly capacity: ProcessCapacity,
   ) {}
 
   /** The process is up and its event loop answers. */
@@ -28,7 +30,10 @@ export class HealthController {
     ]);
   }
 
-  /** Ready for traffic: not draining, Redis (when configured) answers, and a bus round-trip completes within 2 s. */
+  /**
+   * Ready for traffic: not draining, below MAX_CONNECTIONS (so balancers send new clients to
+   * other processes), Redis (when configured) answers, and a bus round-trip completes within 2 s.
+   */
   @Get('ready')
   @HealthCheck()
   ready() {
@@ -37,6 +42,10 @@ export class HealthController {
         this.drain.draining
           ? this.indicators.check('lifecycle').down({ draining: true })
           : this.indicators.check('lifecycle').up({ draining: false }),
+      () => {
+        const load = { connections: this.capacity.connections, max: this.capacity.max };
+        return this.capacity.full ? this.indicators.check('capacity').down(load) : this.indicators.check('capacity').up(load);
+      },
       () => this.redis.check(),
       () => this.bus.check(),
     ]);

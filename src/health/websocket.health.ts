@@ -3,6 +3,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import { AgentMonitor } from '../printing/agent-monitor.service';
 import { AgentRegistry } from '../printing/agent-registry.service';
 import { DeliveryService } from '../realtime/delivery.service';
+import { ProcessCapacity } from '../realtime/process-capacity.service';
 
 /** Connected sockets per namespace on this node, printing agents here, and branches alerted offline (cluster-wide). */
 @Injectable()
@@ -12,6 +13,7 @@ export class WebsocketHealthIndicator {
     private readonly delivery: DeliveryService,
     private readonly agents: AgentRegistry,
     private readonly monitor: AgentMonitor,
+    private readonly capacity: ProcessCapacity,
   ) {}
 
   check(key = 'websocket') {
@@ -25,6 +27,8 @@ export class WebsocketHealthIndicator {
         return {
           connections: total,
           namespaces,
+          // Clients (Engine.IO sessions and streams) against MAX_CONNECTIONS; readiness goes down at the cap.
+          capacity: { connections: this.capacity.connections, max: this.capacity.max, full: this.capacity.full },
           printing: {
             agentsHere: this.agents.size,
             offlineBranches:

@@ -36,6 +36,8 @@ export interface MetricSources {
   outbox(): { draining: boolean; oldestRowAgeSeconds: number } | undefined;
   /** Open sessions on the plain transports (SSE, WebSocket), by transport and namespace. */
   streamConnections(): readonly { transport: string; namespace: string; count: number }[];
+  /** Client connections on this process (Engine.IO sessions + streams) and MAX_CONNECTIONS (0: unlimited). */
+  capacity(): { connections: number; max: number };
   /** Absent without WEBHOOK_URLS. `queued`: as of this process's last look (each WEBHOOK_POLL_MS). */
   webhooks(): { queued: number; buffered: number } | undefined;
 }
@@ -217,6 +219,16 @@ export class MetricsService implements OnModuleInit {
       'switchboard_bus_breaker_state',
       'Circuit breaker in front of Redis publishes: 0 closed, 1 half-open, 2 open.',
       () => BREAKER_VALUE[read('outage')?.()?.breaker ?? 'closed'],
+    );
+    scalar(
+      'switchboard_process_connections',
+      'Client connections on this process: Engine.IO sessions (one per Socket.IO client, whatever its namespaces) plus SSE streams and plain WebSockets. MAX_CONNECTIONS caps it.',
+      () => read('capacity')?.()?.connections ?? 0,
+    );
+    scalar(
+      'switchboard_process_connections_max',
+      'MAX_CONNECTIONS (0: unlimited). At it, /health/ready is 503.',
+      () => read('capacity')?.()?.max ?? 0,
     );
     scalar(
       'switchboard_webhook_queue_depth',

@@ -4,10 +4,12 @@ import { toConnectError } from '../auth/handshake.middleware';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { clientIpOf, EngineAdmission } from './engine-admission.service';
+import { ProcessCapacity } from './process-capacity.service';
 import type { SocketData } from './realtime.events';
 
 /**
- * Caps Socket.IO connections per client IP and per company, on this process. Counting locally
+ * Caps connections on this process: in all (MAX_CONNECTIONS, see ProcessCapacity), per client IP
+ * and per company. Counting locally
  * keeps the handshake free of Redis round trips; behind a load balancer that pins clients (sticky
  * sessions) an IP's connections all land on one process anyway. Refusals are connect_error
  * TOO_MANY_CONNECTIONS. Install it last in the handshake chain: a socket counted here always connects.
@@ -20,6 +22,7 @@ export class ConnectionLimits {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly admission: EngineAdmission,
+    private readonly capacity: ProcessCapacity,
   ) {}
 
   middleware() {
@@ -28,6 +31,11 @@ export class ConnectionLimits {
       // The handshake's peer address, kept by Engine.IO: a polling session's first request may be closed by now.
       const ip = clientIpOf(socket.handshake.headers, socket.handshake.address, trustProxy);
       const company = (socket.data as SocketData).principal.companyId;
+      // Only a session's first namespace: a client already served here may join another.
+      if (this.capacity.sessionOverCap && this.admission.isUnauthenticated(socket.conn)) {
+        next(toConnectError(new AppError(ErrorCode.TOO_MANY_CONNECTIONS, `this process serves at most ${this.capacity.max} connections`)));
+        return;
+      }
       if (connectionsPerIp > 0 && (this.perIp.get(ip) ?? 0) >= connectionsPerIp) {
         next(toConnectError(new AppError(ErrorCode.TOO_MANY_CONNECTIONS, `at most ${connectionsPerIp} connections per IP`)));
         return;
@@ -50,6 +58,9 @@ export class ConnectionLimits {
    */
   acquireStream(ip: string, company: string): void {
     const { connectionsPerIp, connectionsPerCompany } = this.config.limits;
+    if (!this.capacity.roomForStream) {
+      throw new AppError(ErrorCode.TOO_MANY_CONNECTIONS, `this process serves at most ${this.capacity.max} connections`);
+    }
     if (connectionsPerIp > 0 && (this.perIp.get(ip) ?? 0) >= connectionsPerIp) {
       throw new AppError(ErrorCode.TOO_MANY_CONNECTIONS, `at most ${connectionsPerIp} connections per IP`);
     }
@@ -58,11 +69,13 @@ export class ConnectionLimits {
     }
     increment(this.perIp, ip, 1);
     increment(this.perCompany, company, 1);
+    this.capacity.streamOpened();
   }
 
   releaseStream(ip: string, company: string): void {
     increment(this.perIp, ip, -1);
     increment(this.perCompany, company, -1);
+    this.capacity.streamClosed();
   }
 
   /**

@@ -97,6 +97,11 @@ export class EngineAdmission {
       if (counts.sessions === 0) admission.perIp.delete(ip);
     })(this);
 
+  /** No namespace admitted a socket on this session yet (its next namespace connect is its first). */
+  isUnauthenticated(conn: unknown): boolean {
+    return this.pending.has(conn as EngineSocket);
+  }
+
   /** A namespace admitted a socket on this session: it no longer counts as unauthenticated. */
   authenticated(conn: unknown): void {
     const ip = this.pending.get(conn as EngineSocket);

@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module';
 import { ConnectionLimits } from './connection-limits.service';
 import { ConnectionMonitor } from './connection-monitor.service';
 import { ChannelResets } from './channel-resets';
+import { ProcessCapacity } from './process-capacity.service';
 import { DeliveryService } from './delivery.service';
 import { EngineAdmission } from './engine-admission.service';
 import { InboundLimits } from './inbound-limits.service';
@@ -23,6 +24,7 @@ import { SubscriptionService } from './subscription.service';
     ConnectionLimits,
     ConnectionMonitor,
     EngineAdmission,
+    ProcessCapacity,
     SessionTokens,
   ],
   exports: [
@@ -35,6 +37,7 @@ import { SubscriptionService } from './subscription.service';
     GatewayKit,
     ConnectionMonitor,
     EngineAdmission,
+    ProcessCapacity,
   ],
 })
 export class RealtimeModule {}

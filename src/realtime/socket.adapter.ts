@@ -4,11 +4,13 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Server, ServerOptions, Socket } from 'socket.io';
+import { ErrorCode } from '../common/app.errors';
 import { isOriginAllowed } from '../common/origin-policy';
 import type { AppConfig } from '../config';
 import type { RedisConnections } from '../redis/redis-connections.service';
 import type { ConnectionMonitor } from './connection-monitor.service';
 import type { EngineAdmission } from './engine-admission.service';
+import type { ProcessCapacity } from './process-capacity.service';
 import { skipMiddlewaresOnUpgrade } from './engine-middlewares';
 
 /** What a socket's shared message listeners dispatch to: Nest's handlers bound to that socket. */
@@ -29,6 +31,7 @@ export class SwitchboardIoAdapter extends IoAdapter {
     private readonly redis: RedisConnections,
     private readonly monitor: ConnectionMonitor,
     private readonly admission: EngineAdmission,
+    private readonly capacity: ProcessCapacity,
     /** While draining, new Engine.IO sessions are refused (existing ones carry on until drained). */
     private readonly isDraining: () => boolean = () => false,
   ) {
@@ -127,7 +130,7 @@ export class SwitchboardIoAdapter extends IoAdapter {
           callback('origin not allowed', false);
           return;
         }
-        const refusal = this.admission.admit(req);
+        const refusal = this.capacity.overHardCap ? ErrorCode.TOO_MANY_CONNECTIONS : this.admission.admit(req);
         callback(refusal ?? null, refusal === undefined);
       },
     } as ServerOptions);

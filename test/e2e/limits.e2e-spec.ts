@@ -2,8 +2,12 @@ import { connect as netConnect } from 'node:net';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { ConnectionMonitor } from '../../src/realtime/connection-monitor.service';
 import { FLOOD_FACTOR } from '../../src/realtime/inbound-limits.service';
+import { Manager } from 'socket.io-client';
 import { closeAllClients, connect, connectError, type TestClient } from '../utils/clients';
-import { orderUpdated, publishBatch } from '../utils/http';
+import { eventually } from '../utils/eventually';
+import { sample, scrape } from '../utils/metrics';
+import { PlainWsClient } from '../utils/plain-ws';
+import { getJson, orderUpdated, publishBatch } from '../utils/http';
 import { TestAgent } from '../utils/printer-agent';
 import { RawClient } from '../utils/raw-client';
 import { RedisServer } from '../utils/redis-server';
@@ -302,4 +306,84 @@ describe('idle connections and slow handshakes', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(slowEnd - started).toBeLessThan(3000);
   }, 15_000);
+});
+
+/**
+ * MAX_CONNECTIONS: the clients one process serves (Engine.IO sessions and plain-transport
+ * streams). At the cap readiness goes down, so balancers route new clients elsewhere, and new
+ * clients get TOO_MANY_CONNECTIONS; a client already here may still join other namespaces.
+ */
+describe('connections per process (MAX_CONNECTIONS)', () => {
+  let server: TestApp;
+  beforeAll(async () => {
+    server = await createTestApp({ MAX_CONNECTIONS: '3', CONNECTIONS_PER_IP: '0' });
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await server.close();
+  });
+
+  const ready = async () => {
+    const response = await fetch(`${server.url}/health/ready`);
+    return { status: response.status, body: (await response.json()) as { details?: { capacity?: unknown } } };
+  };
+  const metric = async (name: string) => sample(await scrape(`${server.url}/metrics`), name);
+
+  it('reports not-ready at the cap, refuses new clients with TOO_MANY_CONNECTIONS, and recovers when one leaves', async () => {
+    expect((await ready()).status).toBe(200);
+    const clients = [];
+    for (let i = 0; i < 3; i++) clients.push(await connect(server.url, '/orders', { token: staffToken('acme', ['b1'], `cap-${i}`) }));
+
+    expect(await ready()).toMatchObject({ status: 503, body: { details: { capacity: { status: 'down', connections: 3, max: 3 } } } });
+    expect(await metric('switchboard_process_connections')).toBe(3);
+    expect(await metric('switchboard_process_connections_max')).toBe(3);
+    const websocket = await getJson<{ details: { websocket: { capacity: unknown } } }>(`${server.url}/health/websocket`);
+    expect(websocket.body.details.websocket.capacity).toEqual({ connections: 3, max: 3, full: true });
+
+    const refused = await connectError(server.url, '/orders', { token: staffToken('acme', ['b1'], 'one-too-many') });
+    expect(refused.message).toBe('TOO_MANY_CONNECTIONS');
+    expect(refused.data?.code).toBe('TOO_MANY_CONNECTIONS');
+
+    // The plain transports count too: a WebSocket's auth is refused with the same code.
+    const plain = await PlainWsClient.open(server.url);
+    expect(await plain.request('auth', { namespace: 'orders', token: staffToken('acme', ['b1'], 'plain') })).toMatchObject({
+      ok: false,
+      error: { code: 'TOO_MANY_CONNECTIONS' },
+    });
+    plain.socket.terminate();
+
+    const gone = disconnected(clients[0]);
+    clients[0].close();
+    await gone;
+    await eventually('readiness is back', async () => (await ready()).status === 200, 5000);
+    await connect(server.url, '/orders', { token: staffToken('acme', ['b1'], 'after-one-left') });
+  });
+
+  it('lets a client already served here join another namespace at the cap', async () => {
+    closeAllClients();
+    await eventually('the process is empty', async () => (await metric('switchboard_process_connections')) === 0, 5000);
+    const others = [];
+    for (let i = 0; i < 2; i++) others.push(await connect(server.url, '/orders', { token: staffToken('acme', ['b1'], `other-${i}`) }));
+    // One Manager, one Engine.IO session, two namespaces: the third client of the process.
+    const manager = new Manager(server.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+    const token = staffToken('acme', ['b1'], 'multiplexed');
+    try {
+      const orders = manager.socket('/orders', { auth: { token } });
+      await new Promise<void>((resolve, reject) => {
+        orders.once('connect', resolve);
+        orders.once('connect_error', reject);
+      });
+      expect(await metric('switchboard_process_connections')).toBe(3);
+      const presence = manager.socket('/presence', { auth: { token } });
+      await new Promise<void>((resolve, reject) => {
+        presence.once('connect', resolve);
+        presence.once('connect_error', reject);
+      });
+      expect(presence.connected).toBe(true);
+    } finally {
+      // A manager closes its session once its last socket disconnects.
+      for (const socket of Object.values((manager as unknown as { nsps: Record<string, { disconnect(): void }> }).nsps))
+        socket.disconnect();
+    }
+  });
 });
