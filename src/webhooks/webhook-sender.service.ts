@@ -49,7 +49,14 @@ export class WebhookSender implements OnApplicationBootstrap, OnApplicationShutd
   onApplicationBootstrap(): void {
     if (!this.config) return;
     // Retries fall due, and sends of processes that died come back after their lease: look each poll.
-    this.poller = setInterval(() => this.kick(), this.config.pollMs);
+    this.poller = setInterval(() => {
+      // The depth metric is refreshed once per poll, not on every kick (each send ends with one).
+      this.queue.depth().then(
+        (depth) => (this.queued = depth),
+        () => undefined,
+      );
+      this.kick();
+    }, this.config.pollMs);
     this.poller.unref();
     this.kick();
   }
@@ -75,7 +82,6 @@ export class WebhookSender implements OnApplicationBootstrap, OnApplicationShutd
 
   private async pump(): Promise<void> {
     const config = this.config as WebhooksConfig;
-    this.queued = await this.queue.depth();
     const free = config.concurrency - this.inFlight.size;
     if (free <= 0) return;
     const now = Date.now();
