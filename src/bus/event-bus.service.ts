@@ -35,8 +35,13 @@ export type PublishResult =
 const RELEASE_LINGER_MS = 5000;
 const DRAIN_ON_SHUTDOWN_MS = 2000;
 const INTERNAL_WATCH_RETRY_MS = 1000;
-/** Longest the held publishes of a failover wait for this node's channels to be checked (see checkStreams). */
-const RELEASE_CHECK_MS = 2000;
+/**
+ * Longest held publishes wait for this node's channels to be checked (see checkStreams). A check
+ * is one read per channel; the bound is for a server that answers the connection but not reads.
+ * It was 2 s, which a starved CI machine once overran: the held publishes then reused seqs the
+ * promoted replica had lost, and went out with the old epoch.
+ */
+const RELEASE_CHECK_MS = 5000;
 
 /**
  * The only door to the event engine. Publishers call publish(); the realtime layer calls
@@ -57,6 +62,8 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   private readonly internalWatches = new Map<string, Promise<void>>();
   private readonly resilient: ResilientPublisher | undefined;
   private adopter: NodeJS.Timeout | undefined;
+  /** The hold a failover put on publishing, until its check is done. */
+  private failoverHold: symbol | undefined;
   private closing = false;
   private readonly storage: StorageGuard;
   /** A crashed instance's spool becomes adoptable once its heartbeat expires; look that often. */
@@ -88,15 +95,36 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
         this.catchUpInternal();
         void this.resilient?.adoptOrphans().catch(() => undefined);
       },
-      writable: () => this.resilient?.nudge(),
-      holding: () => this.resilient?.hold(),
-      released: () => void this.checkStreams().then(() => this.resilient?.release()),
+      writable: () => void this.checkBeforePublishing(this.resilient?.hold()),
+      holding: () => {
+        this.failoverHold ??= this.resilient?.hold();
+      },
+      released: () => {
+        const held = this.failoverHold;
+        this.failoverHold = undefined;
+        void this.checkBeforePublishing(held);
+      },
       subscriptionsRepaired: (missing) => metrics.subscriptionRepairs.inc(missing),
     });
   }
 
   /**
-   * Before publishes held through a failover go out: every channel followed here is compared
+   * Publishing waits (`held`) until this node's channels are checked, then the hold ends. After a
+   * failover, and after any reconnect of the publish connection: the server that answers now may
+   * be a replica promoted without the last writes, or a restart from an AOF that lost them, and the
+   * sentinels' "failover starting" can reach this node after the reconnect, or not at all.
+   */
+  private async checkBeforePublishing(held: symbol | undefined): Promise<void> {
+    if (!held) return;
+    try {
+      await this.checkStreams();
+    } finally {
+      this.resilient?.release(held);
+    }
+  }
+
+  /**
+   * Before held publishes go out: every channel followed here is compared
    * with the new master, so one whose last writes the promoted replica never got moves to a new
    * epoch before new events can reuse its seqs (those would be lost with the old epoch). Bounded:
    * a slow check lets the publishes go after RELEASE_CHECK_MS.

@@ -33,7 +33,7 @@ describe('ResilientPublisher during a failover (hold / release)', () => {
       [{ id: 'before', seq: 1, epoch: 'e1', duplicate: false }],
     ]);
 
-    publisher.hold();
+    const failover = publisher.hold();
     expect(await publisher.publish([{ key: 'k', drafts: [draft('a'), draft('b')] }])).toEqual([
       [
         { id: 'a', queued: true },
@@ -47,7 +47,7 @@ describe('ResilientPublisher during a failover (hold / release)', () => {
     expect(publisher.state.queued.events).toBe(3);
 
     const done = flushed();
-    publisher.release();
+    publisher.release(failover);
     await done;
     for (let i = 0; i < 100 && publisher.state.queued.events > 0; i++) await new Promise((resolve) => setImmediate(resolve));
     expect(sent).toEqual(['before', 'a', 'b', 'c']);

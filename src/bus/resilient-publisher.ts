@@ -50,8 +50,11 @@ export class ResilientPublisher {
   private readonly queuedKeys = new Map<string, string>();
   private flushing: Promise<void> | undefined;
   private closed = false;
-  /** A failover is under way: everything queues, nothing is sent, until release(). */
-  private held = false;
+  /**
+   * Who holds publishing (a failover, a check after a reconnect): everything queues and nothing
+   * is sent while any hold is on. Tokens, so one hold's end cannot lift another's.
+   */
+  private readonly holds = new Set<symbol>();
 
   constructor(
     private readonly engine: BusEngine,
@@ -74,6 +77,10 @@ export class ResilientPublisher {
   get state(): { breaker: BreakerState; held: boolean; queued: { events: number; bytes: number } } {
     const breaker: BreakerState = this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'half-open' : 'closed';
     return { breaker, held: this.held, queued: this.queue.depth };
+  }
+
+  private get held(): boolean {
+    return this.holds.size > 0;
   }
 
   /** The groups of one publish request, in one engine call; all of them queue if Redis cannot take them. */
@@ -101,14 +108,16 @@ export class ResilientPublisher {
     if (!this.queue.empty) void this.flush();
   }
 
-  /** A failover is starting: new publishes queue (and nothing is flushed) until release(). */
-  hold(): void {
-    this.held = true;
+  /** New publishes queue (and nothing is flushed) until release(token), and any other hold, ends. */
+  hold(): symbol {
+    const token = Symbol('hold');
+    this.holds.add(token);
+    return token;
   }
 
-  /** The failover is over: flush what waited, in order, to the master that answers now. */
-  release(): void {
-    this.held = false;
+  /** This hold is over: with none left, flush what waited, in order, to the master that answers now. */
+  release(token: symbol): void {
+    this.holds.delete(token);
     this.nudge();
   }
 

@@ -119,7 +119,7 @@ describe('Sentinel: one master, one replica, three sentinels; two nodes, 22 subs
         `silently missing ${accounting.silentlyMissing}, gaps ${accounting.gaps}, epoch changes ${accounting.epochChanges}, ` +
         `subscriptions repaired ${JSON.stringify(await Promise.all(nodes.map(async (node) => sample(await scrape(`${node.url}/metrics`), 'switchboard_bus_subscription_repairs_total'))))}\n`,
     );
-    if (accounting.silentlyMissing > 0) {
+    if (accounting.silentlyMissing > 0 || accounting.lostWithReset > 0) {
       process.stdout.write(
         `[faults] sentinel ${label}: where the loss sits\n${describeMissing(clients, traffic, CHANNELS, CLIENTS_PER_NODE).join('\n')}\n`,
       );
