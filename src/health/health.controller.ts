@@ -30,6 +30,13 @@ export class HealthController {
     ]);
   }
 
+  /** The probes of the original design call plain /health: it answers exactly as /health/ready. */
+  @Get()
+  @HealthCheck()
+  plain() {
+    return this.ready();
+  }
+
   /**
    * Ready for traffic: not draining, below MAX_CONNECTIONS (so balancers send new clients to
    * other processes), Redis (when configured) answers, and a bus round-trip completes within 2 s.

@@ -23,6 +23,10 @@ describe('health endpoints on the memory engine', () => {
     expect(ready.status).toBe(200);
     expect(ready.body.details.bus).toMatchObject({ status: 'up', engine: 'memory', roundTripMs: expect.any(Number) });
     expect(ready.body.details.redis).toMatchObject({ status: 'up', configured: false });
+    // Plain /health (the probes of the original design) answers as /health/ready does.
+    const plain = await getJson<Health>(`${server.url}/health`);
+    expect(plain.status).toBe(200);
+    expect(Object.keys(plain.body.details).sort()).toEqual(Object.keys(ready.body.details).sort());
   });
 
   it('counts connections per namespace on this node', async () => {
@@ -73,6 +77,7 @@ describe('health endpoints on the Redis engine', () => {
     expect(down.details.redis.status).toBe('down');
     expect(down.details.bus.status).toBe('down');
     expect((await getJson(`${server.url}/health/redis`)).status).toBe(503);
+    expect((await getJson(`${server.url}/health`)).status).toBe(503);
     expect((await getJson(`${server.url}/health/live`)).status).toBe(200);
 
     // Publishes wait in the bounded outage queue; past its bound, publishers get backpressure, never a silent drop.
