@@ -239,6 +239,15 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('boots with the retired IDLE_TIMEOUT_SECONDS set, and says it is no longer read', () => {
+    const result = loadConfig({ JWT_SECRET: SECRET, IDLE_TIMEOUT_SECONDS: '300' }, io());
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.warnings).toEqual([
+      expect.stringMatching(/^IDLE_TIMEOUT_SECONDS is no longer read: a quiet connection is never closed/),
+    ]);
+    expect(JSON.stringify(result.ok && result.config)).not.toMatch(/idleTimeout/);
+  });
+
   describe('JWT keys', () => {
     it('falls back to the development secret with a loud warning outside production', () => {
       const result = loadConfig({}, io());

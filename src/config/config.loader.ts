@@ -105,6 +105,13 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
     );
   }
 
+  if (env.IDLE_TIMEOUT_SECONDS?.trim()) {
+    // Retired, not refused: an old .env must still boot, and say why the setting does nothing.
+    warnings.push(
+      'IDLE_TIMEOUT_SECONDS is no longer read: a quiet connection is never closed for not sending messages; a dead one is closed by the heartbeat (Socket.IO after 45 s, a plain WebSocket after three unanswered pings). See docs/protocol.md, "Timeouts".',
+    );
+  }
+
   const jwt = resolveJwt(env, nodeEnv, io, read, errors, warnings);
   const corsList = read(ENV.corsOrigins);
   const cors: CorsPolicy =
@@ -148,7 +155,6 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
       connectionsPerCompany: need(ENV.connectionsPerCompany),
       trustProxy: need(ENV.trustProxy) === 'true',
       slowConsumerBytes: need(ENV.slowConsumerBytes),
-      idleTimeoutSeconds: need(ENV.idleTimeout),
       streamHeartbeatSeconds: need(ENV.streamHeartbeat),
       connectTimeoutMs: need(ENV.connectTimeout),
       headersTimeoutMs: need(ENV.headersTimeout),

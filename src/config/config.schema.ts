@@ -350,14 +350,7 @@ export const ENV = {
     15,
     1,
     300,
-    'SSE streams get a comment line, and plain WebSockets a ping, this often: proxies keep the connection, and dead readers are found.',
-  ),
-  idleTimeout: int(
-    'IDLE_TIMEOUT_SECONDS',
-    300,
-    5,
-    86400,
-    'A connection with no inbound traffic at all (pings included) for this long is closed.',
+    'SSE streams get a comment line, and plain WebSockets a ping, this often: proxies keep the connection. A plain WebSocket that answers none of three pings in a row is closed (IDLE_TIMEOUT).',
   ),
   connectTimeout: int('WS_CONNECT_TIMEOUT_MS', 10_000, 100, 120_000, 'An Engine.IO session must join a namespace within this long.'),
   headersTimeout: int(

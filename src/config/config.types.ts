@@ -79,7 +79,6 @@ export interface LimitsConfig {
   readonly connectionsPerCompany: number;
   readonly trustProxy: boolean;
   readonly slowConsumerBytes: number;
-  readonly idleTimeoutSeconds: number;
   /** SSE heartbeat comments and plain-WebSocket pings, this often. */
   readonly streamHeartbeatSeconds: number;
   readonly connectTimeoutMs: number;

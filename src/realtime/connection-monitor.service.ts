@@ -6,18 +6,9 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { MAX_TOKEN_LENGTH } from '../auth/token-verifier.service';
 import { endSession } from './session-end';
 
-/**
- * When a connection last sent anything, kept on the Engine.IO socket itself: a WeakMap entry per
- * connection, written on every inbound packet, cost ~2 µs of each handshake and an ephemeron per
- * connection in every GC (issue 14, handshakes/s). A symbol cannot clash with Engine.IO's fields.
- */
-const LAST_INBOUND = Symbol('switchboard.lastInbound');
-
 /** The parts of an Engine.IO socket we read; engine.io does not export these types. */
 interface EngineSocket {
-  [LAST_INBOUND]?: number;
   readonly id: string;
-  readonly readyState: string;
   readonly writeBuffer: { data?: unknown }[];
   readonly transport: { name: string; writable: boolean; socket?: { bufferedAmount?: number; terminate?: () => void } };
   on(event: 'packet', listener: (this: EngineSocket, packet: { type: string; data?: unknown }) => void): void;
@@ -35,15 +26,15 @@ const PRINTING = '/printing-ws';
  *   1 MB (PRINT_WS_MAX_FRAME_BYTES) once the connection has joined /printing-ws. The limit comes
  *   from what the connection has joined, never from the namespace a packet names, which the
  *   sender chooses; a CONNECT over the limit is answered with connect_error AUTH_INVALID first;
- * - more than SLOW_CONSUMER_BYTES buffered outbound: disconnected (SLOW_CONSUMER), so memory stays bounded;
- * - no inbound traffic at all, pings included, for IDLE_TIMEOUT_SECONDS: disconnected (IDLE_TIMEOUT).
+ * - more than SLOW_CONSUMER_BYTES buffered outbound: disconnected (SLOW_CONSUMER), so memory stays bounded.
+ * Quiet connections are left alone: Engine.IO's heartbeat closes a dead peer (see heartbeat.ts).
  */
 @Injectable()
 export class ConnectionMonitor implements OnApplicationShutdown {
   private readonly logger = new Logger('ConnectionMonitor');
   private timer: NodeJS.Timeout | undefined;
   private server: Server | undefined;
-  readonly counts = { slowConsumers: 0, idle: 0, oversizedFrames: 0 };
+  readonly counts = { slowConsumers: 0, oversizedFrames: 0 };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -88,7 +79,6 @@ export class ConnectionMonitor implements OnApplicationShutdown {
   }
 
   private watch(engineSocket: EngineSocket): void {
-    engineSocket[LAST_INBOUND] = Date.now();
     engineSocket.on('packet', this.onPacket);
   }
 
@@ -99,7 +89,6 @@ export class ConnectionMonitor implements OnApplicationShutdown {
     })(this);
 
   private inbound(engineSocket: EngineSocket, packet: { type: string; data?: unknown }): void {
-    engineSocket[LAST_INBOUND] = Date.now();
     if (packet.type !== 'message') return;
     const { data } = packet;
     const size =
@@ -127,60 +116,45 @@ export class ConnectionMonitor implements OnApplicationShutdown {
   /**
    * Once a second, every Engine.IO connection. This runs in one go on the event loop, so it is
    * kept to a plain walk over Engine.IO's connection table with two reads per connection; only a
-   * connection found slow or idle (rare) costs a walk over the namespaces' sockets, to tell each
-   * of its sessions why. The first version walked every namespace socket and kept a verdict map:
+   * connection found slow (rare) costs a walk over the namespaces' sockets, to tell each of its
+   * sessions why. The first version walked every namespace socket and kept a verdict map:
    * ~1.1 µs per socket, a 6 ms stall each second with 5,000 clients (issue 14).
    */
   private check(): void {
     if (!this.server) return;
     const clients = (this.server.engine as unknown as { clients: Record<string, EngineSocket> }).clients;
-    const now = Date.now();
-    const idleMs = this.config.limits.idleTimeoutSeconds * 1000;
-    let flagged: Map<EngineSocket, 'slow' | 'idle'> | undefined;
+    let slow: Set<EngineSocket> | undefined;
     for (const id in clients) {
       const conn = clients[id];
-      const verdict = this.verdict(conn, now, idleMs);
-      if (verdict) (flagged ??= new Map()).set(conn, verdict);
+      if (this.isSlow(conn)) (slow ??= new Set()).add(conn);
     }
-    if (flagged) this.end(flagged);
+    if (slow) this.end(slow);
   }
 
-  private end(flagged: Map<EngineSocket, 'slow' | 'idle'>): void {
+  private end(slow: Set<EngineSocket>): void {
     for (const nsp of this.server?._nsps.values() ?? []) {
       for (const socket of nsp.sockets.values()) {
-        const verdict = flagged.get(socket.conn as unknown as EngineSocket);
-        if (verdict === 'slow') endSession(socket, ErrorCode.SLOW_CONSUMER, 'too much data buffered for this connection');
-        if (verdict === 'idle') endSession(socket, ErrorCode.IDLE_TIMEOUT, 'no traffic on this connection');
+        if (slow.has(socket.conn as unknown as EngineSocket)) {
+          endSession(socket, ErrorCode.SLOW_CONSUMER, 'too much data buffered for this connection');
+        }
       }
     }
-    let slow = false;
-    for (const [conn, verdict] of flagged) {
-      if (verdict === 'slow') {
-        slow = true;
-        this.counts.slowConsumers += 1;
-        // A graceful close would wait for the stuck buffer to drain, which never happens: drop it.
-        terminate(conn);
-      }
-      if (verdict === 'idle') {
-        this.counts.idle += 1;
-        conn.close();
-        // An idle peer may still read (the reason above reaches it); if it does not, drop it too.
-        setTimeout(() => conn.readyState !== 'closed' && terminate(conn), 2000).unref();
-      }
+    for (const conn of slow) {
+      this.counts.slowConsumers += 1;
+      // A graceful close would wait for the stuck buffer to drain, which never happens: drop it.
+      terminate(conn);
     }
-    if (slow) this.logger.warn(`disconnected slow consumers (total ${this.counts.slowConsumers})`);
+    this.logger.warn(`disconnected slow consumers (total ${this.counts.slowConsumers})`);
   }
 
-  private verdict(conn: EngineSocket, now: number, idleMs: number): 'slow' | 'idle' | undefined {
+  private isSlow(conn: EngineSocket): boolean {
     // Engine.IO marks a transport unwritable from a send until the socket has taken the last frame;
     // a writable one holds nothing in its write buffer. But frames written straight to the
     // WebSocket (room-writer's direct path) leave it writable while they wait in ws's own buffer,
     // so that one is read either way: a stuck reader fed only by that path was caught only once a
     // ping made Engine.IO send (up to pingInterval later).
     const waiting = conn.transport.writable ? socketBuffered(conn) : buffered(conn);
-    if (waiting > this.config.limits.slowConsumerBytes) return 'slow';
-    if (now - (conn[LAST_INBOUND] ?? now) > idleMs) return 'idle';
-    return undefined;
+    return waiting > this.config.limits.slowConsumerBytes;
   }
 }
 

@@ -9,6 +9,7 @@ import { InboundLimits } from './inbound-limits.service';
 import { NamespaceRegistry } from './namespace.registry';
 import type { SessionLimits } from './realtime.events';
 import { SessionTokens } from './session-tokens.service';
+import { SOCKET_IO_DEAD_AFTER_SECONDS } from './heartbeat';
 import { SubscriptionService } from './subscription.service';
 
 /**
@@ -40,7 +41,7 @@ export class GatewayKit {
       burst: limits.rateBurst,
       rateLimitDisconnectSeconds: limits.rateDisconnectSeconds,
       maxBufferedBytes: limits.slowConsumerBytes,
-      idleTimeoutSeconds: limits.idleTimeoutSeconds,
+      idleTimeoutSeconds: SOCKET_IO_DEAD_AFTER_SECONDS,
       tokenGraceSeconds: this.config.jwt.graceSeconds,
     };
   }

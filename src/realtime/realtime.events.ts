@@ -33,7 +33,10 @@ export interface SessionLimits {
   readonly rateLimitDisconnectSeconds: number;
   /** Outbound data buffered for this connection past this: disconnected (SLOW_CONSUMER). */
   readonly maxBufferedBytes: number;
-  /** No inbound traffic (pings included) this long: disconnected (IDLE_TIMEOUT). */
+  /**
+   * Nothing received this long, heartbeat answers included: the peer is taken for dead and closed.
+   * Clients answer the heartbeat by themselves, so a client that only listens is never closed. 0: none.
+   */
   readonly idleTimeoutSeconds: number;
   /** After exp, a socket that did not refresh its token has this long before AUTH_EXPIRED. */
   readonly tokenGraceSeconds: number;

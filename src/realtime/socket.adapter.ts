@@ -11,6 +11,7 @@ import type { RedisConnections } from '../redis/redis-connections.service';
 import type { ConnectionMonitor } from './connection-monitor.service';
 import type { EngineAdmission } from './engine-admission.service';
 import type { ProcessCapacity } from './process-capacity.service';
+import { PING_INTERVAL_MS, PING_TIMEOUT_MS } from './heartbeat';
 import { skipMiddlewaresOnUpgrade } from './engine-middlewares';
 
 /** What a socket's shared message listeners dispatch to: Nest's handlers bound to that socket. */
@@ -108,8 +109,8 @@ export class SwitchboardIoAdapter extends IoAdapter {
       ...options,
       serveClient: false,
       transports: [...this.config.process.transports],
-      pingInterval: 25_000,
-      pingTimeout: 20_000,
+      pingInterval: PING_INTERVAL_MS,
+      pingTimeout: PING_TIMEOUT_MS,
       connectTimeout: this.config.limits.connectTimeoutMs,
       // The largest any namespace accepts; the monitor holds the others to their own limit.
       maxHttpBufferSize: this.monitor.engineFrameLimit,

@@ -24,6 +24,7 @@ import {
 } from '../realtime/realtime.events';
 import { EXPIRING_NOTICE_SECONDS } from '../realtime/session-tokens.service';
 import { SubscriptionService } from '../realtime/subscription.service';
+import { WS_MISSED_PINGS } from '../realtime/heartbeat';
 import type { StreamHost, StreamSession, Transport } from './stream-session';
 
 /** Spread of the reconnects a shutdown asks for, so that a node's streams do not all return at once. */
@@ -162,10 +163,16 @@ export class StreamSessions implements StreamHost, OnModuleInit, OnModuleDestroy
     if (cluster.isWorker && process.connected) process.send?.({ type: STREAMS_MESSAGE, count: this.sessions.size });
   }
 
-  /** The namespace's Socket.IO limits; an SSE stream sends nothing after its request, so no message budget or idle timeout. */
+  /**
+   * The namespace's Socket.IO limits, with the transport's own dead-peer rule: an SSE stream sends
+   * nothing after its request (no message budget, and no inbound silence to judge); a plain
+   * WebSocket is closed after WS_MISSED_PINGS unanswered pings.
+   */
   private limits(session: StreamSession): SessionLimits {
     const limits = this.kit.sessionLimits(`/${session.namespace.name}`);
-    return session.transport === 'sse' ? { ...limits, messagesPerSecond: 0, burst: 0, idleTimeoutSeconds: 0 } : limits;
+    return session.transport === 'sse'
+      ? { ...limits, messagesPerSecond: 0, burst: 0, idleTimeoutSeconds: 0 }
+      : { ...limits, idleTimeoutSeconds: WS_MISSED_PINGS * this.config.limits.streamHeartbeatSeconds };
   }
 
   private due(session: StreamSession): void {

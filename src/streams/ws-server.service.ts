@@ -17,6 +17,7 @@ import { SessionTokens } from '../realtime/session-tokens.service';
 import { WsStreamCommands } from './ws-commands';
 import { WsClose, WsSession } from './ws-session';
 import { StreamSessions } from './stream-sessions.service';
+import { WS_MISSED_PINGS } from '../realtime/heartbeat';
 import { RealtimeEvent } from '../realtime/realtime.events';
 
 export const WS_PATH = '/v1/ws';
@@ -154,7 +155,15 @@ export class PlainWebSocketServer implements OnApplicationBootstrap, OnModuleDes
             this.sessions.unadmit(ip, principal);
             return;
           }
-          session = new WsSession(randomUUID(), principal, namespace, ip, this.sessions, ws, this.config.limits.idleTimeoutSeconds * 1000);
+          session = new WsSession(
+            randomUUID(),
+            principal,
+            namespace,
+            ip,
+            this.sessions,
+            ws,
+            WS_MISSED_PINGS * this.config.limits.streamHeartbeatSeconds * 1000,
+          );
           this.sessions.add(session);
           session.send(RealtimeEvent.SESSION, this.sessions.sessionPayload(session));
           if (frame.ack !== undefined) session.answer(frame.ack, { ok: true });

@@ -39,7 +39,8 @@ describe('handshake authentication (HS256, issuer and audience enforced)', () =>
         burst: 50,
         rateLimitDisconnectSeconds: 5,
         maxBufferedBytes: 1048576,
-        idleTimeoutSeconds: 300,
+        // Engine.IO's heartbeat: a socket that answers no ping for 25 + 20 s is closed.
+        idleTimeoutSeconds: 45,
         tokenGraceSeconds: 30,
       },
       tokenExpiresAt: expect.any(Number),

@@ -169,6 +169,27 @@ describe('plain WebSocket (/v1/ws)', () => {
       expect(await client.closed()).toBe(1009);
     });
 
+    it('closes a peer that answers none of three pings (IDLE_TIMEOUT), and never one that only listens', async () => {
+      const heartbeat = await createTestApp({ STREAM_HEARTBEAT_SECONDS: '1' });
+      try {
+        const dead = await PlainWsClient.connect(heartbeat.url, 'orders', staffToken(), { autoPong: false });
+        const listening = await PlainWsClient.connect(heartbeat.url, 'orders', staffToken());
+        expect((await listening.request('subscribe', { channel: 'branch:b1' })).ok).toBe(true);
+        const session = (await dead.next('session')).data as { limits: { idleTimeoutSeconds: number } };
+        expect(session.limits.idleTimeoutSeconds).toBe(3);
+        const ended = await dead.next('session:ended', 0, 10_000);
+        expect(ended.data).toMatchObject({ reason: 'IDLE_TIMEOUT' });
+        expect(await dead.closed()).toBe(1008);
+        // The listener sent nothing since its subscribe, through the same three pings: still served.
+        expect(listening.closeCode).toBeUndefined();
+        await publish(heartbeat.url, orderUpdated('branch:b1', 7));
+        expect((await listening.next('order:updated')).data).toMatchObject({ data: { orderId: 7 } });
+        listening.close();
+      } finally {
+        await heartbeat.close();
+      }
+    }, 20_000);
+
     it('rate-limits messages past the budget with RATE_LIMITED', async () => {
       const limited = await createTestApp({ RATE_LIMIT_PER_SOCKET: '5', RATE_LIMIT_BURST: '0' });
       try {

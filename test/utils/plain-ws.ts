@@ -37,9 +37,10 @@ export class PlainWsClient {
     socket.on('error', () => this.wake());
   }
 
-  static open(baseUrl: string, headers: Record<string, string> = {}): Promise<PlainWsClient> {
+  /** `autoPong: false`: a peer that has died without closing (it answers no ping). */
+  static open(baseUrl: string, headers: Record<string, string> = {}, options: { autoPong?: boolean } = {}): Promise<PlainWsClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/ws`, { headers });
+      const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/ws`, { headers, autoPong: options.autoPong ?? true });
       const client = new PlainWsClient(socket);
       socket.once('open', () => resolve(client));
       socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused: ${response.statusCode}`)));
@@ -48,8 +49,8 @@ export class PlainWsClient {
   }
 
   /** Opens and authenticates (`auth` with a token) on a namespace; resolves with the `session` payload. */
-  static async connect(baseUrl: string, namespace: string, token: string): Promise<PlainWsClient> {
-    const client = await PlainWsClient.open(baseUrl);
+  static async connect(baseUrl: string, namespace: string, token: string, options: { autoPong?: boolean } = {}): Promise<PlainWsClient> {
+    const client = await PlainWsClient.open(baseUrl, {}, options);
     const answer = await client.request('auth', { namespace, token });
     if (!answer.ok) throw new Error(`auth refused: ${JSON.stringify(answer)}`);
     return client;
