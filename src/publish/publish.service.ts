@@ -10,7 +10,7 @@ import { validationFailed, type FieldError } from '../common/validation';
 import { APP_CONFIG, keepsDebugLines, type AppConfig } from '../config';
 import { EventBus, type PublishRequest, type PublishResult } from '../bus/event-bus.service';
 import { ROOT_LOGGER } from '../logging/logging.module';
-import { NamespaceRegistry } from '../realtime/namespace.registry';
+import { NamespaceRegistry, snapshotKeyOf } from '../realtime/namespace.registry';
 import { PublishMessageDto } from './dto/publish-message.dto';
 import type { Mutable } from '../common/mutable';
 
@@ -141,10 +141,7 @@ export class PublishService {
     // Required fields only: extra fields are the publisher's business and pass through untouched.
     const errors = this.dataValidatorOf(dataClass)(message.data, `${path}data`);
     if (errors.length > 0) throw validationFailed(errors);
-    const snapshotValue = namespace.snapshot ? message.data[namespace.snapshot.field] : undefined;
-    // The catalog DTO has validated the field as an identifier; JSON keeps any other shape distinct.
-    const snapshotKey =
-      snapshotValue === undefined ? undefined : typeof snapshotValue === 'string' ? snapshotValue : JSON.stringify(snapshotValue);
+    const snapshotKey = namespace.snapshot ? snapshotKeyOf(namespace.snapshot, message.event, message.data) : undefined;
     const request: Mutable<PublishRequest> = {
       ref: channelRef(companyId, namespace.name, channel),
       event: message.event,

@@ -4,6 +4,28 @@ import type { Principal, Role } from '../auth/claims';
 /** The DTO class that validates one event's `data` (required fields only; extra fields pass). */
 export type DataClass = new () => object;
 
+/** Which events a channel's snapshot keeps: the latest per item, or per item and facet. */
+export interface SnapshotRule {
+  /** The `data` field that names the item (`entityId`, `sku`). */
+  readonly field: string;
+  /**
+   * Events that tell different things about one item, by event name: the snapshot keeps the
+   * latest event of each facet (a SKU's stock level and its availability), so a newer event of one
+   * facet does not hide the other. Without it, one latest event per item.
+   */
+  readonly facets?: Readonly<Record<string, string>>;
+}
+
+/** The snapshot key of one event under `rule`, or undefined when its data does not name an item. */
+export function snapshotKeyOf(rule: SnapshotRule, event: string, data: Readonly<Record<string, unknown>>): string | undefined {
+  const value = data[rule.field];
+  if (value === undefined) return undefined;
+  const facet = rule.facets?.[event];
+  // The catalog DTO has validated the field as an identifier; JSON keeps any other shape distinct.
+  if (facet !== undefined) return JSON.stringify([facet, value]);
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 /** What a namespace module declares about itself; the publish API and handshake read it. */
 export interface NamespaceDefinition {
   /** Path without the slash, e.g. `orders`. Also the namespace segment of channel keys. */
@@ -16,7 +38,7 @@ export interface NamespaceDefinition {
    * When set, each channel keeps a snapshot (latest event per `data[field]`), and every subscribe
    * ack carries it, so a client is correct at once: snapshot, then stream.
    */
-  readonly snapshot?: { readonly field: string };
+  readonly snapshot?: SnapshotRule;
   /**
    * Also served over the plain transports (SSE `GET /v1/sse`, WebSocket `/v1/ws`): namespaces
    * whose clients only subscribe. Ones with their own commands (print job acks, presence state)

@@ -1,5 +1,5 @@
 export { createClient, type ClientOptions, type SwitchboardClient } from './client.js';
-export { NamespaceHandle, type SubscribeOptions, type SubscribedInfo } from './namespace-handle.js';
+export { NamespaceHandle, type SnapshotOf, type SubscribeOptions, type SubscribedInfo } from './namespace-handle.js';
 export { PresenceKeeper, type PresenceProfile } from './presence.js';
 export { PrintAgent, type JobContext, type JobHandler, type PrintAgentOptions } from './print-agent.js';
 export type { JournalEntry, LocalJobState } from './job-journal.js';

@@ -29,7 +29,7 @@ import type {
 } from './types.js';
 import type { WakeReason } from './wake.js';
 
-export type { SubscribedInfo, SubscribeOptions } from './subscriptions.js';
+export type { SnapshotOf, SubscribedInfo, SubscribeOptions } from './subscriptions.js';
 
 export interface HandleContext {
   readonly manager: Manager;

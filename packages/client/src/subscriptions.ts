@@ -7,6 +7,7 @@ import type {
   Ack,
   AnySubscribeAck,
   ChannelResetPayload,
+  AvailabilitySnapshot,
   Envelope,
   ErrorAck,
   EventHandler,
@@ -28,13 +29,23 @@ export interface SubscribedInfo {
   readonly missed?: number;
 }
 
+/** The snapshot a namespace's subscribe ack carries (unknown where it carries none). */
+export type SnapshotOf<N extends NamespaceName> = N extends 'sync'
+  ? SyncSnapshot
+  : N extends 'availability'
+    ? AvailabilitySnapshot
+    : unknown;
+
 export interface SubscribeOptions<N extends NamespaceName> {
   /** The server confirmed the subscription (on every (re)connection): events flow live from here. */
   onSubscribed?(info: SubscribedInfo): void;
   /** This channel's state must be reloaded (history not recoverable, or the stream was reset). */
   onResync?(reason: ResyncReason, context: ResyncContext): void | Promise<void>;
-  /** /sync: the channel's snapshot (latest status per entity), on a fresh start or after a resync. */
-  onSnapshot?(snapshot: N extends 'sync' ? SyncSnapshot : unknown): void | Promise<void>;
+  /**
+   * /sync and /availability: the channel's snapshot (latest status per entity; latest stock level
+   * and availability per SKU), on a fresh start or after a resync.
+   */
+  onSnapshot?(snapshot: SnapshotOf<N>): void | Promise<void>;
   /** The subscription was refused for good (FORBIDDEN, VALIDATION_FAILED, LIMIT_EXCEEDED) or dropped by a token refresh. */
   onError?(error: SwitchboardError): void;
 }
@@ -177,7 +188,7 @@ export class Subscriptions<N extends NamespaceName> {
         },
         snapshot: async (snapshot) => {
           for (const subscriber of [...entry.subscribers]) {
-            await this.safely(channel, 'onSnapshot', () => subscriber.options.onSnapshot?.(snapshot as SyncSnapshot));
+            await this.safely(channel, 'onSnapshot', () => subscriber.options.onSnapshot?.(snapshot as SnapshotOf<N>));
           }
         },
         persist: (position) =>

@@ -28,7 +28,13 @@ export type {
 export type { ErrorBody } from '../../../src/common/app.errors.js';
 export type { NotRecoveredReason, ResetReason } from '../../../src/bus/envelope.js';
 export type { OrderRef, OrderStatusChange, OrdersCatalog } from '../../../src/orders/orders.events.js';
-export type { AvailabilityCatalog, SkuRef, StockLevel, StockLowLevel } from '../../../src/availability/availability.events.js';
+export type {
+  AvailabilityCatalog,
+  AvailabilitySnapshot,
+  SkuRef,
+  StockLevel,
+  StockLowLevel,
+} from '../../../src/availability/availability.events.js';
 export type { SyncCatalog, SyncConnectedPayload, SyncSnapshot, SyncStatus, SyncType } from '../../../src/sync/sync.events.js';
 export type { PresenceHeartbeatAck, PresenceLeftPayload, PresenceListAck } from '../../../src/presence/presence.events.js';
 export type { PresenceMember, PresenceMeta, PresenceStatus } from '../../../src/presence/presence.store.js';
