@@ -86,6 +86,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
             spool: new OutageSpool(config.outage.spoolDir, nodes.instanceId),
             aliveInstances: () => nodes.aliveInstances(),
             onRefused: (error) => this.storage.refused(error),
+            onFlushed: (events) => metrics.observeBus('flushed', events),
           })
         : undefined;
     engine.setListener({
@@ -199,21 +200,35 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     const results = new Array<PublishResult>(requests.length);
     const channels = [...groups].map(([key, group]) => ({ key, drafts: group.drafts }));
     // One engine call for the whole request: on Redis, one round trip however many channels it touches.
-    const outcomes = await this.storage.run(() => (this.resilient ? this.resilient.publish(channels) : this.engine.publishMany(channels)));
+    let outcomes: Awaited<ReturnType<BusEngine['publishMany']>> | Awaited<ReturnType<ResilientPublisher['publish']>>;
+    try {
+      outcomes = await this.storage.run(() => (this.resilient ? this.resilient.publish(channels) : this.engine.publishMany(channels)));
+    } catch (error) {
+      this.metrics.observeBus('refused', requests.length);
+      throw error;
+    }
     if (!outcomes.some((own) => own.some((outcome) => 'queued' in outcome))) this.storage.wrote();
+    let written = 0;
+    let queued = 0;
     let g = 0;
     for (const group of groups.values()) {
       outcomes[g++].forEach((outcome, i) => {
         const index = group.indexes[i];
         const channel = requests[index].ref.channel;
         const duplicate = outcome.duplicate ? { duplicate: true as const } : {};
-        if (!outcome.duplicate) this.metrics.observePublished(requests[index].ref);
+        if (!outcome.duplicate) {
+          this.metrics.observePublished(requests[index].ref);
+          if ('queued' in outcome) queued += 1;
+          else written += 1;
+        }
         results[index] =
           'queued' in outcome
             ? { id: outcome.id, channel, queued: true, ...duplicate }
             : { id: outcome.id, channel, seq: outcome.seq, epoch: outcome.epoch, ...duplicate };
       });
     }
+    this.metrics.observeBus('written', written);
+    this.metrics.observeBus('queued', queued);
     return results;
   }
 

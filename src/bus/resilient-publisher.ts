@@ -26,6 +26,8 @@ export interface ResilientPublisherOptions {
   readonly aliveInstances?: () => Promise<ReadonlySet<string>>;
   /** Redis answered a flush but refused it (full, read-only…): for logs, metrics and readiness. */
   readonly onRefused?: (error: EngineRefusedError) => void;
+  /** Queued events Redis took (duplicates of an earlier try included), for metrics. */
+  readonly onFlushed?: (events: number) => void;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -208,6 +210,7 @@ export class ResilientPublisher {
         for (const [index, result] of settled.entries()) {
           if (result.status === 'fulfilled' && !failed) {
             this.shiftHead(window[index]);
+            this.options.onFlushed?.(window[index].drafts.length);
           } else if (result.status === 'rejected' && !failed && result.reason instanceof EngineRefusedError) {
             // Accepted events are never dropped: a Redis that came back full keeps them queued
             // (and refuses new publishes) until it takes writes again.

@@ -40,7 +40,25 @@ export interface MetricSources {
   capacity(): { connections: number; max: number };
   /** Absent without WEBHOOK_URLS. `queued`: as of this process's last look (each WEBHOOK_POLL_MS). */
   webhooks(): { queued: number; buffered: number } | undefined;
+  /** Per namespace: channels with a subscriber on this process, subscriptions to them, and the largest. */
+  roomOccupancy(): readonly RoomOccupancy[];
+  /** Branches that had a printing agent and have none now (cluster-wide), with when they lost it. */
+  branchesWithoutAgent(): Promise<readonly { companyId: string; branchId: string; offlineSince: number }[]>;
 }
+
+export interface RoomOccupancy {
+  /** With its slash, as in switchboard_connections. */
+  readonly namespace: string;
+  readonly channels: number;
+  readonly subscriptions: number;
+  readonly largest: number;
+}
+
+/** Branches named in switchboard_print_agent_offline_seconds (the longest offline first); the count covers all. */
+export const TOP_OFFLINE_BRANCHES = 50;
+
+/** What became of events handed to the bus: written to storage, queued in the outage queue, written later from it, or refused (503). */
+export type BusPublishOutcome = 'written' | 'queued' | 'flushed' | 'refused';
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 /** Resolution of the event-loop lag histogram (nodejs_eventloop_lag_*), in ms. */
@@ -49,6 +67,7 @@ const EVENT_LOOP_SAMPLE_MS = 100;
 /** The bound series of one namespace (see MetricsService.seriesOf). */
 interface NamespaceSeries {
   readonly published: Counter.Internal;
+  readonly payload: Histogram.Internal<'namespace'>;
   readonly delivered: Counter.Internal;
   readonly latency: Histogram.Internal<'namespace'>;
 }
@@ -124,6 +143,26 @@ export class MetricsService implements OnModuleInit {
     help: "From the publish being accepted (the envelope's ts) to the event being handed to this process's sockets.",
     labelNames: ['namespace'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly payloadBytes = new Histogram({
+    name: 'switchboard_publish_payload_bytes',
+    help: "Size of each published event's data (JSON bytes), by namespace.",
+    labelNames: ['namespace'] as const,
+    buckets: [64, 256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576],
+    registers: [this.registry],
+  });
+  readonly busPublishes = new Counter({
+    name: 'switchboard_bus_publishes_total',
+    help: 'Events handed to the bus storage (Redis, or memory on the embedded engine), by outcome: written, queued (storage unreachable: the outage queue), flushed (written later from the queue), refused (the publisher got 503: the queue was full or storage refuses writes).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly connectionDuration = new Histogram({
+    name: 'switchboard_connection_duration_seconds',
+    help: 'How long Socket.IO connections lasted, observed when they end, by namespace.',
+    labelNames: ['namespace'] as const,
+    buckets: [1, 10, 60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 24 * 3600],
     registers: [this.registry],
   });
   readonly gapRefills = new Counter({
@@ -283,6 +322,71 @@ export class MetricsService implements OnModuleInit {
       'Distinct users connected to /presence on this process.',
       () => read('presenceMembers')?.() ?? 0,
     );
+    const occupancy = (name: string, help: string, value: (room: RoomOccupancy) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['namespace'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const room of read('roomOccupancy')?.() ?? []) this.set({ namespace: room.namespace }, value(room));
+        },
+      });
+    occupancy('switchboard_rooms', 'Channels with at least one subscriber on this process, by namespace.', (room) => room.channels);
+    occupancy(
+      'switchboard_room_subscriptions',
+      'Channel subscriptions on this process (a socket or stream on a channel), by namespace.',
+      (room) => room.subscriptions,
+    );
+    occupancy(
+      'switchboard_room_subscribers_max',
+      'Subscribers of the most followed channel on this process, by namespace.',
+      (room) => room.largest,
+    );
+    // Cluster-wide (every process reports the same branches): alert on max by (company, branch).
+    // Both series of one scrape share one read (prom-client collects metrics in parallel); while
+    // storage is unreachable the last answer stands rather than "no branch offline".
+    let known: readonly { companyId: string; branchId: string; offlineSince: number }[] = [];
+    let reading: Promise<void> | undefined;
+    const branchesWithoutAgent = async () => {
+      const source = read('branchesWithoutAgent');
+      if (!source) return known;
+      reading ??= source()
+        .then(
+          (branches) => void (known = branches),
+          () => undefined,
+        )
+        .finally(() => (reading = undefined));
+      await reading;
+      return known;
+    };
+    new Gauge({
+      name: 'switchboard_print_agent_offline_seconds',
+      help: `Seconds since each branch that had a printing agent lost its last one, cluster-wide: the ${TOP_OFFLINE_BRANCHES} longest offline (switchboard_print_branches_without_agent counts all).`,
+      labelNames: ['company', 'branch'],
+      registers: [this.registry],
+      // Every worker of a sticky cluster reports the same branches: the primary must not sum them.
+      aggregator: 'max',
+      async collect() {
+        const branches = await branchesWithoutAgent();
+        this.reset();
+        const now = Date.now();
+        const longest = [...branches].sort((a, b) => a.offlineSince - b.offlineSince).slice(0, TOP_OFFLINE_BRANCHES);
+        for (const branch of longest) {
+          this.set({ company: branch.companyId, branch: branch.branchId }, Math.max(0, Math.round((now - branch.offlineSince) / 1000)));
+        }
+      },
+    });
+    new Gauge({
+      name: 'switchboard_print_branches_without_agent',
+      help: 'Branches that had a printing agent and have none now, cluster-wide.',
+      registers: [this.registry],
+      aggregator: 'max',
+      async collect() {
+        this.set((await branchesWithoutAgent()).length);
+      },
+    });
   }
 
   onModuleInit(): void {
@@ -335,6 +439,22 @@ export class MetricsService implements OnModuleInit {
     this.acceptedHandshakes.set(namespace, (this.acceptedHandshakes.get(namespace) ?? 0) + 1);
   }
 
+  /** The data size of one event taken by the publish API (measured there already). */
+  observePayload(namespace: string, bytes: number): void {
+    this.seriesOf(namespace).payload.observe(bytes);
+  }
+
+  private readonly busOutcomes = {
+    written: this.busPublishes.labels('written'),
+    queued: this.busPublishes.labels('queued'),
+    flushed: this.busPublishes.labels('flushed'),
+    refused: this.busPublishes.labels('refused'),
+  };
+
+  observeBus(outcome: BusPublishOutcome, events: number): void {
+    if (events > 0) this.busOutcomes[outcome].inc(events);
+  }
+
   observePublished(ref: { namespace: string; companyId: string }): void {
     this.seriesOf(ref.namespace).published.inc();
     this.activity.published(ref.companyId);
@@ -348,7 +468,12 @@ export class MetricsService implements OnModuleInit {
     let series = this.namespaceSeries.get(namespace);
     if (!series) {
       const label = `/${namespace}`;
-      series = { published: this.published.labels(label), delivered: this.delivered.labels(label), latency: this.latency.labels(label) };
+      series = {
+        published: this.published.labels(label),
+        payload: this.payloadBytes.labels(label),
+        delivered: this.delivered.labels(label),
+        latency: this.latency.labels(label),
+      };
       this.namespaceSeries.set(namespace, series);
     }
     return series;

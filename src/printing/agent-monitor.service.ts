@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { NodeRegistry } from '../cluster/node-registry.service';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { MetricsService } from '../metrics/metrics.service';
 import { evaluateBranches } from './agent-alerts';
 import { AGENT_DIRECTORY, type AgentDirectory, type BranchState } from './agent-directory.store';
 import { PrintingNotifier } from './printing-notifier.service';
@@ -21,8 +22,15 @@ export class AgentMonitor implements OnModuleInit, OnApplicationShutdown {
     private readonly nodes: NodeRegistry,
     private readonly notifier: PrintingNotifier,
     @Inject(APP_CONFIG) config: AppConfig,
+    metrics: MetricsService,
   ) {
     this.thresholdMs = config.printing.offlineAlertSeconds * 1000;
+    metrics.provide({
+      branchesWithoutAgent: async () =>
+        (await this.directory.states()).flatMap((state) =>
+          state.offlineSince === null ? [] : [{ companyId: state.companyId, branchId: state.branchId, offlineSince: state.offlineSince }],
+        ),
+    });
   }
 
   onModuleInit(): void {

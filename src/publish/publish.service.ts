@@ -12,6 +12,7 @@ import { EventBus, type PublishRequest, type PublishResult } from '../bus/event-
 import { ROOT_LOGGER } from '../logging/logging.module';
 import { NamespaceRegistry, snapshotKeyOf } from '../realtime/namespace.registry';
 import { PublishMessageDto } from './dto/publish-message.dto';
+import { MetricsService } from '../metrics/metrics.service';
 import type { Mutable } from '../common/mutable';
 
 /**
@@ -33,6 +34,7 @@ export class PublishService {
     private readonly registry: NamespaceRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) root: PinoLogger,
+    private readonly metrics: MetricsService,
   ) {
     this.eventsLogged = keepsDebugLines(config.log);
     this.logger = root.child({ context: 'Publish' });
@@ -153,6 +155,7 @@ export class PublishService {
     const correlationId = message.correlationId ?? requestCorrelationId;
     if (correlationId != null) request.correlationId = correlationId;
     if (message.idempotencyKey != null) request.idempotencyKey = message.idempotencyKey;
+    this.metrics.observePayload(namespace.name, size);
     return request;
   }
 }

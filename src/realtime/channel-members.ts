@@ -25,6 +25,11 @@ export class ChannelMembers {
     return this.byKey.get(key);
   }
 
+  /** Every key with its member count (for the occupancy metrics). */
+  *counts(): IterableIterator<[string, number]> {
+    for (const [key, members] of this.byKey) yield [key, members.size];
+  }
+
   count(key: string): number {
     return this.byKey.get(key)?.size ?? 0;
   }

@@ -97,6 +97,7 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
     // From Nest's own disconnect hook, not a listener of ours per socket (heap per connection).
     // The handshake's time stands for the connection's start: the socket exists from then.
     const connectedAt = socket.handshake.issued;
+    this.kit.metrics.connectionDuration.observe({ namespace: `/${this.definition.name}` }, (Date.now() - connectedAt) / 1000);
     this.logger.log({
       msg: 'disconnected',
       ...connectionFields(socket, `/${this.definition.name}`),

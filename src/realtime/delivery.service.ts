@@ -5,7 +5,7 @@ import { refFromKey, type ChannelRef } from '../channels/channel-ref';
 import type { DeliverySink } from '../bus/channel-stream';
 import type { Envelope, Position, ResetReason } from '../bus/envelope';
 import { EventBus } from '../bus/event-bus.service';
-import { MetricsService } from '../metrics/metrics.service';
+import { MetricsService, type RoomOccupancy } from '../metrics/metrics.service';
 import { ChannelMembers, type ChannelMember } from './channel-members';
 import { ChannelResets } from './channel-resets';
 import { DeliveryCoalescer } from './delivery-coalescer';
@@ -43,6 +43,7 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
       connectionsByNamespace: () => this.connectionCounts(),
       companiesOfConnections: () => this.companiesOfConnections(),
       presenceMembers: () => this.distinctUsers('presence'),
+      roomOccupancy: () => this.roomOccupancy(),
       outage: () => {
         const state = bus.outage;
         return state && { queuedEvents: state.queued.events, queuedBytes: state.queued.bytes, breaker: state.breaker };
@@ -173,6 +174,31 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
       }
     }
     return result;
+  }
+
+  /**
+   * Per namespace: channels followed on this node (Socket.IO rooms and plain-transport members),
+   * subscriptions to them, and the largest. At scrape time, one pass over the rooms; a socket's
+   * own room (its id) is not a channel.
+   */
+  roomOccupancy(): RoomOccupancy[] {
+    const perKey = new Map<string, number>();
+    for (const nsp of this.namespaces.values()) {
+      for (const [room, sockets] of nsp.adapter.rooms) if (!nsp.sockets.has(room)) perKey.set(room, sockets.size);
+    }
+    for (const [key, count] of this.members.counts()) perKey.set(key, (perKey.get(key) ?? 0) + count);
+    const result = new Map<string, { namespace: string; channels: number; subscriptions: number; largest: number }>();
+    for (const [key, count] of perKey) {
+      const ref = refFromKey(key);
+      if (!ref) continue;
+      const namespace = `/${ref.namespace}`;
+      let entry = result.get(namespace);
+      if (!entry) result.set(namespace, (entry = { namespace, channels: 0, subscriptions: 0, largest: 0 }));
+      entry.channels += 1;
+      entry.subscriptions += count;
+      entry.largest = Math.max(entry.largest, count);
+    }
+    return [...result.values()];
   }
 
   /** Distinct users (company/user) connected to a namespace on this node. */

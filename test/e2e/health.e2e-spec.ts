@@ -5,6 +5,7 @@ import { closeAllClients, connect } from '../utils/clients';
 import { getJson, orderUpdated, publish } from '../utils/http';
 import { RedisServer } from '../utils/redis-server';
 import { createTestApp, type TestApp } from '../utils/test-app';
+import { sample, scrape } from '../utils/metrics';
 import { staffToken } from '../utils/tokens';
 
 type Health = { status: string; details: Record<string, Record<string, unknown>> };
@@ -89,6 +90,9 @@ describe('health endpoints on the Redis engine', () => {
     expect(refused.status).toBe(503);
     expect(refused.body).toMatchObject({ error: { code: 'UNAVAILABLE' } });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    const outage = await scrape(`${server.url}/metrics`);
+    expect(sample(outage, 'switchboard_bus_publishes_total', { outcome: 'queued' })).toBe(2);
+    expect(sample(outage, 'switchboard_bus_publishes_total', { outcome: 'refused' })).toBe(1);
     const client = await connect(server.url, '/orders', { token: staffToken() });
     // A channel this node does not follow yet needs Redis to learn its position.
     expect(await client.subscribe('company:acme')).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
@@ -99,6 +103,7 @@ describe('health endpoints on the Redis engine', () => {
     expect(back.details.bus.status).toBe('up');
     // The two queued events are flushed, in order, before any newer one (Redis came back empty: a new epoch).
     await watcher.until((c) => c.envelopes().length === 2, 10_000);
+    expect(sample(await scrape(`${server.url}/metrics`), 'switchboard_bus_publishes_total', { outcome: 'flushed' })).toBe(2);
     expect((await publish(server.url, orderUpdated('branch:b1', 4))).status).toBe(202);
     await watcher.until((c) => c.envelopes().length === 3, 10_000);
     expect(watcher.envelopes().map((e) => [(e.data as { orderId: number }).orderId, e.seq])).toEqual([

@@ -78,6 +78,47 @@ describe('GET /metrics', () => {
     expect(sample(text, 'switchboard_publish_to_deliver_seconds_bucket', { namespace: '/orders', le: '+Inf' })).toBe(latencyBefore + 1);
   });
 
+  it('measures payload sizes, bus outcomes, room occupancy and connection durations', async () => {
+    const before = await metrics();
+    const count = (text: string) => sample(text, 'switchboard_publish_payload_bytes_count', { namespace: '/availability' }) ?? 0;
+    const small = { namespace: 'availability', channel: 'branch:b1', event: 'stock:changed', data: { sku: 'A', quantity: 1 } };
+    const large = { ...small, data: { sku: 'B', quantity: 2, note: 'x'.repeat(2000) } };
+    expect((await publish(server.url, small)).status).toBe(202);
+    expect((await publish(server.url, large)).status).toBe(202);
+    const pages = await Promise.all([
+      connect(server.url, '/availability', { token: staffToken('acme', ['b1', 'b2']) }),
+      connect(server.url, '/availability', { token: staffToken('acme', ['b1', 'b2']) }),
+    ]);
+    await pages[0].subscribe('branch:b1');
+    await pages[1].subscribe('branch:b1');
+    await pages[1].subscribe('branch:b2');
+
+    let text = await metrics();
+    expect(count(text)).toBe(count(before) + 2);
+    // The 2 KB event is past the 1 KB bucket, the small one within 64 bytes.
+    const bucket = (le: string, from: string) =>
+      sample(from, 'switchboard_publish_payload_bytes_bucket', { namespace: '/availability', le }) ?? 0;
+    expect(bucket('64', text)).toBe(bucket('64', before) + 1);
+    expect(bucket('1024', text)).toBe(bucket('1024', before) + 1);
+    expect(bucket('4096', text)).toBe(bucket('4096', before) + 2);
+    expect(sample(text, 'switchboard_bus_publishes_total', { outcome: 'written' })).toBe(
+      (sample(before, 'switchboard_bus_publishes_total', { outcome: 'written' }) ?? 0) + 2,
+    );
+    expect(sample(text, 'switchboard_rooms', { namespace: '/availability' })).toBe(2);
+    expect(sample(text, 'switchboard_room_subscriptions', { namespace: '/availability' })).toBe(3);
+    expect(sample(text, 'switchboard_room_subscribers_max', { namespace: '/availability' })).toBe(2);
+
+    const durations = sample(text, 'switchboard_connection_duration_seconds_count', { namespace: '/availability' }) ?? 0;
+    for (const page of pages) page.close();
+    for (let i = 0; i < 100; i++) {
+      text = await metrics();
+      if (sample(text, 'switchboard_connection_duration_seconds_count', { namespace: '/availability' }) === durations + 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(sample(text, 'switchboard_connection_duration_seconds_count', { namespace: '/availability' })).toBe(durations + 2);
+    expect(sample(text, 'switchboard_rooms', { namespace: '/availability' }) ?? 0).toBe(0);
+  });
+
   it('exposes the operational gauges and the default process metrics, event-loop lag included', async () => {
     const text = await metrics();
     for (const name of [

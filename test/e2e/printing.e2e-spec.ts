@@ -3,6 +3,7 @@ import { getJson, postJson, type HttpResult } from '../utils/http';
 import { TestAgent } from '../utils/printer-agent';
 import { startRedis, type RedisBackend } from '../utils/redis-backend';
 import { createTestApp, type TestApp } from '../utils/test-app';
+import { sample, scrape } from '../utils/metrics';
 import { adminToken, serviceToken, signToken, staffToken } from '../utils/tokens';
 
 type JobView = {
@@ -335,6 +336,12 @@ describe.each(['memory', 'redis', 'cluster'] as const)('print jobs on the %s eng
       `${nodes[0].url}/health/websocket`,
     );
     expect(health.body.details.websocket.printing.offlineBranches.map((b) => b.branchId)).toContain(branch);
+    // The per-branch series an alert rule can use, on every node (cluster-wide state), bounded to the 50 longest offline.
+    for (const node of nodes) {
+      const text = await scrape(`${node.url}/metrics`);
+      expect(sample(text, 'switchboard_print_agent_offline_seconds', { company: 'acme', branch })).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'switchboard_print_branches_without_agent')).toBeGreaterThanOrEqual(1);
+    }
 
     await TestAgent.connect(nodes[0].url, { branch, sub: 'front-desk' });
     await board.until(() => ofBranch('printing:agent-online').length === 1, 8000);
@@ -342,6 +349,9 @@ describe.each(['memory', 'redis', 'cluster'] as const)('print jobs on the %s eng
       `${nodes[0].url}/health/websocket`,
     );
     expect(healed.body.details.websocket.printing.offlineBranches.map((b) => b.branchId)).not.toContain(branch);
+    expect(
+      sample(await scrape(`${nodes[0].url}/metrics`), 'switchboard_print_agent_offline_seconds', { company: 'acme', branch }),
+    ).toBeUndefined();
     expect(ofBranch('printing:agent-offline')).toHaveLength(1);
   }, 20_000);
 });
