@@ -158,6 +158,12 @@ export class MetricsService implements OnModuleInit {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly reconnections = new Counter({
+    name: 'switchboard_reconnections_total',
+    help: 'Connections that came back: a socket or stream whose subscribes give a position (`since`), counted once per connection, by namespace.',
+    labelNames: ['namespace'] as const,
+    registers: [this.registry],
+  });
   readonly connectionDuration = new Histogram({
     name: 'switchboard_connection_duration_seconds',
     help: 'How long Socket.IO connections lasted, observed when they end, by namespace.',

@@ -37,6 +37,12 @@ export interface AttachTarget {
 /** Subscribe and unsubscribe, identical in every namespace: parse, authorize, limit, attach. */
 @Injectable()
 export class SubscriptionService {
+  /**
+   * Connections (by their subscription set, one per socket or stream) that resumed a channel: a
+   * client that gives a position is coming back after a disconnect. Counted once per connection.
+   */
+  private readonly resumed = new WeakSet<object>();
+
   constructor(
     private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -64,6 +70,10 @@ export class SubscriptionService {
    * for the channel policy, the per-connection limit, and the replay-then-join order.
    */
   async subscribeTarget(target: AttachTarget, namespace: NamespaceDefinition, request: SubscribeRequest): Promise<SubscribeAck> {
+    if (request.since !== undefined && !this.resumed.has(target.subscriptions)) {
+      this.resumed.add(target.subscriptions);
+      this.metrics.reconnections.inc({ namespace: `/${namespace.name}` });
+    }
     try {
       const ack = await this.attach(target, namespace, request);
       this.metrics.subscribes.inc({ namespace: `/${namespace.name}`, outcome: subscribeOutcome(ack) });

@@ -72,6 +72,10 @@ describe('GET /metrics', () => {
     expect(sample(text, 'switchboard_subscribes_total', { namespace: '/orders', outcome: 'recovered' })).toBe(1);
     expect(sample(text, 'switchboard_subscribes_total', { namespace: '/orders', outcome: 'epoch_changed' })).toBe(1);
     expect(sample(text, 'switchboard_subscribes_total', { namespace: '/orders', outcome: 'refused' })).toBe(1);
+    // The third client resumed two channels: one connection came back.
+    expect(sample(text, 'switchboard_reconnections_total', { namespace: '/orders' })).toBe(
+      (sample(before, 'switchboard_reconnections_total', { namespace: '/orders' }) ?? 0) + 1,
+    );
     expect(sample(text, 'switchboard_events_published_total', { namespace: '/orders' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'switchboard_events_delivered_total', { namespace: '/orders' })).toBe(deliveredBefore + 2);
     expect(sample(text, 'switchboard_publish_to_deliver_seconds_count', { namespace: '/orders' })).toBe(latencyBefore + 1);
