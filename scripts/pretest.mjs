@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test` runs this first (the `pretest` script). The suites use real parts: redis-server,
-// haproxy, Chromium and openssl from Debian's packages, and the machine's Postgres. Missing
+// haproxy, Chromium, openssl and promtool (Debian's prometheus package) from Debian's packages,
+// and the machine's Postgres. Missing
 // packages are installed when this process may (root, or passwordless sudo, as on CI);
 // otherwise it stops at once with the one command to run. No suite is ever skipped for lack
 // of a part.
@@ -24,6 +25,8 @@ const parts = {
   haproxy: () => onPath('haproxy'),
   chromium: () => executable('/usr/bin/chromium'),
   openssl: () => onPath('openssl'),
+  // promtool checks and unit-tests deploy/prometheus/alerts.yml (test/e2e/alert-rules).
+  prometheus: () => onPath('promtool'),
 };
 
 const missing = Object.entries(parts)
@@ -33,7 +36,7 @@ const missing = Object.entries(parts)
 if (missing.length > 0) {
   const root = process.getuid?.() === 0;
   const sudo = !root && onPath('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
-  const command = `${root ? '' : 'sudo '}apt-get install -y ${missing.join(' ')}`;
+  const command = `${root ? '' : 'sudo '}apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   if (!(root || sudo) || !onPath('apt-get')) {
     process.stderr.write(`npm test needs ${missing.join(', ')}: run \`${command}\` (Debian/Ubuntu), then npm test again.\n`);
     process.exit(1);
@@ -50,7 +53,7 @@ if (missing.length > 0) {
     }
   };
   run(['apt-get', 'update', '-qq']);
-  run(['apt-get', 'install', '-y', '-qq', ...missing]);
+  run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing]);
 }
 
 // The outbox suites create a database per suite on the machine's Postgres.

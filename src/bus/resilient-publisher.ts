@@ -76,9 +76,19 @@ export class ResilientPublisher {
   }
 
   /** `held`: a failover is under way and new publishes queue (see hold()). */
-  get state(): { breaker: BreakerState; held: boolean; queued: { events: number; bytes: number } } {
+  get state(): {
+    breaker: BreakerState;
+    held: boolean;
+    queued: { events: number; bytes: number };
+    limits: { events: number; bytes: number };
+  } {
     const breaker: BreakerState = this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'half-open' : 'closed';
-    return { breaker, held: this.held, queued: this.queue.depth };
+    return {
+      breaker,
+      held: this.held,
+      queued: this.queue.depth,
+      limits: { events: this.options.maxEvents, bytes: this.options.maxBytes },
+    };
   }
 
   private get held(): boolean {

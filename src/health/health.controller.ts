@@ -5,6 +5,7 @@ import { ProcessCapacity } from '../realtime/process-capacity.service';
 import { BusHealthIndicator } from './bus.health';
 import { HealthResponseFilter } from './health-response.filter';
 import { RedisHealthIndicator } from './redis.health';
+import { MetricsService } from '../metrics/metrics.service';
 import { WebsocketHealthIndicator } from './websocket.health';
 
 /** 200 when up, 503 with details when down. Unauthenticated: expose it only to your probes. */
@@ -19,7 +20,13 @@ export class HealthController {
     private readonly websocket: WebsocketHealthIndicator,
     private readonly drain: DrainService,
     private readonly capacity: ProcessCapacity,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    metrics.provide({ ready: () => this.lastReady });
+  }
+
+  /** The last readiness answer, for switchboard_ready (alert rules read it). */
+  private lastReady: boolean | undefined;
 
   /** The process is up and its event loop answers. */
   @Get('live')
@@ -43,7 +50,18 @@ export class HealthController {
    */
   @Get('ready')
   @HealthCheck()
-  ready() {
+  async ready() {
+    try {
+      const result = await this.checkReady();
+      this.lastReady = true;
+      return result;
+    } catch (error) {
+      this.lastReady = false;
+      throw error;
+    }
+  }
+
+  private checkReady() {
     return this.health.check([
       () =>
         this.drain.draining

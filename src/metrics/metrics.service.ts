@@ -25,7 +25,9 @@ export type SubscribeOutcome = 'live' | 'recovered' | 'epoch_changed' | 'history
 export interface MetricSources {
   connectionsByNamespace(): Record<string, number>;
   companiesOfConnections(): Iterable<string>;
-  outage(): { queuedEvents: number; queuedBytes: number; breaker: 'closed' | 'half-open' | 'open' } | undefined;
+  outage(): { queuedEvents: number; queuedBytes: number; maxEvents: number; breaker: 'closed' | 'half-open' | 'open' } | undefined;
+  /** The last /health/ready answer on this process (probes call it): true, false, or undefined before any. */
+  ready(): boolean | undefined;
   slowConsumerDisconnects(): number;
   agentsOnline(): number;
   printJobsInFlight(): number;
@@ -260,6 +262,19 @@ export class MetricsService implements OnModuleInit {
       () => read('outage')?.()?.queuedEvents ?? 0,
     );
     scalar('switchboard_outage_queue_bytes', 'Bytes held in the outage queue.', () => read('outage')?.()?.queuedBytes ?? 0);
+    scalar(
+      'switchboard_outage_queue_max_events',
+      'OUTAGE_QUEUE_MAX_EVENTS: past it, publishes are refused (503). 0 on the embedded engine (no queue).',
+      () => read('outage')?.()?.maxEvents ?? 0,
+    );
+    scalar(
+      'switchboard_ready',
+      'The last /health/ready answer on this process: 1 ready, 0 not ready, -1 not asked yet (probes call it).',
+      () => {
+        const ready = read('ready')?.();
+        return ready === undefined ? -1 : ready ? 1 : 0;
+      },
+    );
     scalar(
       'switchboard_bus_breaker_state',
       'Circuit breaker in front of Redis publishes: 0 closed, 1 half-open, 2 open.',

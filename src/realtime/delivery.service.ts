@@ -46,7 +46,14 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
       roomOccupancy: () => this.roomOccupancy(),
       outage: () => {
         const state = bus.outage;
-        return state && { queuedEvents: state.queued.events, queuedBytes: state.queued.bytes, breaker: state.breaker };
+        return (
+          state && {
+            queuedEvents: state.queued.events,
+            queuedBytes: state.queued.bytes,
+            maxEvents: state.limits.events,
+            breaker: state.breaker,
+          }
+        );
       },
     });
   }

@@ -93,6 +93,10 @@ describe('health endpoints on the Redis engine', () => {
     const outage = await scrape(`${server.url}/metrics`);
     expect(sample(outage, 'switchboard_bus_publishes_total', { outcome: 'queued' })).toBe(2);
     expect(sample(outage, 'switchboard_bus_publishes_total', { outcome: 'refused' })).toBe(1);
+    expect(sample(outage, 'switchboard_outage_queue_events')).toBe(2);
+    expect(sample(outage, 'switchboard_outage_queue_max_events')).toBe(2);
+    // The last readiness answer was 503 (until() saw it): what the alert rule reads.
+    expect(sample(outage, 'switchboard_ready')).toBe(0);
     const client = await connect(server.url, '/orders', { token: staffToken() });
     // A channel this node does not follow yet needs Redis to learn its position.
     expect(await client.subscribe('company:acme')).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
@@ -100,6 +104,7 @@ describe('health endpoints on the Redis engine', () => {
 
     await redis.launch();
     const back = await until('/health/ready', 200);
+    expect(sample(await scrape(`${server.url}/metrics`), 'switchboard_ready')).toBe(1);
     expect(back.details.bus.status).toBe('up');
     // The two queued events are flushed, in order, before any newer one (Redis came back empty: a new epoch).
     await watcher.until((c) => c.envelopes().length === 2, 10_000);

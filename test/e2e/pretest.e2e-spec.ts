@@ -16,7 +16,7 @@ describe('pretest', () => {
     bin = mkdtempSync(join(tmpdir(), 'sb-pretest-'));
     // mkdtemp makes it 0700; the unprivileged child must be able to look in it.
     chmodSync(bin, 0o755);
-    for (const command of ['sh', 'redis-server', 'openssl']) {
+    for (const command of ['sh', 'redis-server', 'openssl', 'promtool']) {
       const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).stdout.trim();
       if (found) symlinkSync(found, join(bin, command));
     }
@@ -34,7 +34,7 @@ describe('pretest', () => {
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^npm test needs haproxy(, chromium)?: run `sudo apt-get install -y haproxy( chromium)?` \(Debian\/Ubuntu\), then npm test again\.$/,
+      /^npm test needs haproxy(, chromium)?: run `sudo apt-get install -y --no-install-recommends haproxy( chromium)?` \(Debian\/Ubuntu\), then npm test again\.$/,
     );
     expect(result.stdout).toBe('');
   });
