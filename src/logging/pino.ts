@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import pino, { type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { AppConfig, LogLevel } from '../config';
 
 const LEVELS: Record<LogLevel, LevelWithSilent> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
@@ -38,9 +38,27 @@ export function createPino(config: AppConfig, enabled = true, buffered = false):
     timestamp: isoTimeOncePerMs,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
-  return config.log.format === 'pretty'
+  const pretty = config.log.format === 'pretty' ? loadPretty() : undefined;
+  return pretty
     ? pino(options, pretty({ sync: true, colorize: process.stdout.isTTY, singleLine: true, ignore: 'pid,hostname,node' }))
     : pino(options, enabled && buffered ? bufferedStdout() : pino.destination({ dest: 1, sync: false }));
+}
+
+let prettyMissingTold = false;
+/**
+ * pino-pretty is a development dependency: a production install (the Docker image) has JSON logs
+ * only. Loaded on demand; without it, LOG_FORMAT=pretty falls back to JSON and says so once.
+ */
+function loadPretty(): typeof PinoPretty | undefined {
+  try {
+    return (require('pino-pretty') as { default: typeof PinoPretty }).default;
+  } catch {
+    if (!prettyMissingTold) {
+      prettyMissingTold = true;
+      process.stderr.write('LOG_FORMAT=pretty needs pino-pretty (a development dependency, not installed here): logging JSON lines instead\n');
+    }
+    return undefined;
+  }
 }
 
 let stampedAt = -1;

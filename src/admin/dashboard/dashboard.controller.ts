@@ -6,7 +6,9 @@ import { DASHBOARD_HTML, DASHBOARD_JS } from './dashboard.page';
 // No inline script may run; the socket connects to this origin only.
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'";
-const CLIENT_BUNDLE = readFileSync(join(dirname(require.resolve('socket.io-client/package.json')), 'dist', 'socket.io.min.js'), 'utf8');
+// The browser client that socket.io itself ships (client-dist), built from the socket.io-client of
+// its own release: no runtime dependency on socket.io-client just for this page.
+const CLIENT_BUNDLE = readFileSync(join(dirname(require.resolve('socket.io/package.json')), 'client-dist', 'socket.io.min.js'), 'utf8');
 
 /** GET /admin: the dashboard shell (public; the data behind it needs an admin token on /admin-ws). */
 @Controller('admin')
