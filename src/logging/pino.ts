@@ -55,7 +55,9 @@ function loadPretty(): typeof PinoPretty | undefined {
   } catch {
     if (!prettyMissingTold) {
       prettyMissingTold = true;
-      process.stderr.write('LOG_FORMAT=pretty needs pino-pretty (a development dependency, not installed here): logging JSON lines instead\n');
+      process.stderr.write(
+        'LOG_FORMAT=pretty needs pino-pretty (a development dependency, not installed here): logging JSON lines instead\n',
+      );
     }
     return undefined;
   }
