@@ -51,6 +51,8 @@ let prettyMissingTold = false;
  */
 function loadPretty(): typeof PinoPretty | undefined {
   try {
+    // A synchronous, optional load: the logger is built before anything async can run.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require('pino-pretty') as { default: typeof PinoPretty }).default;
   } catch {
     if (!prettyMissingTold) {
