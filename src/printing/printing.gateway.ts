@@ -8,6 +8,7 @@ import { PrinterStatusDto } from './dto/printer-status.dto';
 import { RegisterPrintersDto } from './dto/register-printers.dto';
 import type { JobStatus } from './print-job.model';
 import { PrintAgentsService } from './print-agents.service';
+import { CommandRoles } from '../realtime/ws-session.guard';
 import { PRINTING_NAMESPACE, PrintingEvent, type RegisterAck } from './printing.events';
 
 /** /printing-ws: desktop printing agents receive jobs; admins subscribe to branch:<id> to watch. */
@@ -21,17 +22,20 @@ export class PrintingGateway extends ChannelGateway {
   }
 
   @SubscribeMessage(PrintingEvent.REGISTER)
+  @CommandRoles('printer-agent')
   async register(@ConnectedSocket() socket: AppSocket, @MessageBody() request: RegisterPrintersDto): Promise<RegisterAck> {
     return { ok: true, pending: await this.agents.register(socket, request) };
   }
 
   @SubscribeMessage(PrintingEvent.PRINTER_STATUS)
+  @CommandRoles('printer-agent')
   async printerStatus(@ConnectedSocket() socket: AppSocket, @MessageBody() request: PrinterStatusDto): Promise<OkAck> {
     await this.agents.printerStatus(socket, request);
     return { ok: true };
   }
 
   @SubscribeMessage(PrintingEvent.JOB_STATUS)
+  @CommandRoles('printer-agent')
   async jobStatus(@ConnectedSocket() socket: AppSocket, @MessageBody() request: JobStatusDto): Promise<OkAck & { status: JobStatus }> {
     const job = await this.agents.report(socket, request);
     return { ok: true, status: job.status };

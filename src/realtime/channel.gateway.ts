@@ -1,4 +1,4 @@
-import { Logger, UseFilters, UsePipes } from '@nestjs/common';
+import { Logger, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -29,6 +29,7 @@ import {
 import { corkUntilConnected, sendSession } from './session-frame';
 import type { AppSocket } from './subscription.service';
 import { WsAckExceptionFilter } from './ws-exception.filter';
+import { WsSessionGuard } from './ws-session.guard';
 import { WsValidationPipe } from './ws-validation.pipe';
 
 /**
@@ -39,6 +40,7 @@ import { WsValidationPipe } from './ws-validation.pipe';
  */
 @UsePipes(WsValidationPipe)
 @UseFilters(WsAckExceptionFilter)
+@UseGuards(WsSessionGuard)
 export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   protected readonly logger = new Logger('Gateway');
   private readonly debugLogged: boolean;

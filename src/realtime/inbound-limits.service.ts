@@ -7,7 +7,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { RedisConnections } from '../redis/redis-connections.service';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../common/json-depth';
 import { exceedsBudget } from './payload-size';
-import type { ErrorAck, SocketData } from './realtime.events';
+import { RealtimeEvent, type ErrorAck, type SocketData } from './realtime.events';
 import { endSession } from './session-end';
 import { SocketBudget } from './socket-budget';
 
@@ -110,6 +110,18 @@ export class InboundLimits {
         if (nestedDeeperThan(args)) {
           const message = `messages may nest at most ${MAX_JSON_DEPTH} levels`;
           ack?.({ ok: false, error: new AppError(ErrorCode.VALIDATION_FAILED, message, [{ path: '', errors: [message] }]).toBody() });
+          return;
+        }
+        // Socket.IO drops an event nobody listens to, and its ack would never be answered.
+        const event: unknown = packet[0];
+        if (typeof event !== 'string' || socket.listeners(event).length === 0) {
+          const message = `unknown event ${JSON.stringify(event)} on ${socket.nsp.name}`;
+          const body: ErrorAck = {
+            ok: false,
+            error: new AppError(ErrorCode.VALIDATION_FAILED, message, [{ path: 'event', errors: [message] }]).toBody(),
+          };
+          if (ack) ack(body);
+          else socket.emit(RealtimeEvent.EXCEPTION, body);
           return;
         }
         const { principal } = socket.data as SocketData;

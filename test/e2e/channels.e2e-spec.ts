@@ -113,6 +113,22 @@ describe('channel authorization and subscribe validation', () => {
     expect(await client.subscribe('company:acme')).toMatchObject({ ok: true });
   });
 
+  it('answers an event the namespace does not handle with VALIDATION_FAILED, and keeps the connection', async () => {
+    const client = await as(staffToken());
+    expect(await client.emitAck('printers:register', { printers: [] })).toEqual({
+      ok: false,
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: 'unknown event "printers:register" on /orders',
+        details: [{ path: 'event', errors: ['unknown event "printers:register" on /orders'] }],
+      },
+    });
+    client.socket.emit('no-such-event', {});
+    await client.until((c) => c.events.some(([event]) => event === 'exception'));
+    expect(client.events.find(([event]) => event === 'exception')?.[1]).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    expect(await client.subscribe('company:acme')).toMatchObject({ ok: true });
+  });
+
   it('reports an error without an ack callback as an `exception` event', async () => {
     const client = await as(staffToken());
     client.socket.emit('subscribe', { channel: 'Company:acme' });

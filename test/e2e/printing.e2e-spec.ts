@@ -285,7 +285,12 @@ describe.each(['memory', 'redis', 'cluster'] as const)('print jobs on the %s eng
     const branch = freshBranch();
     const admin = await connect(nodes[0].url, '/printing-ws', { token: adminToken() });
     await admin.subscribe(`branch:${branch}`);
-    expect(await admin.emitAck('printers:register', { printers: [] })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    // Refused by the gateway's guard (@CommandRoles), before validation and the handler.
+    expect(await admin.emitAck('printers:register', { printers: [] })).toEqual({
+      ok: false,
+      error: { code: 'FORBIDDEN', message: 'printers:register is for printer-agent tokens only' },
+    });
+    expect(await admin.emitAck('print:job-status', { nonsense: true })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     const agent = await TestAgent.connect(last().url, { branch });
     await agent.register([{ id: 'p1' }]);
     await create(ticket(`${branch}-watched`, { branchId: branch }));
