@@ -12,8 +12,14 @@ class Handlers {
   subscribe(): void {}
 }
 
-const principal = (overrides: Partial<Principal> = {}): Principal =>
-  ({ id: 'u1', companyId: 'acme', branchIds: ['b1'], roles: ['staff'], expiresAt: Date.now() + 60_000, ...overrides }) as Principal;
+const principal = (overrides: Partial<Principal> = {}): Principal => ({
+  id: 'u1',
+  companyId: 'acme',
+  branchIds: ['b1'],
+  roles: ['staff'],
+  expiresAt: Date.now() + 60_000,
+  ...overrides,
+});
 
 function contextFor(handler: keyof Handlers, who: Principal): ExecutionContext {
   return {
