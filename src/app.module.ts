@@ -20,6 +20,7 @@ import { ClusterModule } from './cluster/cluster.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { StreamsModule } from './streams/streams.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { OpenApiModule } from './openapi/openapi.module';
 
 @Module({})
 export class AppModule {
@@ -32,6 +33,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         loggingModule(options.logger),
         MetricsModule,
+        OpenApiModule,
         RedisModule,
         ClusterModule,
         BusModule,

@@ -19,6 +19,7 @@ import { ProcessCapacity } from './realtime/process-capacity.service';
 import { EngineAdmission } from './realtime/engine-admission.service';
 import { SwitchboardIoAdapter } from './realtime/socket.adapter';
 import { RedisConnections } from './redis/redis-connections.service';
+import { setupOpenApi } from './openapi/openapi';
 
 /** The process logger for what runs before (or outside) the application: pino, as configured. */
 export function createLogger(config: AppConfig): PinoNestLogger {
@@ -76,6 +77,7 @@ export async function createApp(
   );
   adapters.set(app, adapter);
   app.useWebSocketAdapter(adapter);
+  setupOpenApi(app);
   const { headersTimeoutMs, requestTimeoutMs, httpConnectionsPerIp, trustProxy } = config.limits;
   enforceHttpDeadlines(app.getHttpServer(), { headersTimeoutMs, requestTimeoutMs });
   limitConnectionsPerIp(app.getHttpServer(), trustProxy ? 0 : httpConnectionsPerIp);

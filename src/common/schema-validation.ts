@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
-import { targetConstructorToSchema } from 'class-validator-jsonschema';
+import { targetConstructorToSchema, validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { defaultConverters } from 'class-validator-jsonschema/build/defaultConverters';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import type { FieldError } from './validation';
@@ -41,6 +41,11 @@ const CONVERSION = {
   refPointerPrefix: '#/definitions/',
   additionalConverters: CUSTOM_SCHEMAS,
 };
+
+/** Every DTO's JSON Schema by class name, read the way the validators read them (the OpenAPI document uses it). */
+export function dtoSchemas(refPointerPrefix: string): Record<string, SchemaObject> {
+  return validationMetadatasToSchemas({ ...CONVERSION, refPointerPrefix }) as Record<string, SchemaObject>;
+}
 
 const BUILT_IN = new Set<string>(Object.values(ValidationTypes));
 

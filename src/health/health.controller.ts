@@ -6,9 +6,11 @@ import { BusHealthIndicator } from './bus.health';
 import { HealthResponseFilter } from './health-response.filter';
 import { RedisHealthIndicator } from './redis.health';
 import { MetricsService } from '../metrics/metrics.service';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { WebsocketHealthIndicator } from './websocket.health';
 
 /** 200 when up, 503 with details when down. Unauthenticated: expose it only to your probes. */
+@ApiTags('health')
 @Controller('health')
 @UseFilters(HealthResponseFilter)
 export class HealthController {
@@ -30,6 +32,7 @@ export class HealthController {
 
   /** The process is up and its event loop answers. */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers (restart it when this fails)' })
   @HealthCheck()
   live() {
     return this.health.check([
@@ -39,6 +42,7 @@ export class HealthController {
 
   /** The probes of the original design call plain /health: it answers exactly as /health/ready. */
   @Get()
+  @ApiOperation({ summary: 'The same as /health/ready (the path the original design’s probes call)' })
   @HealthCheck()
   plain() {
     return this.ready();
@@ -49,6 +53,9 @@ export class HealthController {
    * other processes), Redis (when configured) answers, and a bus round-trip completes within 2 s.
    */
   @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness: not draining, below MAX_CONNECTIONS, Redis answers, a bus round trip completes (route traffic here)',
+  })
   @HealthCheck()
   async ready() {
     try {
@@ -77,12 +84,14 @@ export class HealthController {
   }
 
   @Get('redis')
+  @ApiOperation({ summary: 'Redis: answers and takes writes (always up on the embedded engine)' })
   @HealthCheck()
   redisHealth() {
     return this.health.check([() => this.redis.check()]);
   }
 
   @Get('websocket')
+  @ApiOperation({ summary: 'Connections per namespace, capacity and printing agents on this process' })
   @HealthCheck()
   websocketHealth() {
     return this.health.check([() => this.websocket.check()]);

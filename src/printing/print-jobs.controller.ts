@@ -7,9 +7,14 @@ import { httpValidationPipe } from '../common/http-validation.pipe';
 import { CreatePrintJobDto } from './dto/create-print-job.dto';
 import { CompanyQueryDto, JobParamsDto } from './dto/job-ref.dto';
 import { viewOf, type JobStatus, type PrintJobView } from './print-job.model';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../openapi/api-errors.decorator';
 import { PrintJobsService } from './print-jobs.service';
 
 /** Print jobs for backend services (role `service`). */
+@ApiTags('print jobs')
+@ApiBearerAuth()
+@ApiErrors(400, 401, 403, 503)
 @Controller('v1/print-jobs')
 @UseGuards(HttpAuthGuard)
 @RequireRoles('service')
@@ -20,6 +25,30 @@ export class PrintJobsController {
   /** 202 `{ jobId, status: 'queued' }` for a new job; 200 with the existing job for a known jobId. */
   @Post()
   @HttpCode(202)
+  @ApiOperation({
+    summary: 'Create a print job (role service)',
+    description: 'Deduplicated by jobId: a known jobId answers 200 with the existing job.',
+  })
+  @ApiResponse({
+    status: 202,
+    description: 'Queued',
+    schema: { type: 'object', properties: { jobId: { type: 'string' }, status: { type: 'string', enum: ['queued'] } } },
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'The job already exists',
+    schema: {
+      type: 'object',
+      properties: {
+        jobId: { type: 'string' },
+        status: { type: 'string' },
+        branchId: { type: 'string' },
+        printerId: { type: 'string' },
+        attempts: { type: 'integer' },
+      },
+      additionalProperties: true,
+    },
+  })
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body() request: CreatePrintJobDto,
@@ -32,6 +61,25 @@ export class PrintJobsController {
   }
 
   @Get(':jobId')
+  @ApiOperation({ summary: 'Read a print job (role service)' })
+  @ApiParam({ name: 'jobId', type: 'string' })
+  @ApiQuery({ name: 'companyId', required: false, description: 'Platform tokens only: the tenant.' })
+  @ApiResponse({
+    status: 200,
+    description: 'The job',
+    schema: {
+      type: 'object',
+      properties: {
+        jobId: { type: 'string' },
+        status: { type: 'string' },
+        branchId: { type: 'string' },
+        printerId: { type: 'string' },
+        attempts: { type: 'integer' },
+      },
+      additionalProperties: true,
+    },
+  })
+  @ApiErrors(404)
   async get(
     @CurrentPrincipal() principal: Principal,
     @Param() params: JobParamsDto,
@@ -42,6 +90,25 @@ export class PrintJobsController {
 
   /** Cancels a job no agent has acknowledged yet; 409 PRINT_JOB_CONFLICT afterwards. */
   @Delete(':jobId')
+  @ApiOperation({ summary: 'Cancel a print job no agent has acknowledged (role service)' })
+  @ApiParam({ name: 'jobId', type: 'string' })
+  @ApiQuery({ name: 'companyId', required: false, description: 'Platform tokens only: the tenant.' })
+  @ApiResponse({
+    status: 200,
+    description: 'The cancelled job',
+    schema: {
+      type: 'object',
+      properties: {
+        jobId: { type: 'string' },
+        status: { type: 'string' },
+        branchId: { type: 'string' },
+        printerId: { type: 'string' },
+        attempts: { type: 'integer' },
+      },
+      additionalProperties: true,
+    },
+  })
+  @ApiErrors(404, 409)
   async cancel(
     @CurrentPrincipal() principal: Principal,
     @Param() params: JobParamsDto,

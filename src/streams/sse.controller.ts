@@ -13,6 +13,8 @@ import { requestIp } from '../realtime/engine-admission.service';
 import { parseEventId } from './sse-event-id';
 import { SseSession } from './sse-session';
 import { StreamSessions } from './stream-sessions.service';
+import { ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../openapi/api-errors.decorator';
 import { RealtimeEvent } from '../realtime/realtime.events';
 
 /** The browser's reconnect delay after a broken stream (the SSE `retry` field). */
@@ -34,6 +36,7 @@ interface SseQuery {
  * HTTP status (an `EventSource` then stops retrying): the ticket, the namespace and its roles,
  * every channel's name and policy, and the connection limits.
  */
+@ApiTags('streams')
 @Controller('v1/sse')
 export class SseController {
   constructor(
@@ -44,6 +47,17 @@ export class SseController {
   ) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'A Server-Sent Events stream of one namespace’s channels (docs/protocol.md §15)',
+    description: 'Authenticate with a stream ticket (`?ticket=`, from POST /v1/stream-tickets). Resumes exactly from Last-Event-ID.',
+  })
+  @ApiQuery({ name: 'namespace', enum: ['orders', 'availability', 'sync'] })
+  @ApiQuery({ name: 'channel', description: 'Repeat for several channels', isArray: true, type: 'string' })
+  @ApiQuery({ name: 'ticket', required: false })
+  @ApiQuery({ name: 'lastEventId', required: false, description: 'For clients that cannot set the Last-Event-ID header' })
+  @ApiProduces('text/event-stream')
+  @ApiResponse({ status: 200, description: 'The stream: `session`, then events and acks as SSE messages' })
+  @ApiErrors(400, 401, 403, 503)
   async open(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const query = request.query as SseQuery;
     const ip = requestIp(request.raw, this.config.limits.trustProxy);

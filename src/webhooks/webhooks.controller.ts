@@ -8,6 +8,8 @@ import { APP_CONFIG, type AppConfig, type WebhooksConfig } from '../config';
 import { DeadLetterParamsDto, DeadLettersQueryDto } from './dto/dead-letters.dto';
 import type { DeadLetter } from './webhook.model';
 import { WEBHOOK_QUEUE, type WebhookQueue } from './webhook-queue';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../openapi/api-errors.decorator';
 import { WebhookSender } from './webhook-sender.service';
 
 /**
@@ -15,6 +17,9 @@ import { WebhookSender } from './webhook-sender.service';
  * company admin its own. Replaying sends the delivery again with its attempts reset (and the
  * same webhook-id, so a receiver that did get it after all dedupes it).
  */
+@ApiTags('webhooks')
+@ApiBearerAuth()
+@ApiErrors(400, 401, 403, 503)
 @Controller('v1/webhooks')
 @UseGuards(HttpAuthGuard)
 @RequireRoles('admin')
@@ -31,6 +36,9 @@ export class WebhooksController {
   }
 
   @Get('dead-letters')
+  @ApiOperation({ summary: 'Webhook deliveries that ran out of attempts (role admin; a platform admin sees every company)' })
+  @ApiQuery({ name: 'limit', required: false, type: 'integer' })
+  @ApiResponse({ status: 200, description: 'Dead letters, newest first', schema: { type: 'object', additionalProperties: true } })
   async deadLetters(
     @CurrentPrincipal() principal: Principal,
     @Query() query: DeadLettersQueryDto,
@@ -42,6 +50,10 @@ export class WebhooksController {
 
   @Post('dead-letters/:id/replay')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Send a dead letter again, with the same webhook-id (role admin)' })
+  @ApiParam({ name: 'id', type: 'string' })
+  @ApiResponse({ status: 202, description: 'Queued again', schema: { type: 'object', properties: { replayed: { type: 'string' } } } })
+  @ApiErrors(404)
   async replay(@CurrentPrincipal() principal: Principal, @Param() params: DeadLetterParamsDto): Promise<{ replayed: string }> {
     const config = this.enabled();
     const letters = await this.reach(() => this.visible(principal, config));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Controller, Get, Header } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { DASHBOARD_HTML, DASHBOARD_JS } from './dashboard.page';
 
 // No inline script may run; the socket connects to this origin only.
@@ -11,6 +12,7 @@ const CSP =
 const CLIENT_BUNDLE = readFileSync(join(dirname(require.resolve('socket.io/package.json')), 'client-dist', 'socket.io.min.js'), 'utf8');
 
 /** GET /admin: the dashboard shell (public; the data behind it needs an admin token on /admin-ws). */
+@ApiExcludeController()
 @Controller('admin')
 export class DashboardController {
   @Get()
