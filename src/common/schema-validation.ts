@@ -44,7 +44,7 @@ const CONVERSION = {
 
 /** Every DTO's JSON Schema by class name, read the way the validators read them (the OpenAPI document uses it). */
 export function dtoSchemas(refPointerPrefix: string): Record<string, SchemaObject> {
-  return validationMetadatasToSchemas({ ...CONVERSION, refPointerPrefix }) as Record<string, SchemaObject>;
+  return validationMetadatasToSchemas({ ...CONVERSION, refPointerPrefix });
 }
 
 const BUILT_IN = new Set<string>(Object.values(ValidationTypes));
