@@ -20,6 +20,7 @@ import { HostileScenarios } from './hostile.mjs';
 import { outboxReport, runOutbox } from './outbox.mjs';
 import { pairsReport, runPairs } from './pairs.mjs';
 import { redisScalingReport, runRedisScaling } from './redis-scaling.mjs';
+import { writeCharts } from './chart.mjs';
 import { Scenarios, interleavedFanOut } from './scenarios.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -396,7 +397,8 @@ async function main() {
     file.replace(/\.json$/, '.md'),
     `${QUICK ? `${QUICK_WARNING}\n\n` : ''}${rows.length > 0 ? markdown(rows) : ''}${pairRows.length > 0 ? `\n\n${markdown(pairRows)}` : ''}${hostileMarkdown}${scalingMarkdown}${outboxMarkdown}\n`,
   );
-  bench.log(`written ${file} in ${elapsed()}`);
+  const charts = writeCharts(file, results);
+  bench.log(`written ${file} and ${charts.length} ladder chart(s) in ${elapsed()}`);
   const problems = correctness(results);
   for (const problem of problems) bench.log(`PROBLEM: ${problem}`);
   // Speed is never asserted (the machine is shared); a scenario that loses or refuses things is.
