@@ -247,11 +247,13 @@ export class MetricsService implements OnModuleInit {
         for (const [company, count] of topCompanies(read('companiesOfConnections')?.() ?? [])) this.set({ company }, count);
       },
     });
-    const scalar = (name: string, help: string, value: () => number) =>
+    /** `aggregator`: how the sticky primary combines its workers' values ('sum' unless the value is cluster-wide). */
+    const scalar = (name: string, help: string, value: () => number, aggregator: 'sum' | 'max' = 'sum') =>
       new Gauge({
         name,
         help,
         registers: [this.registry],
+        aggregator,
         collect() {
           this.set(value());
         },
@@ -294,6 +296,8 @@ export class MetricsService implements OnModuleInit {
       'switchboard_webhook_queue_depth',
       'Webhook deliveries waiting to be sent or retried, in the shared queue (Redis) or this process (embedded engine).',
       () => read('webhooks')?.()?.queued ?? 0,
+      // The shared queue's depth, the same from every worker: summed it would count it N times.
+      'max',
     );
     scalar(
       'switchboard_webhook_buffered_events',
