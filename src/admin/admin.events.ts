@@ -1,5 +1,8 @@
 import type { NamespaceDefinition } from '../realtime/namespace.registry';
-import type { BaseClientToServerEvents, BaseServerToClientEvents } from '../realtime/realtime.events';
+import type { RevocationRule } from '../auth/revocations.service';
+import type { PrintJobView } from '../printing/print-job.model';
+import type { Ack, BaseClientToServerEvents, BaseServerToClientEvents, OkAck } from '../realtime/realtime.events';
+import type { AuditEntry } from './audit-log.service';
 
 /** /admin-ws: the live feed of the admin dashboard, for role `admin`, scoped to the admin's company. */
 export const ADMIN_NAMESPACE: NamespaceDefinition = { name: 'admin-ws', roles: ['admin'], catalog: {} };
@@ -7,6 +10,12 @@ export const ADMIN_NAMESPACE: NamespaceDefinition = { name: 'admin-ws', roles: [
 export const AdminEvent = {
   /** Server → admin, every second: the admin's company, cluster-wide. */
   STATS: 'admin:stats',
+  /** Admin → server, with ack: revoke every token of a user of the admin's company. */
+  REVOKE_USER: 'admin:revoke-user',
+  /** Admin → server, with ack: cancel a print job no agent has acknowledged. */
+  CANCEL_PRINT_JOB: 'admin:cancel-print-job',
+  /** Admin → server, with ack: the newest entries of the audit trail. */
+  AUDIT: 'admin:audit',
 } as const;
 
 export interface AdminStatsPayload {
@@ -39,7 +48,11 @@ export interface AdminStatsPayload {
   }[];
 }
 
-export type AdminClientToServerEvents = BaseClientToServerEvents;
+export type AdminClientToServerEvents = BaseClientToServerEvents & {
+  'admin:revoke-user'(request: { userId: string }, ack: (response: Ack<OkAck & { revoked: RevocationRule }>) => void): void;
+  'admin:cancel-print-job'(request: { jobId: string }, ack: (response: Ack<OkAck & { job: PrintJobView }>) => void): void;
+  'admin:audit'(request: Record<string, never>, ack: (response: Ack<OkAck & { entries: AuditEntry[] }>) => void): void;
+};
 export type AdminServerToClientEvents = BaseServerToClientEvents & {
   'admin:stats'(payload: AdminStatsPayload): void;
 };

@@ -1,5 +1,13 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import { WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import type { RevocationRule } from '../auth/revocations.service';
+import { AppError } from '../common/app.errors';
+import type { PrintJobView } from '../printing/print-job.model';
+import { viewOf } from '../printing/print-job.model';
+import { PrintJobsService } from '../printing/print-jobs.service';
+import { CommandRoles } from '../realtime/ws-session.guard';
+import { AuditLog, type AuditEntry } from './audit-log.service';
+import { AdminJobDto, AdminUserDto } from './dto/admin-action.dto';
 import type { Namespace } from 'socket.io';
 import { ChannelGateway } from '../realtime/channel.gateway';
 import { GatewayKit } from '../realtime/gateway-kit.service';
@@ -22,6 +30,8 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
   constructor(
     kit: GatewayKit,
     private readonly stats: AdminStats,
+    private readonly audit: AuditLog,
+    private readonly jobs: PrintJobsService,
   ) {
     super(kit, ADMIN_NAMESPACE);
     this.timer = setInterval(() => void this.broadcast(), TICK_MS);
@@ -35,6 +45,48 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+  }
+
+  /** Revokes every token of a user of the admin's company: their sockets on every node end (REVOKED). */
+  @SubscribeMessage(AdminEvent.REVOKE_USER)
+  @CommandRoles('admin')
+  revokeUser(@ConnectedSocket() socket: AppSocket, @MessageBody() request: AdminUserDto): Promise<{ ok: true; revoked: RevocationRule }> {
+    const { companyId } = socket.data.principal;
+    return this.audited(socket, 'revoke-user', request.userId, async () => ({
+      ok: true as const,
+      revoked: await this.kit.revocations.revoke({ companyId, userId: request.userId }),
+    }));
+  }
+
+  /** Cancels a print job of the admin's company that no agent has acknowledged yet. */
+  @SubscribeMessage(AdminEvent.CANCEL_PRINT_JOB)
+  @CommandRoles('admin')
+  cancelPrintJob(@ConnectedSocket() socket: AppSocket, @MessageBody() request: AdminJobDto): Promise<{ ok: true; job: PrintJobView }> {
+    return this.audited(socket, 'cancel-print-job', request.jobId, async () => ({
+      ok: true as const,
+      job: viewOf(await this.jobs.cancel(socket.data.principal, request.jobId)),
+    }));
+  }
+
+  /** The newest entries of the admin's company's audit trail. */
+  @SubscribeMessage(AdminEvent.AUDIT)
+  @CommandRoles('admin')
+  async auditTrail(@ConnectedSocket() socket: AppSocket): Promise<{ ok: true; entries: AuditEntry[] }> {
+    return { ok: true, entries: await this.audit.recent(socket.data.principal.companyId) };
+  }
+
+  /** Runs an admin action and writes it to the audit trail, with its outcome (success or error code). */
+  private async audited<T>(socket: AppSocket, action: string, target: string, run: () => Promise<T>): Promise<T> {
+    const { companyId, id } = socket.data.principal;
+    try {
+      const result = await run();
+      await this.audit.record({ companyId, actor: id, action, target, outcome: 'ok' });
+      return result;
+    } catch (error) {
+      const outcome = error instanceof AppError ? error.toBody().code : 'INTERNAL';
+      await this.audit.record({ companyId, actor: id, action, target, outcome });
+      throw error;
+    }
   }
 
   protected override async afterConnect(socket: AppSocket): Promise<void> {

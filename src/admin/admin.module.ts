@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module';
 import { PrintingModule } from '../printing/printing.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { AdminStats } from './admin-stats.service';
+import { AuditLog } from './audit-log.service';
 import { AdminGateway } from './admin.gateway';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { RevocationsController } from './revocations.controller';
@@ -11,6 +12,6 @@ import { RevocationsController } from './revocations.controller';
 @Module({
   imports: [AuthModule, RealtimeModule, PrintingModule],
   controllers: [RevocationsController, DashboardController],
-  providers: [AdminStats, AdminGateway],
+  providers: [AdminStats, AdminGateway, AuditLog],
 })
 export class AdminModule {}

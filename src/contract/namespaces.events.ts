@@ -116,7 +116,12 @@ export const NAMESPACE_EVENTS: {
     }),
   },
   'admin-ws': {
-    clientToServer: namesOf<AdminClientToServerEvents>(BASE_CLIENT_TO_SERVER),
+    clientToServer: namesOf<AdminClientToServerEvents>({
+      ...BASE_CLIENT_TO_SERVER,
+      'admin:revoke-user': true,
+      'admin:cancel-print-job': true,
+      'admin:audit': true,
+    }),
     serverToClient: namesOf<AdminServerToClientEvents>({ ...BASE_SERVER_TO_CLIENT, 'admin:stats': true }),
   },
 };

@@ -44,6 +44,6 @@ import { RedisPrintJobStore } from './redis-print-job.store';
     AgentMonitor,
     PrintingGateway,
   ],
-  exports: [AgentMonitor, AgentRegistry, PrintDispatcher, AGENT_DIRECTORY],
+  exports: [AgentMonitor, AgentRegistry, PrintDispatcher, PrintJobsService, AGENT_DIRECTORY],
 })
 export class PrintingModule {}

@@ -1,8 +1,9 @@
 import type { AdminStatsPayload } from '../../src/admin/admin.events';
 import { closeAllClients, connect, connectError, type TestClient } from '../utils/clients';
+import { postJson } from '../utils/http';
 import { RedisServer } from '../utils/redis-server';
 import { createTestApp, type TestApp } from '../utils/test-app';
-import { adminToken, staffToken } from '../utils/tokens';
+import { adminToken, serviceToken, staffToken } from '../utils/tokens';
 
 function latest(client: TestClient): AdminStatsPayload | undefined {
   const stats = client.events.filter(([event]) => event === 'admin:stats');
@@ -49,4 +50,60 @@ describe('/admin-ws', () => {
     expect(latest(beta)).toMatchObject({ companyId: 'beta' });
     expect(JSON.stringify(latest(beta))).not.toContain('acme');
   }, 30_000);
+
+  it('revokes a user of its own company from the dashboard, on every node, and writes the audit trail', async () => {
+    const admin = await connect(a.url, '/admin-ws', { token: adminToken('acme', 'boss') });
+    const victim = await connect(b.url, '/orders', { token: staffToken('acme', ['b1'], 'mallory') });
+    const bystander = await connect(b.url, '/orders', { token: staffToken('acme', ['b1'], 'alice') });
+    const outsider = await connect(b.url, '/orders', { token: staffToken('beta', ['b1'], 'mallory') });
+    const ack = await admin.emitAck('admin:revoke-user', { userId: 'mallory' });
+    expect(ack).toMatchObject({ ok: true, revoked: { companyId: 'acme', userId: 'mallory' } });
+    const ended = (c: TestClient) =>
+      c.events.some(([event, payload]) => event === 'session:ended' && (payload as { reason: string }).reason === 'REVOKED');
+    await victim.until(ended, 10_000);
+    // Only acme's mallory: another company's user of the same id, and acme's other users, stay.
+    expect([ended(bystander), ended(outsider)]).toEqual([false, false]);
+    expect(await bystander.subscribe('branch:b1')).toMatchObject({ ok: true });
+    expect(await outsider.subscribe('branch:b1')).toMatchObject({ ok: true });
+    const trail = await admin.emitAck('admin:audit', {});
+    expect(trail).toMatchObject({
+      ok: true,
+      entries: [{ companyId: 'acme', actor: 'boss', action: 'revoke-user', target: 'mallory', outcome: 'ok' }],
+    });
+    // The trail is shared: an admin on the other node reads the same entry.
+    const other = await connect(b.url, '/admin-ws', { token: adminToken('acme', 'deputy') });
+    expect(await other.emitAck('admin:audit', {})).toMatchObject({ entries: [{ action: 'revoke-user', target: 'mallory' }] });
+    // Another company's admin sees none of it.
+    const beta = await connect(b.url, '/admin-ws', { token: adminToken('beta') });
+    expect(await beta.emitAck('admin:audit', {})).toEqual({ ok: true, entries: [] });
+  });
+
+  it('cancels a print job of its own company, refuses one that is not, and audits both outcomes', async () => {
+    const admin = await connect(a.url, '/admin-ws', { token: adminToken('acme', 'boss') });
+    const job = { jobId: 'adm-1', branchId: 'b1', document: { contentType: 'text/plain', data: 'ticket' } };
+    expect((await postJson(`${a.url}/v1/print-jobs`, job, serviceToken())).status).toBe(202);
+    expect(await admin.emitAck('admin:cancel-print-job', { jobId: 'adm-1' })).toMatchObject({
+      ok: true,
+      job: { jobId: 'adm-1', status: 'cancelled' },
+    });
+    expect(await admin.emitAck('admin:cancel-print-job', { jobId: 'adm-1' })).toMatchObject({
+      ok: false,
+      error: { code: 'PRINT_JOB_CONFLICT' },
+    });
+    // Another company's admin cannot reach it: it does not exist for them.
+    const beta = await connect(b.url, '/admin-ws', { token: adminToken('beta', 'other') });
+    expect(await beta.emitAck('admin:cancel-print-job', { jobId: 'adm-1' })).toMatchObject({
+      ok: false,
+      error: { code: 'PRINT_JOB_NOT_FOUND' },
+    });
+    expect(await admin.emitAck('admin:cancel-print-job', { jobId: 'no spaces' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED' },
+    });
+    const trail = await admin.emitAck<{ entries: { action: string; target: string; outcome: string }[] }>('admin:audit', {});
+    expect(trail.entries.filter((entry) => entry.action === 'cancel-print-job')).toEqual([
+      expect.objectContaining({ target: 'adm-1', outcome: 'PRINT_JOB_CONFLICT' }),
+      expect.objectContaining({ target: 'adm-1', outcome: 'ok' }),
+    ]);
+  });
 });
