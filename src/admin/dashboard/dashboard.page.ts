@@ -24,6 +24,10 @@ export const DASHBOARD_HTML = `<!doctype html>
   form { padding: 40px 20px; max-width: 640px; }
   textarea { width: 100%; height: 90px; font-family: monospace; }
   .error { color: #b3261e; }
+  form.action { padding: 4px 0; max-width: none; display: flex; gap: 6px; align-items: center; }
+  form.action input { flex: 1; min-width: 0; }
+  .ok { color: #137333; }
+  section.wide { grid-column: 1 / -1; }
   [hidden] { display: none !important; }
 </style>
 </head>
@@ -47,6 +51,12 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section><h2>Printing agents by branch</h2><table id="branches"></table></section>
   <section><h2>Print jobs (last 15 min)</h2><table id="print-jobs"></table><p>Awaiting an agent's ack now: <b id="in-flight">0</b></p></section>
   <section><h2>Recent auth failures</h2><table id="auth-failures"></table></section>
+  <section class="wide"><h2>Actions</h2>
+    <form id="revoke-form" class="action"><label for="revoke-user">Revoke user</label><input id="revoke-user" required maxlength="256" placeholder="user id (sub)" autocomplete="off"><button id="revoke" type="submit">Revoke</button></form>
+    <form id="cancel-form" class="action"><label for="cancel-job">Cancel print job</label><input id="cancel-job" required maxlength="128" placeholder="job id" autocomplete="off"><button id="cancel" type="submit">Cancel job</button></form>
+    <p id="action-result"></p>
+    <h2>Audit trail</h2><table id="audit"></table>
+  </section>
 </main>
 <script src="/admin/socket.io.min.js"></script>
 <script src="/admin/dashboard.js"></script>
@@ -102,6 +112,26 @@ export const DASHBOARD_JS = `(() => {
     $('status').textContent = 'live, updated ' + time(stats.at);
   }
 
+  function renderAudit(entries) {
+    rows($('audit'), ['When', 'Who', 'Action', 'Target', 'Outcome'], entries.map((e) => [
+      cell(time(e.at)), cell(e.actor), cell(e.action), cell(e.target), cell(e.outcome, e.outcome === 'ok' ? 'ok' : 'error'),
+    ]));
+  }
+  function loadAudit() {
+    socket.timeout(10000).emit('admin:audit', {}, (error, ack) => { if (!error && ack && ack.ok) renderAudit(ack.entries); });
+  }
+  /** Sends an admin action, shows its answer, and reloads the audit trail (every action is in it, refused ones too). */
+  function act(event, payload, done) {
+    const result = $('action-result');
+    result.className = ''; result.textContent = 'sending…';
+    socket.timeout(10000).emit(event, payload, (error, ack) => {
+      if (error) { result.className = 'error'; result.textContent = 'no answer: ' + error.message; }
+      else if (ack.ok) { result.className = 'ok'; result.textContent = done(ack); }
+      else { result.className = 'error'; result.textContent = ack.error.code + ': ' + ack.error.message; }
+      loadAudit();
+    });
+  }
+
   function connect(token) {
     if (socket) socket.close();
     $('login-error').textContent = '';
@@ -110,6 +140,7 @@ export const DASHBOARD_JS = `(() => {
       $('login').hidden = true;
       $('dashboard').hidden = false;
       $('logout').hidden = false;
+      if (!$('audit').hasChildNodes()) loadAudit();
       render(stats);
     });
     socket.on('connect_error', (error) => {
@@ -127,6 +158,18 @@ export const DASHBOARD_JS = `(() => {
     const token = $('token').value.trim();
     sessionStorage.setItem('switchboard-admin-token', token);
     connect(token);
+  });
+  $('revoke-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const userId = $('revoke-user').value.trim();
+    if (!userId || !confirm('Revoke every token of user ' + userId + '? Their connections end now, on every node.')) return;
+    act('admin:revoke-user', { userId }, () => 'revoked every token of ' + userId);
+  });
+  $('cancel-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const jobId = $('cancel-job').value.trim();
+    if (!jobId || !confirm('Cancel print job ' + jobId + '?')) return;
+    act('admin:cancel-print-job', { jobId }, (ack) => 'job ' + jobId + ' is ' + ack.job.status);
   });
   $('logout').addEventListener('click', () => {
     sessionStorage.removeItem('switchboard-admin-token');
