@@ -7,9 +7,9 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-COPY package.json package-lock.json ./
-# The SDK and the examples are workspaces the server does not need; no install scripts run.
-RUN npm ci --omit=dev --workspaces=false --ignore-scripts --no-audit --no-fund
+COPY package.json package-lock.json scripts/production-install.mjs ./
+# No dev dependency, no workspace (the SDK, the examples), no install script.
+RUN node production-install.mjs && rm production-install.mjs
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

@@ -10,8 +10,8 @@ import { staffToken, TEST_JWT_SECRET } from '../utils/tokens';
 
 /**
  * What the Docker image's runtime stage holds, built the same way without Docker (no engine runs
- * on these machines): package.json, production dependencies only (`npm ci --omit=dev
- * --workspaces=false --ignore-scripts`, as the Dockerfile's deps stage) and dist/. It must boot
+ * on these machines): package.json, production dependencies only (scripts/production-install.mjs,
+ * which the Dockerfile's deps stage runs too) and dist/. It must boot
  * in production mode and serve everything, with no development package present.
  */
 describe('a production install (the Docker runtime stage)', () => {
@@ -25,13 +25,13 @@ describe('a production install (the Docker runtime stage)', () => {
     dir = mkdtempSync(join(tmpdir(), 'sb-prod-'));
     copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
     copyFileSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
-    const install = spawnSync('npm', ['ci', '--omit=dev', '--workspaces=false', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    const install = spawnSync(process.execPath, [join(ROOT, 'scripts', 'production-install.mjs')], {
       cwd: dir,
       encoding: 'utf8',
       timeout: 240_000,
       env: { ...process.env, NODE_ENV: 'production' },
     });
-    if (install.status !== 0) throw new Error(`npm ci --omit=dev failed:\n${install.stdout}${install.stderr}`);
+    if (install.status !== 0) throw new Error(`production install failed:\n${install.stdout}${install.stderr}`);
     cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
 
     const port = await freePort();
