@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res, UseGuards, UsePipes } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res, UseGuards, UsePipes } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '../auth/claims';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
@@ -10,6 +10,26 @@ import { viewOf, type JobStatus, type PrintJobView } from './print-job.model';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../openapi/api-errors.decorator';
 import { PrintJobsService } from './print-jobs.service';
+
+/** A job as the API answers it (PrintJobView), for the OpenAPI document. */
+const JOB_VIEW_SCHEMA = {
+  type: 'object',
+  properties: {
+    jobId: { type: 'string' },
+    status: { type: 'string' },
+    branchId: { type: 'string' },
+    printerId: { type: 'string' },
+    attempts: { type: 'integer' },
+  },
+  additionalProperties: true,
+};
+
+/** The path and query of a route on one job. */
+const ApiJobRef = () =>
+  applyDecorators(
+    ApiParam({ name: 'jobId', type: 'string' }),
+    ApiQuery({ name: 'companyId', required: false, description: 'Platform tokens only: the tenant.' }),
+  );
 
 /** Print jobs for backend services (role `service`). */
 @ApiTags('print jobs')
@@ -37,17 +57,7 @@ export class PrintJobsController {
   @ApiResponse({
     status: 200,
     description: 'The job already exists',
-    schema: {
-      type: 'object',
-      properties: {
-        jobId: { type: 'string' },
-        status: { type: 'string' },
-        branchId: { type: 'string' },
-        printerId: { type: 'string' },
-        attempts: { type: 'integer' },
-      },
-      additionalProperties: true,
-    },
+    schema: JOB_VIEW_SCHEMA,
   })
   async create(
     @CurrentPrincipal() principal: Principal,
@@ -62,22 +72,11 @@ export class PrintJobsController {
 
   @Get(':jobId')
   @ApiOperation({ summary: 'Read a print job (role service)' })
-  @ApiParam({ name: 'jobId', type: 'string' })
-  @ApiQuery({ name: 'companyId', required: false, description: 'Platform tokens only: the tenant.' })
+  @ApiJobRef()
   @ApiResponse({
     status: 200,
     description: 'The job',
-    schema: {
-      type: 'object',
-      properties: {
-        jobId: { type: 'string' },
-        status: { type: 'string' },
-        branchId: { type: 'string' },
-        printerId: { type: 'string' },
-        attempts: { type: 'integer' },
-      },
-      additionalProperties: true,
-    },
+    schema: JOB_VIEW_SCHEMA,
   })
   @ApiErrors(404)
   async get(
@@ -91,22 +90,11 @@ export class PrintJobsController {
   /** Cancels a job no agent has acknowledged yet; 409 PRINT_JOB_CONFLICT afterwards. */
   @Delete(':jobId')
   @ApiOperation({ summary: 'Cancel a print job no agent has acknowledged (role service)' })
-  @ApiParam({ name: 'jobId', type: 'string' })
-  @ApiQuery({ name: 'companyId', required: false, description: 'Platform tokens only: the tenant.' })
+  @ApiJobRef()
   @ApiResponse({
     status: 200,
     description: 'The cancelled job',
-    schema: {
-      type: 'object',
-      properties: {
-        jobId: { type: 'string' },
-        status: { type: 'string' },
-        branchId: { type: 'string' },
-        printerId: { type: 'string' },
-        attempts: { type: 'integer' },
-      },
-      additionalProperties: true,
-    },
+    schema: JOB_VIEW_SCHEMA,
   })
   @ApiErrors(404, 409)
   async cancel(

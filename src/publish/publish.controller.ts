@@ -10,6 +10,19 @@ import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import { ApiErrors } from '../openapi/api-errors.decorator';
 import { PublishService } from './publish.service';
 
+/** One publish result (PublishResult), for the OpenAPI document. */
+const PUBLISH_RESULT_SCHEMA = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    channel: { type: 'string' },
+    seq: { type: 'integer' },
+    epoch: { type: 'string' },
+    queued: { type: 'boolean' },
+    duplicate: { type: 'boolean' },
+  },
+};
+
 /**
  * The HTTP ingress for backend services (role `service`). Bodies are checked by validators
  * compiled from the DTOs at boot (the hot path), not by class-validator per request.
@@ -33,17 +46,7 @@ export class PublishController {
   @ApiResponse({
     status: 202,
     description: 'Accepted',
-    schema: {
-      type: 'object',
-      properties: {
-        id: { type: 'string' },
-        channel: { type: 'string' },
-        seq: { type: 'integer' },
-        epoch: { type: 'string' },
-        queued: { type: 'boolean' },
-        duplicate: { type: 'boolean' },
-      },
-    },
+    schema: PUBLISH_RESULT_SCHEMA,
   })
   async publish(
     @CurrentPrincipal() principal: Principal,
@@ -68,17 +71,7 @@ export class PublishController {
       properties: {
         results: {
           type: 'array',
-          items: {
-            type: 'object',
-            properties: {
-              id: { type: 'string' },
-              channel: { type: 'string' },
-              seq: { type: 'integer' },
-              epoch: { type: 'string' },
-              queued: { type: 'boolean' },
-              duplicate: { type: 'boolean' },
-            },
-          },
+          items: PUBLISH_RESULT_SCHEMA,
         },
       },
     },
