@@ -112,9 +112,10 @@ export class InboundLimits {
           ack?.({ ok: false, error: new AppError(ErrorCode.VALIDATION_FAILED, message, [{ path: '', errors: [message] }]).toBody() });
           return;
         }
-        // Socket.IO drops an event nobody listens to, and its ack would never be answered.
+        // Socket.IO drops an event nobody listens to, and its ack would never be answered. (A count,
+        // not listeners(): that copies the listener array, on every message.)
         const event: unknown = packet[0];
-        if (typeof event !== 'string' || socket.listeners(event).length === 0) {
+        if (typeof event !== 'string' || socket.listenerCount(event) === 0) {
           const message = `unknown event ${JSON.stringify(event)} on ${socket.nsp.name}`;
           const body: ErrorAck = {
             ok: false,

@@ -1,8 +1,7 @@
 import type { Envelope } from '../../src/bus/envelope';
-import { closeAllClients, connect, type TestClient } from '../utils/clients';
+import { connect, type TestClient } from '../utils/clients';
 import { publish } from '../utils/http';
-import { RedisServer } from '../utils/redis-server';
-import { createTestApp, type TestApp } from '../utils/test-app';
+import { nodesOn } from '../utils/engine-nodes';
 import { staffToken } from '../utils/tokens';
 
 type StockData = { sku: string; quantity?: number; threshold?: number };
@@ -21,19 +20,7 @@ function apply(state: Map<string, { quantity?: number; available?: boolean }>, e
 }
 
 describe.each(['memory', 'redis'] as const)('/availability snapshot on the %s engine', (engine) => {
-  let redis: RedisServer | undefined;
-  let nodes: TestApp[] = [];
-
-  beforeAll(async () => {
-    if (engine === 'redis') redis = await RedisServer.start();
-    nodes = [await createTestApp({ REDIS_URL: redis?.url })];
-    if (redis) nodes.push(await createTestApp({ REDIS_URL: redis.url }));
-  });
-  afterEach(() => closeAllClients());
-  afterAll(async () => {
-    for (const node of nodes) await node.close();
-    await redis?.stop();
-  });
+  const nodes = nodesOn(engine);
 
   const page = (node = nodes[0], company = 'acme', branches = ['b1', 'b2']): Promise<TestClient> =>
     connect(node.url, '/availability', { token: staffToken(company, branches) });

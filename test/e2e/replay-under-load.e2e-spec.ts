@@ -1,8 +1,7 @@
 import type { Envelope } from '../../src/bus/envelope';
-import { closeAllClients, connect } from '../utils/clients';
+import { connect } from '../utils/clients';
 import { orderUpdated, publish } from '../utils/http';
-import { RedisServer } from '../utils/redis-server';
-import { createTestApp, type TestApp } from '../utils/test-app';
+import { nodesOn } from '../utils/engine-nodes';
 import { staffToken } from '../utils/tokens';
 
 const TOTAL = 300;
@@ -14,19 +13,7 @@ const HOPS = 6;
  * it must end up with every event exactly once, in order: replay never loses or reorders live events.
  */
 describe.each(['memory', 'redis'] as const)('replay while events flow, on the %s engine', (engine) => {
-  let redis: RedisServer | undefined;
-  let nodes: TestApp[] = [];
-
-  beforeAll(async () => {
-    if (engine === 'redis') redis = await RedisServer.start();
-    nodes = [await createTestApp({ REDIS_URL: redis?.url })];
-    if (redis) nodes.push(await createTestApp({ REDIS_URL: redis.url }));
-  });
-  afterEach(() => closeAllClients());
-  afterAll(async () => {
-    for (const node of nodes) await node.close();
-    await redis?.stop();
-  });
+  const nodes = nodesOn(engine);
 
   it(`delivers ${TOTAL} events exactly once across ${HOPS} reconnects`, async () => {
     const channel = 'branch:load';

@@ -1,8 +1,7 @@
 import type { Envelope } from '../../src/bus/envelope';
-import { closeAllClients, connect, type TestClient } from '../utils/clients';
+import { connect, type TestClient } from '../utils/clients';
 import { publish } from '../utils/http';
-import { RedisServer } from '../utils/redis-server';
-import { createTestApp, type TestApp } from '../utils/test-app';
+import { nodesOn } from '../utils/engine-nodes';
 import { staffToken } from '../utils/tokens';
 
 type Status = { type: string; entityId: string; details?: Record<string, unknown> };
@@ -15,19 +14,7 @@ const status = (entityId: string, type: string, details?: Record<string, unknown
 type SnapshotAck = { ok: true; epoch: string; seq: number; snapshot: { epoch: string; seq: number; items: Envelope<Status>[] } };
 
 describe.each(['memory', 'redis'] as const)('/sync on the %s engine', (engine) => {
-  let redis: RedisServer | undefined;
-  let nodes: TestApp[] = [];
-
-  beforeAll(async () => {
-    if (engine === 'redis') redis = await RedisServer.start();
-    nodes = [await createTestApp({ REDIS_URL: redis?.url })];
-    if (redis) nodes.push(await createTestApp({ REDIS_URL: redis.url }));
-  });
-  afterEach(() => closeAllClients());
-  afterAll(async () => {
-    for (const node of nodes) await node.close();
-    await redis?.stop();
-  });
+  const nodes = nodesOn(engine);
 
   const dashboard = (node = nodes[0], company = 'acme'): Promise<TestClient> => connect(node.url, '/sync', { token: staffToken(company) });
 

@@ -25,6 +25,21 @@ async function cluster(redisUrl: string): Promise<{ nodes: TestApp[]; clients: T
   return { nodes, clients };
 }
 
+/** Suite hooks: a private Redis (no persistence) and cluster() on it, for the whole describe. */
+function ownCluster(): { redis: RedisServer; nodes: TestApp[]; clients: TestClient[] } {
+  const suite = { nodes: [], clients: [] } as unknown as { redis: RedisServer; nodes: TestApp[]; clients: TestClient[] };
+  beforeAll(async () => {
+    suite.redis = await RedisServer.start();
+    Object.assign(suite, await cluster(suite.redis.url));
+  });
+  afterAll(async () => {
+    closeAllClients();
+    for (const node of suite.nodes) await node.close();
+    await suite.redis.stop();
+  });
+  return suite;
+}
+
 /** Figures for the closing note: printed once per case. */
 function report(label: string, traffic: Traffic, clients: TestClient[], catchUpMs: number): void {
   const verdicts = clients.map((client) => judge(client, traffic));
@@ -85,41 +100,29 @@ describe('Redis killed with kill -9 while two nodes deliver 120 events/s', () =>
 });
 
 describe('Redis restarted empty', () => {
-  let redis: RedisServer;
-  let nodes: TestApp[];
-  let clients: TestClient[];
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    ({ nodes, clients } = await cluster(redis.url));
-  });
-  afterAll(async () => {
-    closeAllClients();
-    for (const node of nodes) await node.close();
-    await redis.stop();
-  });
+  const suite = ownCluster();
 
   it('tells every client EPOCH_CHANGED on every channel, and no client accepts a reused seq', async () => {
     const traffic = new Traffic(
-      nodes.map((node) => node.url),
+      suite.nodes.map((node) => node.url),
       CHANNELS,
       PER_CHANNEL_PER_SECOND,
     );
     traffic.start();
     await sleep(1000);
-    await redis.kill9();
+    await suite.redis.kill9();
     await sleep(1000);
-    await redis.launch();
+    await suite.redis.launch();
     await sleep(1500);
     await traffic.stop();
-    await Promise.all(clients.map((client) => caughtUp(client, traffic, 30_000))).catch((error: unknown) => {
+    await Promise.all(suite.clients.map((client) => caughtUp(client, traffic, 30_000))).catch((error: unknown) => {
       process.stdout.write(
-        `[faults] Redis restarted empty: where the loss sits\n${describeMissing(clients, traffic, CHANNELS, 2).join('\n')}\n`,
+        `[faults] Redis restarted empty: where the loss sits\n${describeMissing(suite.clients, traffic, CHANNELS, 2).join('\n')}\n`,
       );
       throw error;
     });
 
-    for (const client of clients) {
+    for (const client of suite.clients) {
       const resets = client.events
         .filter(([event]) => event === 'channel:reset')
         .map(([, payload]) => payload as { channel: string; reason: string });
@@ -181,19 +184,7 @@ describe('a flaky link to Redis (our TCP fault proxy: 20 ms latency and repeated
 });
 
 describe('Redis restarted from an older snapshot, with publishes queued while it was down', () => {
-  let redis: RedisServer;
-  let nodes: TestApp[];
-  let clients: TestClient[];
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    ({ nodes, clients } = await cluster(redis.url));
-  });
-  afterAll(async () => {
-    closeAllClients();
-    for (const node of nodes) await node.close();
-    await redis.stop();
-  });
+  const suite = ownCluster();
 
   // The server that answers after the reconnect lacks the last second of writes, as a replica
   // promoted without them would, and no sentinel says so. Publishes queued during the outage must
@@ -201,35 +192,35 @@ describe('Redis restarted from an older snapshot, with publishes queued while it
   // clients already hold, under the old epoch, and be lost when the channel moves to a new one.
   it('moves every channel to a new epoch before the queued publishes go out: none of them is lost', async () => {
     const traffic = new Traffic(
-      nodes.map((node) => node.url),
+      suite.nodes.map((node) => node.url),
       CHANNELS,
       PER_CHANNEL_PER_SECOND,
     );
     traffic.start();
     await sleep(500);
-    await withRedis(redis.port, (client) => client.save());
+    await withRedis(suite.redis.port, (client) => client.save());
     const saved = traffic.total;
     await sleep(1000);
-    await redis.kill9();
+    await suite.redis.kill9();
     const down = traffic.total;
     await sleep(1000);
     const queued = traffic.total - down;
-    await redis.launch(); // loads dump.rdb: the events after `saved` are gone
+    await suite.redis.launch(); // loads dump.rdb: the events after `saved` are gone
     await sleep(1000);
     await traffic.stop();
-    await Promise.all(clients.map((client) => caughtUp(client, traffic, 30_000).catch(() => undefined)));
-    const result = account(clients, traffic, CHANNELS);
+    await Promise.all(suite.clients.map((client) => caughtUp(client, traffic, 30_000).catch(() => undefined)));
+    const result = account(suite.clients, traffic, CHANNELS);
     process.stdout.write(
       `[faults] Redis restarted from a snapshot ${down - saved} events old, ${queued} queued while down: ` +
-        `delivered ${result.delivered} of ${result.accepted * clients.length}, missing with EPOCH_CHANGED ${result.lostWithReset}, ` +
+        `delivered ${result.delivered} of ${result.accepted * suite.clients.length}, missing with EPOCH_CHANGED ${result.lostWithReset}, ` +
         `silently missing ${result.silentlyMissing}, gaps ${result.gaps}, epoch changes ${result.epochChanges}\n`,
     );
     if (result.lostWithReset + result.silentlyMissing > 0) {
-      process.stdout.write(`${describeMissing(clients, traffic, CHANNELS, 2).join('\n')}\n`);
+      process.stdout.write(`${describeMissing(suite.clients, traffic, CHANNELS, 2).join('\n')}\n`);
     }
     expect(queued).toBeGreaterThan(0);
     expect(traffic.refused).toBe(0);
     // Clients had every event before the kill, the queued ones and those after: nothing is missing.
-    expect(result).toMatchObject({ lostWithReset: 0, silentlyMissing: 0, gaps: 0, epochChanges: clients.length * CHANNELS.length });
+    expect(result).toMatchObject({ lostWithReset: 0, silentlyMissing: 0, gaps: 0, epochChanges: suite.clients.length * CHANNELS.length });
   }, 60_000);
 });
