@@ -16,6 +16,15 @@ const SID = /[?&]sid=([\w-]{20})/;
  * has not learnt yet waits (at most `maxWaitMs`) until it has, then goes to sticky as usual. Ids
  * of sessions that really are gone never arrive; those requests proceed after the wait and fail
  * as they did before.
+ *
+ * It also closes a gap in how sticky hands a socket over. Node's `send(message, socket)` sets the
+ * primary's copy of the handle to drop what it reads, but leaves it reading until the worker's
+ * acknowledgement comes back. Bytes the client sends in that window, or while the gate holds the
+ * request, were read by the primary and thrown away. The first frame after a WebSocket upgrade
+ * (a plain WebSocket's `auth`, Engine.IO's `2probe`) is sent in exactly that window: measured
+ * through a 2-worker cluster, 2 in 400 to 1,000 connections never saw their `auth` arrive. So,
+ * for a socket sticky hands over, the primary stops reading after the first chunk, and the
+ * kernel keeps the rest for the worker.
  */
 export function gateUnknownSessions(server: Server, maxWaitMs = 1000, log: (message: string) => void = () => undefined): void {
   const listeners = server.listeners('connection') as ((socket: Socket) => void)[];
@@ -43,14 +52,21 @@ export function gateUnknownSessions(server: Server, maxWaitMs = 1000, log: (mess
 
   server.on('connection', (socket: Socket) => {
     socket.once('data', (chunk: Buffer) => {
-      socket.pause();
-      socket.unshift(chunk);
+      const handedOver = !stickyKeepsSocket(chunk);
+      if (handedOver) stopReading(socket);
+      else {
+        socket.pause();
+        socket.unshift(chunk);
+      }
       const firstLine = chunk.subarray(0, Math.max(0, chunk.indexOf('\r\n'))).toString('latin1');
       const sid = SID.exec(firstLine)?.[1];
       const hand = () => {
         if (socket.destroyed) return;
         sticky.call(server, socket);
-        socket.resume();
+        // Handed over: sticky's listener sends the socket while the primary reads nothing more.
+        // Kept: the primary forwards each chunk of the body, so it goes on reading.
+        if (handedOver) socket.emit('data', chunk);
+        else socket.resume();
       };
       if (sid === undefined || known.has(sid)) return hand();
       // Wait for the id: released when its worker reports it, or after maxWaitMs.
@@ -74,4 +90,35 @@ export function gateUnknownSessions(server: Server, maxWaitMs = 1000, log: (mess
       });
     });
   });
+}
+
+/**
+ * @socket.io/sticky's own test: a request that may have a body stays with the primary, which
+ * forwards its chunks over IPC; any other is handed over with its socket.
+ */
+function stickyKeepsSocket(chunk: Buffer): boolean {
+  const header = chunk.subarray(0, chunk.indexOf('\r\n\r\n')).toString('latin1').toLowerCase();
+  return header.includes('content-length:') || header.includes('transfer-encoding:');
+}
+
+interface ReadingHandle {
+  reading: boolean;
+  readStop(): number;
+}
+
+/**
+ * Stops reading at the socket's handle, and keeps the stream from starting it again: a paused
+ * stream still reads until its buffer is full. Node offers no public call for this (nodejs/node
+ * #8353); `pauseOnConnect` does the same before the first read, but sticky must read the first
+ * chunk to pick a worker.
+ */
+function stopReading(socket: Socket): void {
+  socket.pause();
+  const handle = (socket as unknown as { _handle?: ReadingHandle | null })._handle;
+  if (!handle) return;
+  socket._read = () => undefined;
+  if (handle.reading) {
+    handle.reading = false;
+    handle.readStop();
+  }
 }

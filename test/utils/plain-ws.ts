@@ -51,8 +51,9 @@ export class PlainWsClient {
   /** Opens and authenticates (`auth` with a token) on a namespace; resolves with the `session` payload. */
   static async connect(baseUrl: string, namespace: string, token: string, options: { autoPong?: boolean } = {}): Promise<PlainWsClient> {
     const client = await PlainWsClient.open(baseUrl, {}, options);
-    // A bound, not a speed check: through a PM2 cluster on a busy 2-core CI machine, the first
-    // answer (token verified on a worker the primary picked) once took more than 5 s.
+    // A bound, not a speed check: the first answer goes through a worker the primary picks, on a
+    // busy 2-core machine. (The "more than 5 s" once seen here was an `auth` frame the sticky
+    // primary lost; test/e2e/sticky-handoff covers that.)
     const answer = await client.request('auth', { namespace, token }, 15_000);
     if (!answer.ok) throw new Error(`auth refused: ${JSON.stringify(answer)}`);
     return client;
