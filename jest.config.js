@@ -19,7 +19,9 @@ const common = {
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|load-esm|strtok3|token-types|@tokenizer|uint8array-extras)/)'],
   // The client SDK is ESM-correct TypeScript (`./backoff.js` names `./backoff.ts`); CommonJS
   // resolution needs the extension dropped. With 'js' first, a package's own `./x.js` still wins.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // @switchboard/react imports the client by its package name: in jest, its source, as the
+  // suites' own helpers use (dist/ is ESM, built for bundlers and Node).
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^@switchboard/client$': '<rootDir>/packages/client/src/index.ts' },
   moduleFileExtensions: ['js', 'ts', 'mjs', 'json'],
 };
 

@@ -1,4 +1,4 @@
-// Jest globalSetup: builds the server's dist/ (when stale) and packages/client/dist once per run,
+// Jest globalSetup: builds the server's dist/ (when stale) and the packages' dist/ once per run,
 // before any suite. Suites that start server processes or use the published SDK (the package
 // test, browser pages, the example agent) then share these builds instead of racing to rebuild.
 import { spawnSync } from 'node:child_process';
@@ -14,4 +14,5 @@ function run(what, args) {
 export default function buildPackages() {
   run('the server', [here('../scripts/run-built.mjs'), '--build-only']);
   run('@switchboard/client', [here('../packages/client/build.mjs')]);
+  run('@switchboard/react', [here('../packages/react/build.mjs')]);
 }

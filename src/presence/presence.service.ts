@@ -12,7 +12,8 @@ import type { PresenceUpdateDto } from './dto/presence-update.dto';
 import { PRESENCE_NAMESPACE, PresenceEvent, type PresenceLeftPayload } from './presence.events';
 import { PRESENCE_STORE, type PresenceMember, type PresenceStore, type ProfilePatch } from './presence.store';
 
-type PresenceSocket = AppSocket & { data: { presence?: Set<string> } };
+/** `profile`: this connection's latest status, view and meta, which follow it into every channel it enters. */
+type PresenceSocket = AppSocket & { data: { presence?: Set<string>; profile?: ProfilePatch } };
 
 /**
  * Who is online where. A connection makes its user present in `company:<id>`; subscribing to a
@@ -73,9 +74,15 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
 
   async update(socket: PresenceSocket, request: PresenceUpdateDto): Promise<void> {
     const now = Date.now();
+    const patch: ProfilePatch = { status: request.status, view: request.view, meta: request.meta };
+    const previous = socket.data.profile;
+    socket.data.profile = {
+      status: request.status,
+      view: request.view !== undefined ? request.view : previous?.view,
+      meta: request.meta !== undefined ? request.meta : previous?.meta,
+    };
     for (const channel of socket.data.presence ?? []) {
       const ref = this.ref(socket, channel);
-      const patch: ProfilePatch = { status: request.status, view: request.view, meta: request.meta };
       let member = await this.guard(() => this.store.update(ref.key, socket.data.principal.id, patch, now));
       let event: string = PresenceEvent.UPDATED;
       if (!member) {
@@ -104,13 +111,21 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     return this.guard(() => this.store.list(this.ref(socket, channel.name).key));
   }
 
+  /**
+   * Joins a channel. A connection that already set its profile brings it along: a user who set
+   * "busy, on orders/42" and then opens a branch is busy on orders/42 there too, not a blank
+   * "online" until the next update.
+   */
   private async enter(socket: PresenceSocket, channel: string): Promise<void> {
     socket.data.presence?.add(channel);
     const ref = this.ref(socket, channel);
-    const { first, member } = await this.guard(() =>
-      this.store.join(ref.key, socket.data.principal.id, this.connectionId(socket), Date.now()),
-    );
-    if (first) await this.announce(ref, PresenceEvent.JOINED, member);
+    const userId = socket.data.principal.id;
+    const now = Date.now();
+    const joined = await this.guard(() => this.store.join(ref.key, userId, this.connectionId(socket), now));
+    const profile = socket.data.profile;
+    const member = profile ? ((await this.guard(() => this.store.update(ref.key, userId, profile, now))) ?? joined.member) : joined.member;
+    if (joined.first) await this.announce(ref, PresenceEvent.JOINED, member);
+    else if (profile) await this.announce(ref, PresenceEvent.UPDATED, member);
   }
 
   private async exit(socket: PresenceSocket, channel: string): Promise<void> {

@@ -111,6 +111,17 @@ describe.each(['memory', 'redis', 'cluster'] as const)('/presence on the %s engi
     expect((await list(tab, 'company:acme')).map((m) => m.userId)).toContain('brancher');
   });
 
+  it('brings a profile set earlier into a branch entered later', async () => {
+    const observer = await observe('acme', 'branch:b1');
+    const tab = await connect(nodes[0].url, '/presence', { token: user('early-setter') });
+    expect(await tab.emitAck('presence:update', { status: 'busy', view: 'orders/7', meta: { device: 'till' } })).toEqual({ ok: true });
+    expect(await tab.subscribe('branch:b1')).toMatchObject({ ok: true });
+    await observer.until((c) => named(c, 'presence:joined', 'early-setter').length === 1);
+    const expected = { userId: 'early-setter', status: 'busy', view: 'orders/7', meta: { device: 'till' } };
+    expect(named(observer, 'presence:joined', 'early-setter')[0][1].data).toMatchObject(expected);
+    expect((await list(observer, 'branch:b1')).find((m) => m.userId === 'early-setter')).toMatchObject(expected);
+  });
+
   it('removes a member idle past the TTL, keeps one that sends heartbeats, and brings the idle one back on activity', async () => {
     const observer = await observe('ttlco');
     const idle = await connect(nodes[0].url, '/presence', { token: user('idle', 'ttlco') });

@@ -1,9 +1,9 @@
-import type { SessionPayload as Session, SwitchboardClient } from '@switchboard/client';
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import type { ClientOptions, SessionPayload as Session } from '@switchboard/client';
+import { SwitchboardProvider, useChannel, useConnectionState, useSession } from '@switchboard/react';
+import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
 import { applyAvailability, applyOrders, resync } from './board';
 import { readSettings, saveToken } from './config';
 import { BoardStore } from './store';
-import { useClient, useConnectionState, type StateSource } from './switchboard';
 
 /** Channels this token can follow: its company, and each of its branches (or the whole company for `*`). */
 function channelsOf(session: Session): { orders: string[]; availability: string[] } {
@@ -12,8 +12,8 @@ function channelsOf(session: Session): { orders: string[]; availability: string[
   return { orders: [company, ...branches], availability: branches.length > 0 ? branches : [company] };
 }
 
-function Badge({ label, handle }: { label: string; handle: StateSource }) {
-  const state = useConnectionState(handle);
+function Badge({ label }: { label: 'orders' | 'availability' }) {
+  const state = useConnectionState(label);
   return (
     <span className={`badge ${state}`} data-testid={`state-${label}`}>
       /{label} {state}
@@ -21,32 +21,28 @@ function Badge({ label, handle }: { label: string; handle: StateSource }) {
   );
 }
 
-function Dashboard({ client, session }: { client: SwitchboardClient; session: Session }) {
-  const orders = client.namespace('orders');
-  const availability = client.namespace('availability');
+/** Follows one /orders channel into the board. The handler updates the store synchronously; the SDK then stores the channel's position. */
+function OrdersChannel({ channel, store }: { channel: string; store: BoardStore }) {
+  useChannel('orders', channel, (event) => store.update((current) => applyOrders(current, event)), {
+    onResync: (reason) => store.update((current) => resync(current, 'orders', channel, reason)),
+  });
+  return null;
+}
+
+function AvailabilityChannel({ channel, store }: { channel: string; store: BoardStore }) {
+  useChannel('availability', channel, (event) => store.update((current) => applyAvailability(current, event)), {
+    onResync: (reason) => store.update((current) => resync(current, 'availability', channel, reason)),
+  });
+  return null;
+}
+
+function Dashboard({ session }: { session: Session }) {
   const store = useMemo(
     () => new BoardStore(`switchboard-dashboard:${session.user.companyId}:${session.user.id}`),
     [session.user.companyId, session.user.id],
   );
   const board = useSyncExternalStore(store.subscribe, store.get);
-
-  useEffect(() => {
-    const channels = channelsOf(session);
-    // The handlers update the store synchronously; the SDK then stores the channel's position.
-    const stops = [
-      ...channels.orders.map((channel) =>
-        orders.subscribe(channel, (event) => store.update((current) => applyOrders(current, event)), {
-          onResync: (reason) => store.update((current) => resync(current, 'orders', channel, reason)),
-        }),
-      ),
-      ...channels.availability.map((channel) =>
-        availability.subscribe(channel, (event) => store.update((current) => applyAvailability(current, event)), {
-          onResync: (reason) => store.update((current) => resync(current, 'availability', channel, reason)),
-        }),
-      ),
-    ];
-    return () => stops.forEach((stop) => stop());
-  }, [orders, availability, session, store]);
+  const channels = channelsOf(session);
 
   const orderRows = Object.values(board.orders).sort((a, b) => b.updatedAt - a.updatedAt);
   const stockRows = Object.values(board.stock).sort((a, b) => a.sku.localeCompare(b.sku));
@@ -57,9 +53,15 @@ function Dashboard({ client, session }: { client: SwitchboardClient; session: Se
         <h1>
           {session.user.companyId} · {session.user.branchIds.join(', ')}
         </h1>
-        <Badge label="orders" handle={orders} />
-        <Badge label="availability" handle={availability} />
+        <Badge label="orders" />
+        <Badge label="availability" />
       </header>
+      {channels.orders.map((channel) => (
+        <OrdersChannel key={channel} channel={channel} store={store} />
+      ))}
+      {channels.availability.map((channel) => (
+        <AvailabilityChannel key={channel} channel={channel} store={store} />
+      ))}
       {offline.length > 0 && (
         <p className="alert" data-testid="printing-alert">
           Kitchen printing offline: {offline.map(([branch, since]) => `${branch} since ${new Date(since).toLocaleTimeString()}`).join(', ')}
@@ -178,18 +180,28 @@ function Connected({
   onError: (message: string) => void;
   error: string | undefined;
 }) {
-  const client = useClient(server, token, onError);
-  const [session, setSession] = useState<Session>();
-  useEffect(() => {
-    if (!client) return undefined;
-    const orders = client.namespace('orders');
-    if (orders.session) setSession(orders.session);
-    return orders.on('session', setSession);
-  }, [client]);
-  if (!client || !session) return <p className="connecting">{error ?? `connecting to ${server}…`}</p>;
+  const options = useMemo<ClientOptions>(
+    () => ({
+      url: server,
+      token,
+      onError: (failure, context) =>
+        onError(`/${context.namespace}${context.channel ? ` ${context.channel}` : ''}: ${failure.code} ${failure.message}`),
+    }),
+    [server, token, onError],
+  );
+  return (
+    <SwitchboardProvider options={options}>
+      <Session server={server} error={error} />
+    </SwitchboardProvider>
+  );
+}
+
+function Session({ server, error }: { server: string; error: string | undefined }) {
+  const session = useSession('orders');
+  if (!session) return <p className="connecting">{error ?? `connecting to ${server}…`}</p>;
   return (
     <>
-      <Dashboard client={client} session={session} />
+      <Dashboard session={session} />
       {error && (
         <p className="error" data-testid="error">
           {error}
