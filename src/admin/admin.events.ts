@@ -1,5 +1,6 @@
 import type { NamespaceDefinition } from '../realtime/namespace.registry';
 import type { RevocationRule } from '../auth/revocations.service';
+import type { KickRule } from '../auth/session-kicks.service';
 import type { PrintJobView } from '../printing/print-job.model';
 import type { Ack, BaseClientToServerEvents, BaseServerToClientEvents, OkAck } from '../realtime/realtime.events';
 import type { AuditEntry } from './audit-log.service';
@@ -12,6 +13,8 @@ export const AdminEvent = {
   STATS: 'admin:stats',
   /** Admin → server, with ack: revoke every token of a user of the admin's company. */
   REVOKE_USER: 'admin:revoke-user',
+  /** Admin → server, with ack: end a user's live sessions on every node (KICKED); the token stays valid. */
+  KICK_USER: 'admin:kick-user',
   /** Admin → server, with ack: cancel a print job no agent has acknowledged. */
   CANCEL_PRINT_JOB: 'admin:cancel-print-job',
   /** Admin → server, with ack: the newest entries of the audit trail. */
@@ -50,6 +53,7 @@ export interface AdminStatsPayload {
 
 export type AdminClientToServerEvents = BaseClientToServerEvents & {
   'admin:revoke-user'(request: { userId: string }, ack: (response: Ack<OkAck & { revoked: RevocationRule }>) => void): void;
+  'admin:kick-user'(request: { userId: string }, ack: (response: Ack<OkAck & { kicked: KickRule }>) => void): void;
   'admin:cancel-print-job'(request: { jobId: string }, ack: (response: Ack<OkAck & { job: PrintJobView }>) => void): void;
   'admin:audit'(request: Record<string, never>, ack: (response: Ack<OkAck & { entries: AuditEntry[] }>) => void): void;
 };

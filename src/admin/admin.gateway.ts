@@ -1,6 +1,7 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { RevocationRule } from '../auth/revocations.service';
+import { SessionKicks, type KickRule } from '../auth/session-kicks.service';
 import { AppError } from '../common/app.errors';
 import type { PrintJobView } from '../printing/print-job.model';
 import { viewOf } from '../printing/print-job.model';
@@ -32,6 +33,7 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
     private readonly stats: AdminStats,
     private readonly audit: AuditLog,
     private readonly jobs: PrintJobsService,
+    private readonly kicks: SessionKicks,
   ) {
     super(kit, ADMIN_NAMESPACE);
     this.timer = setInterval(() => void this.broadcast(), TICK_MS);
@@ -55,6 +57,20 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
     return this.audited(socket, 'revoke-user', request.userId, async () => ({
       ok: true as const,
       revoked: await this.kit.revocations.revoke({ companyId, userId: request.userId }),
+    }));
+  }
+
+  /**
+   * Ends a user's live sessions on every node and transport (`session:ended` KICKED), without
+   * revoking: the token stays valid. The SDK does not reconnect after KICKED; a reload does.
+   */
+  @SubscribeMessage(AdminEvent.KICK_USER)
+  @CommandRoles('admin')
+  kickUser(@ConnectedSocket() socket: AppSocket, @MessageBody() request: AdminUserDto): Promise<{ ok: true; kicked: KickRule }> {
+    const { companyId } = socket.data.principal;
+    return this.audited(socket, 'kick-user', request.userId, async () => ({
+      ok: true as const,
+      kicked: await this.kicks.kick({ companyId, userId: request.userId }),
     }));
   }
 

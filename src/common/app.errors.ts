@@ -15,6 +15,8 @@ export const ErrorCode = {
   TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
   /** Disconnect reasons (in `session:ended`), also usable as error codes. */
   REVOKED: 'REVOKED',
+  /** An admin ended the user's live sessions; the token stays valid (admin:kick-user). */
+  KICKED: 'KICKED',
   SLOW_CONSUMER: 'SLOW_CONSUMER',
   IDLE_TIMEOUT: 'IDLE_TIMEOUT',
   UNAVAILABLE: 'UNAVAILABLE',
@@ -35,6 +37,7 @@ const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   RATE_LIMITED: 429,
   TOO_MANY_CONNECTIONS: 429,
   REVOKED: 401,
+  KICKED: 403,
   SLOW_CONSUMER: 503,
   IDLE_TIMEOUT: 408,
   UNAVAILABLE: 503,

@@ -119,6 +119,7 @@ export const NAMESPACE_EVENTS: {
     clientToServer: namesOf<AdminClientToServerEvents>({
       ...BASE_CLIENT_TO_SERVER,
       'admin:revoke-user': true,
+      'admin:kick-user': true,
       'admin:cancel-print-job': true,
       'admin:audit': true,
     }),

@@ -65,7 +65,7 @@ export interface ServerDrainingPayload {
 }
 
 /** Why the server ends a session; sent as `session:ended` right before it disconnects. */
-export type EndReason = Extract<ErrorCode, 'AUTH_EXPIRED' | 'REVOKED' | 'RATE_LIMITED' | 'SLOW_CONSUMER' | 'IDLE_TIMEOUT'>;
+export type EndReason = Extract<ErrorCode, 'AUTH_EXPIRED' | 'REVOKED' | 'KICKED' | 'RATE_LIMITED' | 'SLOW_CONSUMER' | 'IDLE_TIMEOUT'>;
 
 export interface SessionEndedPayload {
   readonly reason: EndReason;

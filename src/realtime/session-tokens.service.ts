@@ -3,6 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import type { Socket } from 'socket.io';
 import { hasAnyRole, type Principal } from '../auth/claims';
 import { matches, Revocations, type RevocationRule } from '../auth/revocations.service';
+import { isKicked, SessionKicks, type KickRule } from '../auth/session-kicks.service';
 import { TokenVerifier } from '../auth/token-verifier.service';
 import { tryParseChannel } from '../channels/channel-name';
 import { canSubscribe } from '../channels/channel-policy';
@@ -37,12 +38,14 @@ export class SessionTokens implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly revocations: Revocations,
+    private readonly kicks: SessionKicks,
     private readonly delivery: DeliveryService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
     this.revocations.onRevoke((rule) => this.disconnectMatching(rule));
+    this.kicks.onKick((rule) => this.disconnectKicked(rule));
   }
 
   onModuleDestroy(): void {
@@ -107,6 +110,16 @@ export class SessionTokens implements OnModuleInit, OnModuleDestroy {
       throw new AppError(ErrorCode.FORBIDDEN, `the new token may not use /${namespace.name}`);
     }
     return next;
+  }
+
+  private disconnectKicked(rule: KickRule): void {
+    for (const name of this.delivery.namespaceNames()) {
+      for (const socket of this.delivery.namespace(name)?.sockets.values() ?? []) {
+        if (isKicked(rule, (socket.data as SocketData).principal, socket.handshake.issued)) {
+          endSession(socket, ErrorCode.KICKED, 'an admin ended this session');
+        }
+      }
+    }
   }
 
   private disconnectMatching(rule: RevocationRule): void {

@@ -33,6 +33,8 @@ export interface StreamHost {
  */
 export abstract class StreamSession implements ChannelMember {
   readonly subscriptions = new Set<string>();
+  /** When it was opened: a kick ends only sessions open at that moment. */
+  readonly openedAt = Date.now();
   /** Channels it is a member of (joined after replay), by client-facing name. */
   private readonly joined = new Map<string, ChannelRef>();
   private over = false;

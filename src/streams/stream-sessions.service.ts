@@ -3,6 +3,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import type { Principal } from '../auth/claims';
 import { admitToNamespace } from '../auth/handshake.middleware';
 import { matches, Revocations, type RevocationRule } from '../auth/revocations.service';
+import { isKicked, SessionKicks } from '../auth/session-kicks.service';
 import type { Position } from '../bus/envelope';
 import type { ChannelRef } from '../channels/channel-ref';
 import { AppError, ErrorCode } from '../common/app.errors';
@@ -52,6 +53,7 @@ export class StreamSessions implements StreamHost, OnModuleInit, OnModuleDestroy
     private readonly subscriptions: SubscriptionService,
     private readonly connections: ConnectionLimits,
     private readonly revocations: Revocations,
+    private readonly kicks: SessionKicks,
     private readonly metrics: MetricsService,
     private readonly kit: GatewayKit,
   ) {
@@ -61,6 +63,11 @@ export class StreamSessions implements StreamHost, OnModuleInit, OnModuleDestroy
 
   onModuleInit(): void {
     this.revocations.onRevoke((rule) => this.endMatching(rule));
+    this.kicks.onKick((rule) => {
+      for (const session of [...this.sessions]) {
+        if (isKicked(rule, session.principal, session.openedAt)) session.end(ErrorCode.KICKED, 'an admin ended this session');
+      }
+    });
     // One timer for every session's heartbeat, not one per connection.
     this.heartbeats = setInterval(() => {
       const now = Date.now();

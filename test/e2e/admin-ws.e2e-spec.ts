@@ -1,6 +1,9 @@
 import type { AdminStatsPayload } from '../../src/admin/admin.events';
 import { closeAllClients, connect, connectError, type TestClient } from '../utils/clients';
 import { postJson } from '../utils/http';
+import { PlainWsClient } from '../utils/plain-ws';
+import { closeSdkClients, nextState, sdkClient } from '../utils/sdk';
+import { SseClient } from '../utils/sse-client';
 import { RedisServer } from '../utils/redis-server';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { adminToken, serviceToken, staffToken } from '../utils/tokens';
@@ -25,6 +28,7 @@ describe('/admin-ws', () => {
   });
   afterAll(async () => {
     closeAllClients();
+    closeSdkClients();
     await a.close();
     await b.close();
     await redis.stop();
@@ -76,6 +80,44 @@ describe('/admin-ws', () => {
     // Another company's admin sees none of it.
     const beta = await connect(b.url, '/admin-ws', { token: adminToken('beta') });
     expect(await beta.emitAck('admin:audit', {})).toEqual({ ok: true, entries: [] });
+  });
+
+  it('kicks a user of its own company off every node and transport, without revoking: the same token connects again', async () => {
+    const admin = await connect(a.url, '/admin-ws', { token: adminToken('acme', 'boss') });
+    const token = staffToken('acme', ['b1'], 'wanderer');
+    const socket = await connect(b.url, '/orders', { token });
+    const plain = await PlainWsClient.connect(a.url, 'orders', token);
+    const ticket = (await postJson<{ ticket: string }>(`${b.url}/v1/stream-tickets`, {}, token)).body.ticket;
+    const sse = await SseClient.open(`${b.url}/v1/sse?ticket=${ticket}&namespace=orders&channel=branch:b1`);
+    await sse.next('subscribed');
+    const sdk = sdkClient(a.url, { token }).namespace('orders');
+    await sdk.ready();
+    const bystander = await connect(b.url, '/orders', { token: staffToken('acme', ['b1'], 'alice') });
+    const outsider = await connect(a.url, '/orders', { token: staffToken('beta', ['b1'], 'wanderer') });
+
+    const failed = nextState(sdk, 'failed');
+    expect(await admin.emitAck('admin:kick-user', { userId: 'wanderer' })).toMatchObject({
+      ok: true,
+      kicked: { companyId: 'acme', userId: 'wanderer', at: expect.any(Number) },
+    });
+    const kicked = (c: TestClient) =>
+      c.events.some(([event, payload]) => event === 'session:ended' && (payload as { reason: string }).reason === 'KICKED');
+    await socket.until(kicked, 10_000);
+    expect((await plain.next('session:ended')).data).toMatchObject({ reason: 'KICKED' });
+    expect(await plain.closed()).toBeGreaterThan(0);
+    expect((await sse.next('session:ended')).json).toMatchObject({ reason: 'KICKED' });
+    // The SDK does not come straight back: that would undo the kick.
+    expect((await failed).error).toMatchObject({ code: 'KICKED' });
+    expect([kicked(bystander), kicked(outsider)]).toEqual([false, false]);
+
+    // Not revoked: the same token is let in again, and restart() brings the SDK back.
+    const back = await connect(b.url, '/orders', { token });
+    expect(await back.subscribe('branch:b1')).toMatchObject({ ok: true });
+    sdk.restart();
+    await sdk.ready();
+    expect(sdk.state).toBe('connected');
+    const trail = await admin.emitAck<{ entries: { actor: string; action: string; target: string; outcome: string }[] }>('admin:audit', {});
+    expect(trail.entries[0]).toMatchObject({ actor: 'boss', action: 'kick-user', target: 'wanderer', outcome: 'ok' });
   });
 
   it('cancels a print job of its own company, refuses one that is not, and audits both outcomes', async () => {

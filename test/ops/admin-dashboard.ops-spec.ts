@@ -82,7 +82,7 @@ describe('admin dashboard in Chromium', () => {
     await screenshot(page, 'admin-dashboard.png');
   }, 60_000);
 
-  it('revokes a user and cancels a print job from the page, after a confirmation, and shows both in the audit trail', async () => {
+  it('revokes and kicks users and cancels a print job from the page, after a confirmation, and shows each in the audit trail', async () => {
     page.on('dialog', (dialog) => void dialog.accept());
     const victim = await connect(server.url, '/orders', { token: staffToken('acme', ['b1'], 'mallory') });
     await page.fill('#revoke-user', 'mallory');
@@ -90,6 +90,13 @@ describe('admin dashboard in Chromium', () => {
     await waitText(page, '#action-result', /revoked every token of mallory/);
     await victim.until((c) => c.events.some(([event]) => event === 'session:ended'), 10_000);
     expect(victim.events.find(([event]) => event === 'session:ended')?.[1]).toMatchObject({ reason: 'REVOKED' });
+
+    const stray = await connect(server.url, '/orders', { token: staffToken('acme', ['b1'], 'stray-tab') });
+    await page.fill('#revoke-user', 'stray-tab');
+    await page.click('#kick');
+    await waitText(page, '#action-result', /ended the live sessions of stray-tab/);
+    await stray.until((c) => c.events.some(([event]) => event === 'session:ended'), 10_000);
+    expect(stray.events.find(([event]) => event === 'session:ended')?.[1]).toMatchObject({ reason: 'KICKED' });
 
     const ticket = { jobId: 'dash-cancel', branchId: 'nobody-here', document: { contentType: 'text/plain', data: 'ticket' } };
     expect((await postJson(`${server.url}/v1/print-jobs`, ticket, serviceToken())).status).toBe(202);
@@ -102,6 +109,7 @@ describe('admin dashboard in Chromium', () => {
     await waitText(page, '#audit', /cancel-print-job\s+dash-cancel\s+PRINT_JOB_CONFLICT/);
     expect(await text(page, '#audit')).toMatch(/cancel-print-job\s+dash-cancel\s+ok/);
     expect(await text(page, '#audit')).toMatch(/revoke-user\s+mallory\s+ok/);
+    expect(await text(page, '#audit')).toMatch(/kick-user\s+stray-tab\s+ok/);
     await screenshot(page, 'admin-dashboard-actions.png');
   }, 60_000);
 });

@@ -188,6 +188,10 @@ export class ConnectionSupervisor {
         if (!this.tokens.canRefresh) return this.fail(error);
         this.tokens.invalidate();
         return this.retry(error, ended.reason === 'AUTH_EXPIRED' ? 0 : undefined);
+      case 'KICKED':
+        // An admin ended this user's sessions: coming straight back would undo it. The token
+        // still works, so restart() (or a reload) connects again.
+        return this.fail(error);
       case 'RATE_LIMITED':
         return this.retry(error, Math.max(RATE_LIMIT_PAUSE_MS, this.backoff.next()));
       default:

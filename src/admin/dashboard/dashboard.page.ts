@@ -52,7 +52,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section><h2>Print jobs (last 15 min)</h2><table id="print-jobs"></table><p>Awaiting an agent's ack now: <b id="in-flight">0</b></p></section>
   <section><h2>Recent auth failures</h2><table id="auth-failures"></table></section>
   <section class="wide"><h2>Actions</h2>
-    <form id="revoke-form" class="action"><label for="revoke-user">Revoke user</label><input id="revoke-user" required maxlength="256" placeholder="user id (sub)" autocomplete="off"><button id="revoke" type="submit">Revoke</button></form>
+    <form id="revoke-form" class="action"><label for="revoke-user">User</label><input id="revoke-user" required maxlength="256" placeholder="user id (sub)" autocomplete="off"><button id="kick" type="button" title="End their live sessions; the token keeps working">Kick</button><button id="revoke" type="submit" title="End their sessions and refuse every token issued so far">Revoke</button></form>
     <form id="cancel-form" class="action"><label for="cancel-job">Cancel print job</label><input id="cancel-job" required maxlength="128" placeholder="job id" autocomplete="off"><button id="cancel" type="submit">Cancel job</button></form>
     <p id="action-result"></p>
     <h2>Audit trail</h2><table id="audit"></table>
@@ -164,6 +164,11 @@ export const DASHBOARD_JS = `(() => {
     const userId = $('revoke-user').value.trim();
     if (!userId || !confirm('Revoke every token of user ' + userId + '? Their connections end now, on every node.')) return;
     act('admin:revoke-user', { userId }, () => 'revoked every token of ' + userId);
+  });
+  $('kick').addEventListener('click', () => {
+    const userId = $('revoke-user').value.trim();
+    if (!userId || !confirm('End every live session of user ' + userId + ', on every node? Their token keeps working.')) return;
+    act('admin:kick-user', { userId }, () => 'ended the live sessions of ' + userId);
   });
   $('cancel-form').addEventListener('submit', (event) => {
     event.preventDefault();
