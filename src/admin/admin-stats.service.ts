@@ -7,7 +7,8 @@ import { MetricsService } from '../metrics/metrics.service';
 import { AGENT_DIRECTORY, type AgentDirectory } from '../printing/agent-directory.store';
 import { AgentRegistry } from '../printing/agent-registry.service';
 import { DeliveryService } from '../realtime/delivery.service';
-import type { AdminStatsPayload } from './admin.events';
+import type { AdminStatsPayload, AdminTrendPayload } from './admin.events';
+import { TREND_BUCKET_MS, TrendHistory, type CompanyNow } from './admin-trends';
 
 /** The server-side event (Socket.IO adapter, not the bus) that carries a node's snapshot to its peers. */
 export const NODE_STATS_EVENT = 'admin:node-stats';
@@ -49,6 +50,8 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
   private readonly snapshots = new Map<string, NodeSnapshot>();
   /** This node's print job changes per tick, for the 15-minute window. */
   private readonly printHistory: { at: number; byCompany: Map<string, Record<string, number>> }[] = [];
+  private readonly trends = new TrendHistory();
+  private closingTrends = false;
   private timer: NodeJS.Timeout | undefined;
   private peers: Namespace | undefined;
 
@@ -105,6 +108,16 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
         .sort((a, b) => b.at - a.at)
         .slice(0, 20),
     };
+  }
+
+  /** The company's last 15 minutes, one point per 10 s (this node's view of the cluster). */
+  trend(companyId: string): AdminTrendPayload {
+    return { companyId, bucketSeconds: TREND_BUCKET_MS / 1000, points: this.trends.of(companyId) };
+  }
+
+  /** Changes whenever a trend point is added: the gateway sends the trends again then. */
+  get trendVersion(): number {
+    return this.trends.version;
   }
 
   private async branches(companyId: string, now: number): Promise<AdminStatsPayload['branches']> {
@@ -179,7 +192,52 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
     const snapshot: NodeSnapshot = { instance: this.nodes.instanceId, node: this.config.nodeId, at: now, companies };
     // Our own view is kept directly; peers get it through the adapter.
     this.snapshots.set(snapshot.instance, snapshot);
+    this.addToTrends(snapshot);
     this.peers?.serverSideEmit(NODE_STATS_EVENT, snapshot);
+    if (this.trends.due(now) && !this.closingTrends) void this.closeTrends(now);
+  }
+
+  /** Each snapshot is added once, when it arrives: no second is counted twice or missed. */
+  private addToTrends(snapshot: NodeSnapshot): void {
+    for (const [companyId, company] of Object.entries(snapshot.companies ?? {})) {
+      if (company.published > 0 || company.delivered > 0) this.trends.add(companyId, company);
+    }
+  }
+
+  /** Connections (from every live node's latest snapshot) and agents online (the directory), per company. */
+  private async closeTrends(now: number): Promise<void> {
+    this.closingTrends = true;
+    try {
+      const present = new Map<string, { connections: Record<string, number>; agentsOnline: number }>();
+      const entry = (companyId: string) => {
+        let found = present.get(companyId);
+        if (!found) present.set(companyId, (found = { connections: {}, agentsOnline: 0 }));
+        return found;
+      };
+      for (const snapshot of this.snapshots.values()) {
+        if (now - snapshot.at >= STALE_MS) continue;
+        for (const [companyId, company] of Object.entries(snapshot.companies)) {
+          const connections = entry(companyId).connections;
+          for (const [namespace, count] of Object.entries(company.connections))
+            connections[namespace] = (connections[namespace] ?? 0) + count;
+        }
+      }
+      try {
+        const { agents } = await this.directory.load(await this.nodes.aliveInstances(now), now);
+        const online = new Map<string, Set<string>>();
+        for (const agent of agents) {
+          const ids = online.get(agent.companyId) ?? new Set<string>();
+          ids.add(`${agent.branchId}/${agent.agentId}`);
+          online.set(agent.companyId, ids);
+        }
+        for (const [companyId, ids] of online) entry(companyId).agentsOnline = ids.size;
+      } catch (error) {
+        this.logger.debug(`agent directory unavailable for the trend: ${(error as Error).message}`);
+      }
+      this.trends.close(Date.now(), present as ReadonlyMap<string, CompanyNow>);
+    } finally {
+      this.closingTrends = false;
+    }
   }
 
   private onSnapshot(data: unknown): void {
@@ -187,6 +245,7 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
     if (typeof snapshot?.instance !== 'string' || snapshot.instance === this.nodes.instanceId) return;
     // Clocks differ between hosts: stamp with our arrival time for staleness.
     this.snapshots.set(snapshot.instance, { ...snapshot, at: Date.now() });
+    this.addToTrends(snapshot);
     for (const [instance, known] of this.snapshots) if (Date.now() - known.at > STALE_MS * 4) this.snapshots.delete(instance);
   }
 }

@@ -3,6 +3,7 @@ import type { RevocationRule } from '../auth/revocations.service';
 import type { KickRule } from '../auth/session-kicks.service';
 import type { PrintJobView } from '../printing/print-job.model';
 import type { Ack, BaseClientToServerEvents, BaseServerToClientEvents, OkAck } from '../realtime/realtime.events';
+import type { TrendPoint } from './admin-trends';
 import type { AuditEntry } from './audit-log.service';
 
 /** /admin-ws: the live feed of the admin dashboard, for role `admin`, scoped to the admin's company. */
@@ -11,6 +12,8 @@ export const ADMIN_NAMESPACE: NamespaceDefinition = { name: 'admin-ws', roles: [
 export const AdminEvent = {
   /** Server → admin, every second: the admin's company, cluster-wide. */
   STATS: 'admin:stats',
+  /** Server → admin, on connect and every 10 s: the last 15 minutes, one point per 10 s. */
+  TREND: 'admin:trend',
   /** Admin → server, with ack: revoke every token of a user of the admin's company. */
   REVOKE_USER: 'admin:revoke-user',
   /** Admin → server, with ack: end a user's live sessions on every node (KICKED); the token stays valid. */
@@ -51,6 +54,13 @@ export interface AdminStatsPayload {
   }[];
 }
 
+export interface AdminTrendPayload {
+  readonly companyId: string;
+  readonly bucketSeconds: number;
+  /** Oldest first, at most 90 (15 minutes). */
+  readonly points: readonly TrendPoint[];
+}
+
 export type AdminClientToServerEvents = BaseClientToServerEvents & {
   'admin:revoke-user'(request: { userId: string }, ack: (response: Ack<OkAck & { revoked: RevocationRule }>) => void): void;
   'admin:kick-user'(request: { userId: string }, ack: (response: Ack<OkAck & { kicked: KickRule }>) => void): void;
@@ -59,4 +69,5 @@ export type AdminClientToServerEvents = BaseClientToServerEvents & {
 };
 export type AdminServerToClientEvents = BaseServerToClientEvents & {
   'admin:stats'(payload: AdminStatsPayload): void;
+  'admin:trend'(payload: AdminTrendPayload): void;
 };

@@ -27,6 +27,8 @@ const companyRoom = (companyId: string) => `admin:${companyId}`;
 @WebSocketGateway({ namespace: `/${ADMIN_NAMESPACE.name}` })
 export class AdminGateway extends ChannelGateway implements OnApplicationShutdown {
   private readonly timer: NodeJS.Timeout;
+  /** The trend version last sent to the dashboards. */
+  private sentTrend = 0;
 
   constructor(
     kit: GatewayKit,
@@ -109,6 +111,7 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
     const { companyId } = socket.data.principal;
     await socket.join(companyRoom(companyId));
     socket.emit(AdminEvent.STATS, await this.stats.view(companyId));
+    socket.emit(AdminEvent.TREND, this.stats.trend(companyId));
   }
 
   private async broadcast(): Promise<void> {
@@ -116,7 +119,11 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
     if (!nsp) return;
     const companies = new Set<string>();
     for (const socket of nsp.sockets.values()) companies.add((socket as AppSocket).data.principal.companyId);
+    const trendVersion = this.stats.trendVersion;
+    const trendChanged = trendVersion !== this.sentTrend;
+    this.sentTrend = trendVersion;
     for (const companyId of companies) {
+      if (trendChanged) nsp.local.to(companyRoom(companyId)).emit(AdminEvent.TREND, this.stats.trend(companyId));
       try {
         nsp.local.to(companyRoom(companyId)).emit(AdminEvent.STATS, await this.stats.view(companyId));
       } catch (error) {

@@ -123,6 +123,6 @@ export const NAMESPACE_EVENTS: {
       'admin:cancel-print-job': true,
       'admin:audit': true,
     }),
-    serverToClient: namesOf<AdminServerToClientEvents>({ ...BASE_SERVER_TO_CLIENT, 'admin:stats': true }),
+    serverToClient: namesOf<AdminServerToClientEvents>({ ...BASE_SERVER_TO_CLIENT, 'admin:stats': true, 'admin:trend': true }),
   },
 };

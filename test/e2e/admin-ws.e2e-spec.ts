@@ -1,6 +1,6 @@
-import type { AdminStatsPayload } from '../../src/admin/admin.events';
+import type { AdminStatsPayload, AdminTrendPayload } from '../../src/admin/admin.events';
 import { closeAllClients, connect, connectError, type TestClient } from '../utils/clients';
-import { postJson } from '../utils/http';
+import { orderUpdated, postJson, publish } from '../utils/http';
 import { PlainWsClient } from '../utils/plain-ws';
 import { closeSdkClients, nextState, sdkClient } from '../utils/sdk';
 import { SseClient } from '../utils/sse-client';
@@ -54,6 +54,42 @@ describe('/admin-ws', () => {
     expect(latest(beta)).toMatchObject({ companyId: 'beta' });
     expect(JSON.stringify(latest(beta))).not.toContain('acme');
   }, 30_000);
+
+  it('sends the last 15 minutes as points of 10 s, counting what every node saw once, and only to its company', async () => {
+    const admin = await connect(a.url, '/admin-ws', { token: adminToken('acme', 'boss') });
+    const beta = await connect(b.url, '/admin-ws', { token: adminToken('beta', 'other') });
+    const follower = await connect(b.url, '/orders', { token: staffToken('acme', ['b1'], 'trend-follower') });
+    expect(await follower.subscribe('branch:b1')).toMatchObject({ ok: true });
+    const trends = (client: TestClient) =>
+      client.events.filter(([event]) => event === 'admin:trend').map(([, payload]) => payload as AdminTrendPayload);
+    // On connect, whatever history this node has.
+    await admin.until((c) => trends(c).length === 1);
+    expect(trends(admin)[0]).toMatchObject({ companyId: 'acme', bucketSeconds: 10 });
+
+    // 10 events through each node.
+    for (let i = 0; i < 10; i++) {
+      expect((await publish(a.url, orderUpdated('branch:b1', `trend-a-${i}`))).status).toBe(202);
+      expect((await publish(b.url, orderUpdated('branch:b1', `trend-b-${i}`))).status).toBe(202);
+    }
+    await follower.until(
+      (c) => c.envelopes().filter((e) => String((e.data as { orderId: string }).orderId).startsWith('trend-')).length === 20,
+    );
+    // Rates × the bucket add up to the 20 published, once each (not twice: both nodes hear every report).
+    const publishedIn = (payload: AdminTrendPayload) =>
+      payload.points.reduce((sum, point) => sum + point.publishedPerSecond * payload.bucketSeconds, 0);
+    const latest = () => trends(admin)[trends(admin).length - 1];
+    await admin.until(() => publishedIn(latest()) >= 19.5, 25_000);
+    const withTraffic = latest().points.filter((point) => point.publishedPerSecond > 0);
+    expect(publishedIn(latest())).toBeLessThan(20.5);
+    expect(withTraffic.every((point) => point.deliveredPerSecond > 0 && typeof point.p99Ms === 'number')).toBe(true);
+    expect(latest().points[latest().points.length - 1].connections['/orders']).toBeGreaterThanOrEqual(1);
+    // Another company's admin sees none of acme's traffic.
+    expect(
+      trends(beta)
+        .flatMap((payload) => payload.points)
+        .every((point) => point.publishedPerSecond === 0),
+    ).toBe(true);
+  }, 40_000);
 
   it('revokes a user of its own company from the dashboard, on every node, and writes the audit trail', async () => {
     const admin = await connect(a.url, '/admin-ws', { token: adminToken('acme', 'boss') });

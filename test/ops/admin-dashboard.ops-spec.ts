@@ -79,8 +79,15 @@ describe('admin dashboard in Chromium', () => {
     await connectError(server.url, '/orders', { token: expired });
     await waitText(page, '#auth-failures', /AUTH_EXPIRED\s+\/orders/);
 
+    // The trend charts: a point every 10 s with the traffic above (published at more than 1/s)
+    // and the /orders connection, drawn as SVG.
+    await waitText(page, '#trend-events-legend', /max ([1-9]|\d{2,})/, 25_000);
+    await waitText(page, '#trend-connections-legend', /\/orders [1-9]/, 25_000);
+    expect(Number(await page.getAttribute('#trend-events', 'data-points'))).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#trend-events polyline').count()).toBe(2); // published and delivered
+
     await screenshot(page, 'admin-dashboard.png');
-  }, 60_000);
+  }, 90_000);
 
   it('revokes and kicks users and cancels a print job from the page, after a confirmation, and shows each in the audit trail', async () => {
     page.on('dialog', (dialog) => void dialog.accept());

@@ -3,6 +3,8 @@
  * /admin-ws, which refuses any token without the `admin` role, and only for that admin's company.
  * Kept as TypeScript strings so the build ships it with dist/ and no file lookup can fail.
  */
+import { TREND_CHARTS_JS } from './trend-charts.page';
+
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -28,6 +30,10 @@ export const DASHBOARD_HTML = `<!doctype html>
   form.action input { flex: 1; min-width: 0; }
   .ok { color: #137333; }
   section.wide { grid-column: 1 / -1; }
+  .trends { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 12px; }
+  .trends svg { width: 100%; height: 80px; background: #fbfcfd; }
+  .trends h3 { font-size: 12px; margin: 0 0 4px; color: #5a6478; font-weight: 600; }
+  .legend { font-size: 12px; color: #5a6478; }
   [hidden] { display: none !important; }
 </style>
 </head>
@@ -39,6 +45,14 @@ export const DASHBOARD_HTML = `<!doctype html>
   <p><button type="submit" id="connect">Connect</button> <span id="login-error" class="error"></span></p>
 </form>
 <main id="dashboard" hidden>
+  <section class="wide"><h2>Last 15 minutes</h2>
+    <div class="trends">
+      <div><h3>Events / s</h3><svg id="trend-events" viewBox="0 0 300 80" preserveAspectRatio="none"></svg><div class="legend" id="trend-events-legend"></div></div>
+      <div><h3>Publish-to-deliver p99</h3><svg id="trend-latency" viewBox="0 0 300 80" preserveAspectRatio="none"></svg><div class="legend" id="trend-latency-legend"></div></div>
+      <div><h3>Connections by namespace</h3><svg id="trend-connections" viewBox="0 0 300 80" preserveAspectRatio="none"></svg><div class="legend" id="trend-connections-legend"></div></div>
+      <div><h3>Printing agents online</h3><svg id="trend-agents" viewBox="0 0 300 80" preserveAspectRatio="none"></svg><div class="legend" id="trend-agents-legend"></div></div>
+    </div>
+  </section>
   <section><h2>Live connections</h2><div class="big" id="connections-total">0</div><table id="connections"></table></section>
   <section><h2>Events</h2>
     <table>
@@ -64,7 +78,8 @@ export const DASHBOARD_HTML = `<!doctype html>
 </html>
 `;
 
-export const DASHBOARD_JS = `(() => {
+export const DASHBOARD_JS = `${TREND_CHARTS_JS}
+(() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
   let socket;
@@ -143,6 +158,7 @@ export const DASHBOARD_JS = `(() => {
       if (!$('audit').hasChildNodes()) loadAudit();
       render(stats);
     });
+    socket.on('admin:trend', (trend) => SwitchboardTrends.render(trend));
     socket.on('connect_error', (error) => {
       const code = (error.data && error.data.code) || error.message;
       $('login-error').textContent = 'refused: ' + code;
