@@ -8,7 +8,7 @@ import { AGENT_DIRECTORY, type AgentDirectory } from '../printing/agent-director
 import { AgentRegistry } from '../printing/agent-registry.service';
 import { DeliveryService } from '../realtime/delivery.service';
 import type { AdminStatsPayload, AdminTrendPayload } from './admin.events';
-import { TREND_BUCKET_MS, TrendHistory, type CompanyNow } from './admin-trends';
+import { TREND_BUCKET_MS, TrendHistory } from './admin-trends';
 
 /** The server-side event (Socket.IO adapter, not the bus) that carries a node's snapshot to its peers. */
 export const NODE_STATS_EVENT = 'admin:node-stats';
@@ -234,7 +234,7 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
       } catch (error) {
         this.logger.debug(`agent directory unavailable for the trend: ${(error as Error).message}`);
       }
-      this.trends.close(Date.now(), present as ReadonlyMap<string, CompanyNow>);
+      this.trends.close(Date.now(), present);
     } finally {
       this.closingTrends = false;
     }
