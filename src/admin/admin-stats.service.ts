@@ -7,7 +7,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { AGENT_DIRECTORY, type AgentDirectory } from '../printing/agent-directory.store';
 import { AgentRegistry } from '../printing/agent-registry.service';
 import { DeliveryService } from '../realtime/delivery.service';
-import type { AdminStatsPayload, AdminTrendPayload } from './admin.events';
+import type { AdminStatsPayload, AdminTrendPayload, PlatformView } from './admin.events';
 import { TREND_BUCKET_MS, TrendHistory } from './admin-trends';
 
 /** The server-side event (Socket.IO adapter, not the bus) that carries a node's snapshot to its peers. */
@@ -108,6 +108,61 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
         .sort((a, b) => b.at - a.at)
         .slice(0, 20),
     };
+  }
+
+  /** Every company's totals from the same snapshots, for the platform view. */
+  async platform(now = Date.now()): Promise<PlatformView> {
+    const fresh = [...this.snapshots.values()].filter((snapshot) => now - snapshot.at < STALE_MS);
+    const rows = new Map<
+      string,
+      { connections: Record<string, number>; published: number; delivered: number; latencies: number[]; inFlight: number }
+    >();
+    for (const snapshot of fresh) {
+      for (const [companyId, company] of Object.entries(snapshot.companies)) {
+        let row = rows.get(companyId);
+        if (!row) rows.set(companyId, (row = { connections: {}, published: 0, delivered: 0, latencies: [], inFlight: 0 }));
+        for (const [namespace, count] of Object.entries(company.connections))
+          row.connections[namespace] = (row.connections[namespace] ?? 0) + count;
+        row.published += company.published;
+        row.delivered += company.delivered;
+        row.latencies.push(...company.latencies);
+        row.inFlight += company.inFlight;
+      }
+    }
+    const agents = new Map<string, Set<string>>();
+    const withoutAgent = new Map<string, number>();
+    try {
+      const directory = await this.directory.load(await this.nodes.aliveInstances(now), now);
+      for (const agent of directory.agents) {
+        const ids = agents.get(agent.companyId) ?? new Set<string>();
+        ids.add(`${agent.branchId}/${agent.agentId}`);
+        agents.set(agent.companyId, ids);
+      }
+      const covered = new Set(directory.agents.map((agent) => `${agent.companyId}/${agent.branchId}`));
+      for (const state of directory.states) {
+        if (!covered.has(`${state.companyId}/${state.branchId}`))
+          withoutAgent.set(state.companyId, (withoutAgent.get(state.companyId) ?? 0) + 1);
+      }
+    } catch (error) {
+      this.logger.debug(`agent directory unavailable for the platform view: ${(error as Error).message}`);
+    }
+    const companies = [...new Set([...rows.keys(), ...agents.keys(), ...withoutAgent.keys()])].map((companyId) => {
+      const row = rows.get(companyId);
+      const connectionsByNamespace = row?.connections ?? {};
+      return {
+        companyId,
+        connections: Object.values(connectionsByNamespace).reduce((sum, count) => sum + count, 0),
+        connectionsByNamespace,
+        publishedPerSecond: row?.published ?? 0,
+        deliveredPerSecond: row?.delivered ?? 0,
+        p99Ms: percentile(row?.latencies ?? [], 99) ?? null,
+        printJobsInFlight: row?.inFlight ?? 0,
+        agentsOnline: agents.get(companyId)?.size ?? 0,
+        branchesWithoutAgent: withoutAgent.get(companyId) ?? 0,
+      };
+    });
+    companies.sort((a, b) => b.connections - a.connections || a.companyId.localeCompare(b.companyId));
+    return { at: now, nodes: fresh.map((snapshot) => snapshot.node).sort(), companies };
   }
 
   /** The company's last 15 minutes, one point per 10 s (this node's view of the cluster). */

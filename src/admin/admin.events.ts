@@ -54,6 +54,25 @@ export interface AdminStatsPayload {
   }[];
 }
 
+/** GET /v1/admin/platform: every company at a glance, for a platform admin (`companyId: "*"`). */
+export interface PlatformView {
+  readonly at: number;
+  /** Nodes whose snapshot is fresh. */
+  readonly nodes: readonly string[];
+  /** Busiest first (connections). */
+  readonly companies: readonly {
+    readonly companyId: string;
+    readonly connections: number;
+    readonly connectionsByNamespace: Readonly<Record<string, number>>;
+    readonly publishedPerSecond: number;
+    readonly deliveredPerSecond: number;
+    readonly p99Ms: number | null;
+    readonly printJobsInFlight: number;
+    readonly agentsOnline: number;
+    readonly branchesWithoutAgent: number;
+  }[];
+}
+
 export interface AdminTrendPayload {
   readonly companyId: string;
   readonly bucketSeconds: number;

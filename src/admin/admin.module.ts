@@ -6,12 +6,13 @@ import { AdminStats } from './admin-stats.service';
 import { AuditLog } from './audit-log.service';
 import { AdminGateway } from './admin.gateway';
 import { DashboardController } from './dashboard/dashboard.controller';
+import { PlatformController } from './platform.controller';
 import { RevocationsController } from './revocations.controller';
 
-/** Operator surface: token revocation, and the /admin dashboard with its /admin-ws feed. */
+/** Operator surface: token revocation, the platform view, and the /admin dashboard with its /admin-ws feed. */
 @Module({
   imports: [AuthModule, RealtimeModule, PrintingModule],
-  controllers: [RevocationsController, DashboardController],
+  controllers: [RevocationsController, PlatformController, DashboardController],
   providers: [AdminStats, AdminGateway, AuditLog],
 })
 export class AdminModule {}

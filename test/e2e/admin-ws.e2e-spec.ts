@@ -1,6 +1,7 @@
-import type { AdminStatsPayload, AdminTrendPayload } from '../../src/admin/admin.events';
+import type { AdminStatsPayload, AdminTrendPayload, PlatformView } from '../../src/admin/admin.events';
 import { closeAllClients, connect, connectError, type TestClient } from '../utils/clients';
-import { orderUpdated, postJson, publish } from '../utils/http';
+import { eventually } from '../utils/eventually';
+import { getJson, orderUpdated, postJson, publish } from '../utils/http';
 import { PlainWsClient } from '../utils/plain-ws';
 import { closeSdkClients, nextState, sdkClient } from '../utils/sdk';
 import { SseClient } from '../utils/sse-client';
@@ -90,6 +91,34 @@ describe('/admin-ws', () => {
         .every((point) => point.publishedPerSecond === 0),
     ).toBe(true);
   }, 40_000);
+
+  it('gives a platform admin every company at a glance over HTTP, cluster-wide, and nobody else', async () => {
+    await connect(a.url, '/orders', { token: staffToken('plat-1', ['b1'], 'u1') });
+    await connect(b.url, '/orders', { token: staffToken('plat-1', ['b1'], 'u2') });
+    await connect(b.url, '/presence', { token: staffToken('plat-1', ['b1'], 'u2') });
+    await connect(a.url, '/orders', { token: staffToken('plat-2', ['b1'], 'u3') });
+    const platform = adminToken('*', 'root');
+    let view: PlatformView | undefined;
+    const row = (companyId: string) => view?.companies.find((company) => company.companyId === companyId);
+    // Snapshots travel once a second: read until both nodes' have arrived.
+    await eventually(
+      'both nodes in the platform view',
+      async () => {
+        view = (await getJson<PlatformView>(`${a.url}/v1/admin/platform`, platform)).body;
+        return row('plat-1')?.connections === 3 && row('plat-2')?.connections === 1;
+      },
+      10_000,
+    );
+    expect(view?.nodes).toEqual(['node-a', 'node-b']);
+    expect(row('plat-1')).toMatchObject({ connectionsByNamespace: { '/orders': 2, '/presence': 1 }, agentsOnline: 0 });
+    // Busiest first.
+    const order = view?.companies.map((company) => company.companyId) ?? [];
+    expect(order.indexOf('plat-1')).toBeLessThan(order.indexOf('plat-2'));
+    // A tenant's admin, a staff token and no token are refused, with their codes.
+    expect((await getJson(`${b.url}/v1/admin/platform`, adminToken('plat-1'))).body).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    expect((await getJson(`${b.url}/v1/admin/platform`, staffToken('plat-1'))).status).toBe(403);
+    expect((await getJson(`${b.url}/v1/admin/platform`)).status).toBe(401);
+  });
 
   it('revokes a user of its own company from the dashboard, on every node, and writes the audit trail', async () => {
     const admin = await connect(a.url, '/admin-ws', { token: adminToken('acme', 'boss') });

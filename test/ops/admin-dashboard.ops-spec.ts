@@ -119,4 +119,20 @@ describe('admin dashboard in Chromium', () => {
     expect(await text(page, '#audit')).toMatch(/kick-user\s+stray-tab\s+ok/);
     await screenshot(page, 'admin-dashboard-actions.png');
   }, 60_000);
+  it('shows a platform admin every company, from GET /v1/admin/platform', async () => {
+    await connect(server.url, '/orders', { token: staffToken('tenant-two', ['b1'], 'someone') });
+    const platform = await browser.newPage({ viewport: { width: 1280, height: 600 } });
+    try {
+      await platform.goto(`${server.url}/admin`);
+      await platform.fill('#token', adminToken('*', 'root'));
+      await platform.click('#connect');
+      await platform.waitForSelector('#platform:not([hidden])');
+      await waitText(platform, '#companies', /acme\s+\d+/);
+      await waitText(platform, '#companies', /tenant-two\s+1\s/);
+      expect(await platform.locator('#dashboard').isHidden()).toBe(true);
+      await screenshot(platform, 'admin-platform.png');
+    } finally {
+      await platform.close();
+    }
+  });
 });

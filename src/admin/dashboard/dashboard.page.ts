@@ -40,10 +40,13 @@ export const DASHBOARD_HTML = `<!doctype html>
 <body>
 <header><h1>Switchboard</h1><span id="company"></span><span id="status">not connected</span><button id="logout" hidden>Log out</button></header>
 <form id="login">
-  <p>Paste an admin token (role <code>admin</code>). It stays in this tab only.</p>
+  <p>Paste an admin token (role <code>admin</code>). It stays in this tab only. A platform admin token (<code>companyId: "*"</code>) opens the view of every company.</p>
   <textarea id="token" name="token" autocomplete="off" spellcheck="false"></textarea>
   <p><button type="submit" id="connect">Connect</button> <span id="login-error" class="error"></span></p>
 </form>
+<main id="platform" hidden>
+  <section class="wide"><h2>All companies (platform view)</h2><p class="legend" id="platform-nodes"></p><table id="companies"></table></section>
+</main>
 <main id="dashboard" hidden>
   <section class="wide"><h2>Last 15 minutes</h2>
     <div class="trends">
@@ -147,8 +150,39 @@ export const DASHBOARD_JS = `${TREND_CHARTS_JS}
     });
   }
 
+  /** The platform view polls GET /v1/admin/platform: sockets belong to one company and refuse platform tokens. */
+  let platformTimer;
+  function companyOf(token) {
+    try { return JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).companyId; } catch { return undefined; }
+  }
+  async function pollPlatform(token) {
+    const response = await fetch('/v1/admin/platform', { headers: { authorization: 'Bearer ' + token } }).catch(() => undefined);
+    if (!response) { $('status').textContent = 'platform view: no answer, retrying'; return; }
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      clearInterval(platformTimer);
+      $('login-error').textContent = 'refused: ' + ((body.error && body.error.code) || response.status);
+      $('platform').hidden = true; $('login').hidden = false;
+      return;
+    }
+    $('login').hidden = true; $('platform').hidden = false; $('logout').hidden = false;
+    $('company').textContent = 'platform: ' + body.companies.length + ' companies';
+    $('platform-nodes').textContent = 'nodes: ' + (body.nodes.join(', ') || 'none');
+    rows($('companies'), ['Company', 'Connections', 'Published / s', 'Delivered / s', 'p99', 'Jobs awaiting ack', 'Agents online', 'Branches without agent'],
+      body.companies.map((c) => [cell(c.companyId), cell(c.connections), cell(c.publishedPerSecond), cell(c.deliveredPerSecond), cell(ms(c.p99Ms)),
+        cell(c.printJobsInFlight), cell(c.agentsOnline), cell(c.branchesWithoutAgent, c.branchesWithoutAgent > 0 ? 'offline' : '')]));
+    $('status').textContent = 'live, updated ' + time(body.at);
+  }
+  function connectPlatform(token) {
+    clearInterval(platformTimer);
+    $('login-error').textContent = '';
+    void pollPlatform(token);
+    platformTimer = setInterval(() => void pollPlatform(token), 2000);
+  }
+
   function connect(token) {
     if (socket) socket.close();
+    if (companyOf(token) === '*') return connectPlatform(token);
     $('login-error').textContent = '';
     socket = io('/admin-ws', { auth: { token }, transports: ['websocket', 'polling'] });
     socket.on('admin:stats', (stats) => {
@@ -195,7 +229,8 @@ export const DASHBOARD_JS = `${TREND_CHARTS_JS}
   $('logout').addEventListener('click', () => {
     sessionStorage.removeItem('switchboard-admin-token');
     if (socket) socket.close();
-    $('dashboard').hidden = true; $('login').hidden = false; $('logout').hidden = true;
+    clearInterval(platformTimer);
+    $('dashboard').hidden = true; $('platform').hidden = true; $('login').hidden = false; $('logout').hidden = true;
     $('status').textContent = 'not connected'; $('company').textContent = '';
   });
   const saved = sessionStorage.getItem('switchboard-admin-token');
