@@ -129,23 +129,7 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
         row.inFlight += company.inFlight;
       }
     }
-    const agents = new Map<string, Set<string>>();
-    const withoutAgent = new Map<string, number>();
-    try {
-      const directory = await this.directory.load(await this.nodes.aliveInstances(now), now);
-      for (const agent of directory.agents) {
-        const ids = agents.get(agent.companyId) ?? new Set<string>();
-        ids.add(`${agent.branchId}/${agent.agentId}`);
-        agents.set(agent.companyId, ids);
-      }
-      const covered = new Set(directory.agents.map((agent) => `${agent.companyId}/${agent.branchId}`));
-      for (const state of directory.states) {
-        if (!covered.has(`${state.companyId}/${state.branchId}`))
-          withoutAgent.set(state.companyId, (withoutAgent.get(state.companyId) ?? 0) + 1);
-      }
-    } catch (error) {
-      this.logger.debug(`agent directory unavailable for the platform view: ${(error as Error).message}`);
-    }
+    const { agents, withoutAgent } = await this.agentCounts(now);
     const companies = [...new Set([...rows.keys(), ...agents.keys(), ...withoutAgent.keys()])].map((companyId) => {
       const row = rows.get(companyId);
       const connectionsByNamespace = row?.connections ?? {};
@@ -157,12 +141,36 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
         deliveredPerSecond: row?.delivered ?? 0,
         p99Ms: percentile(row?.latencies ?? [], 99) ?? null,
         printJobsInFlight: row?.inFlight ?? 0,
-        agentsOnline: agents.get(companyId)?.size ?? 0,
+        agentsOnline: agents.get(companyId) ?? 0,
         branchesWithoutAgent: withoutAgent.get(companyId) ?? 0,
       };
     });
     companies.sort((a, b) => b.connections - a.connections || a.companyId.localeCompare(b.companyId));
     return { at: now, nodes: fresh.map((snapshot) => snapshot.node).sort(), companies };
+  }
+
+  /** Agents online per company, and branches that had an agent and have none now; empty when the directory is unreachable. */
+  private async agentCounts(now: number): Promise<{ agents: Map<string, number>; withoutAgent: Map<string, number> }> {
+    const agents = new Map<string, number>();
+    const withoutAgent = new Map<string, number>();
+    try {
+      const directory = await this.directory.load(await this.nodes.aliveInstances(now), now);
+      const online = new Map<string, Set<string>>();
+      for (const agent of directory.agents) {
+        const ids = online.get(agent.companyId) ?? new Set<string>();
+        ids.add(`${agent.branchId}/${agent.agentId}`);
+        online.set(agent.companyId, ids);
+      }
+      for (const [companyId, ids] of online) agents.set(companyId, ids.size);
+      const covered = new Set(directory.agents.map((agent) => `${agent.companyId}/${agent.branchId}`));
+      for (const state of directory.states) {
+        if (!covered.has(`${state.companyId}/${state.branchId}`))
+          withoutAgent.set(state.companyId, (withoutAgent.get(state.companyId) ?? 0) + 1);
+      }
+    } catch (error) {
+      this.logger.debug(`agent directory unavailable: ${(error as Error).message}`);
+    }
+    return { agents, withoutAgent };
   }
 
   /** The company's last 15 minutes, one point per 10 s (this node's view of the cluster). */
@@ -277,18 +285,7 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
             connections[namespace] = (connections[namespace] ?? 0) + count;
         }
       }
-      try {
-        const { agents } = await this.directory.load(await this.nodes.aliveInstances(now), now);
-        const online = new Map<string, Set<string>>();
-        for (const agent of agents) {
-          const ids = online.get(agent.companyId) ?? new Set<string>();
-          ids.add(`${agent.branchId}/${agent.agentId}`);
-          online.set(agent.companyId, ids);
-        }
-        for (const [companyId, ids] of online) entry(companyId).agentsOnline = ids.size;
-      } catch (error) {
-        this.logger.debug(`agent directory unavailable for the trend: ${(error as Error).message}`);
-      }
+      for (const [companyId, count] of (await this.agentCounts(now)).agents) entry(companyId).agentsOnline = count;
       this.trends.close(Date.now(), present);
     } finally {
       this.closingTrends = false;
