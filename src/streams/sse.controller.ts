@@ -86,7 +86,8 @@ export class SseController {
     // The response's 'close': the client went away, or the server ended the stream.
     reply.raw.once('close', () => {
       session.transportClosed();
-      void this.tickets.shorten(key, RESUME_WINDOW_MS).catch(() => undefined);
+      // A kicked stream must not resume: the browser's EventSource reconnects by itself.
+      void this.tickets.shorten(key, session.endedBy === 'KICKED' ? 0 : RESUME_WINDOW_MS).catch(() => undefined);
     });
     session.open(headersOf(reply), SSE_RETRY_MS);
     session.send(RealtimeEvent.SESSION, this.sessions.sessionPayload(session));

@@ -38,6 +38,8 @@ export abstract class StreamSession implements ChannelMember {
   /** Channels it is a member of (joined after replay), by client-facing name. */
   private readonly joined = new Map<string, ChannelRef>();
   private over = false;
+  /** Why the server ended it, if it did (`end`). */
+  endedBy: EndReason | undefined;
 
   protected constructor(
     readonly transport: Transport,
@@ -89,6 +91,7 @@ export abstract class StreamSession implements ChannelMember {
   /** Tells the client why (`session:ended`), then closes. */
   end(reason: EndReason, message: string): void {
     if (this.over) return;
+    this.endedBy = reason;
     const payload: SessionEndedPayload = { reason, message };
     // A slow reader's buffer is already full: the goodbye would only wait behind it.
     if (reason !== 'SLOW_CONSUMER') this.send(RealtimeEvent.SESSION_ENDED, payload);

@@ -171,6 +171,10 @@ describe('/admin-ws', () => {
     expect((await plain.next('session:ended')).data).toMatchObject({ reason: 'KICKED' });
     expect(await plain.closed()).toBeGreaterThan(0);
     expect((await sse.next('session:ended')).json).toMatchObject({ reason: 'KICKED' });
+    // An EventSource reconnects by itself, with its Last-Event-ID: the kicked stream may not resume.
+    expect(sse.lastEventId).not.toBe('');
+    const resumed = await SseClient.open(`${b.url}/v1/sse?namespace=orders&channel=branch:b1`, { 'last-event-id': sse.lastEventId });
+    expect(resumed.opened.status).toBe(401);
     // The SDK does not come straight back: that would undo the kick.
     expect((await failed).error).toMatchObject({ code: 'KICKED' });
     expect([kicked(bystander), kicked(outsider)]).toEqual([false, false]);
