@@ -68,7 +68,9 @@ function print(job) {
       const suffix = job.copies > 1 ? `-${copy}` : '';
       writeFileSync(join(values.out, `${job.jobId}${suffix}.${EXTENSIONS[contentType] ?? 'bin'}`), bytes);
     } else {
-      process.stdout.write(`----- ${job.jobId} (copy ${copy}/${job.copies}, printer ${job.printerId ?? 'any'}) -----\n`);
+      // A resend is marked, as kitchens mark a reprinted ticket, so nobody cooks the order twice.
+      const reprint = job.resentFrom ? `, REPRINT of ${job.resentFrom}` : '';
+      process.stdout.write(`----- ${job.jobId} (copy ${copy}/${job.copies}, printer ${job.printerId ?? 'any'}${reprint}) -----\n`);
       process.stdout.write(contentType === 'text/plain' ? `${bytes.toString('utf8')}\n` : `[${bytes.length} bytes of ${contentType}]\n`);
     }
   }

@@ -20,6 +20,8 @@ export const AdminEvent = {
   KICK_USER: 'admin:kick-user',
   /** Admin → server, with ack: cancel a print job no agent has acknowledged. */
   CANCEL_PRINT_JOB: 'admin:cancel-print-job',
+  /** Admin → server, with ack: print a job that left the queue again, as a new job `<jobId>.r<n>`. */
+  RESEND_PRINT_JOB: 'admin:resend-print-job',
   /** Admin → server, with ack: the newest entries of the audit trail. */
   AUDIT: 'admin:audit',
 } as const;
@@ -84,6 +86,7 @@ export type AdminClientToServerEvents = BaseClientToServerEvents & {
   'admin:revoke-user'(request: { userId: string }, ack: (response: Ack<OkAck & { revoked: RevocationRule }>) => void): void;
   'admin:kick-user'(request: { userId: string }, ack: (response: Ack<OkAck & { kicked: KickRule }>) => void): void;
   'admin:cancel-print-job'(request: { jobId: string }, ack: (response: Ack<OkAck & { job: PrintJobView }>) => void): void;
+  'admin:resend-print-job'(request: { jobId: string }, ack: (response: Ack<OkAck & { created: boolean; job: PrintJobView }>) => void): void;
   'admin:audit'(request: Record<string, never>, ack: (response: Ack<OkAck & { entries: AuditEntry[] }>) => void): void;
 };
 export type AdminServerToClientEvents = BaseServerToClientEvents & {

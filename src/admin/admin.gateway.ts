@@ -86,6 +86,22 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
     }));
   }
 
+  /**
+   * Prints a job of the admin's company again, as a new job `<jobId>.r<n>` with the same document
+   * (while it is kept). The audit trail names the original; the ack, the copy.
+   */
+  @SubscribeMessage(AdminEvent.RESEND_PRINT_JOB)
+  @CommandRoles('admin')
+  resendPrintJob(
+    @ConnectedSocket() socket: AppSocket,
+    @MessageBody() request: AdminJobDto,
+  ): Promise<{ ok: true; created: boolean; job: PrintJobView }> {
+    return this.audited(socket, 'resend-print-job', request.jobId, async () => {
+      const { created, job } = await this.jobs.resend(socket.data.principal, request.jobId);
+      return { ok: true as const, created, job: viewOf(job) };
+    });
+  }
+
   /** The newest entries of the admin's company's audit trail. */
   @SubscribeMessage(AdminEvent.AUDIT)
   @CommandRoles('admin')

@@ -198,6 +198,7 @@ export function loadConfig(env: Env, io: ConfigIo = realIo): ConfigResult {
       retryBaseMs: need(ENV.printRetryBase),
       retryMaxSeconds: need(ENV.printRetryMax),
       retentionSeconds: need(ENV.printRetention),
+      documentRetentionSeconds: need(ENV.printDocumentRetention),
       offlineAlertSeconds: need(ENV.printOfflineAlert),
       maxDocumentBytes: need(ENV.printMaxDocument),
     },

@@ -566,6 +566,13 @@ export const ENV = {
     90 * 86400,
     'How long a job is kept (for GET and jobId deduplication) after its ttl.',
   ),
+  printDocumentRetention: int(
+    'PRINT_DOCUMENT_RETENTION_SECONDS',
+    3600,
+    0,
+    7 * 86400,
+    'How long a print document is kept after its job leaves the queue, so an admin can resend the job; 0 drops it at once.',
+  ),
   printOfflineAlert: int(
     'PRINT_AGENT_OFFLINE_ALERT_SECONDS',
     300,

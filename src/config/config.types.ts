@@ -112,6 +112,8 @@ export interface PrintingConfig {
   readonly retryBaseMs: number;
   readonly retryMaxSeconds: number;
   readonly retentionSeconds: number;
+  /** After a job leaves the queue, its document stays this long for a resend (0: dropped at once). */
+  readonly documentRetentionSeconds: number;
   readonly offlineAlertSeconds: number;
   readonly maxDocumentBytes: number;
 }

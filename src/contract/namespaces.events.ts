@@ -121,6 +121,7 @@ export const NAMESPACE_EVENTS: {
       'admin:revoke-user': true,
       'admin:kick-user': true,
       'admin:cancel-print-job': true,
+      'admin:resend-print-job': true,
       'admin:audit': true,
     }),
     serverToClient: namesOf<AdminServerToClientEvents>({ ...BASE_SERVER_TO_CLIENT, 'admin:stats': true, 'admin:trend': true }),

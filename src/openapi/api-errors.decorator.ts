@@ -8,6 +8,7 @@ const MEANING: Record<number, string> = {
   404: 'NOT_FOUND (or the namespace’s own code, e.g. PRINT_JOB_NOT_FOUND)',
   408: 'IDLE_TIMEOUT: the body did not arrive in time',
   409: 'a conflict with the resource’s state (e.g. PRINT_JOB_CONFLICT)',
+  410: 'gone: what the request needs is no longer kept (e.g. PRINT_DOCUMENT_GONE)',
   413: 'PAYLOAD_TOO_LARGE',
   429: 'RATE_LIMITED (details.retryAfterMs, Retry-After)',
   503: 'UNAVAILABLE: storage unreachable or refusing writes; retry after Retry-After with the same idempotency key',

@@ -163,6 +163,7 @@ export class PrintDispatcher implements OnModuleInit, OnApplicationShutdown {
       correlationId: job.correlationId,
       orderId: job.orderId,
       attempt: job.attempts,
+      resentFrom: job.resentFrom ?? null,
     };
     agent.inFlight.set(job.jobId, job.attempts);
     agent.socket.timeout(this.ackTimeoutMs).emit(PrintingEvent.JOB, payload, (error: Error | null, answer: unknown) => {

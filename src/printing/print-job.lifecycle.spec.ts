@@ -1,4 +1,4 @@
-import { acknowledge, backoff, cancel, claim, expire, finish, release } from './print-job.lifecycle';
+import { acknowledge, backoff, cancel, claim, expire, finish, markResent, release, resendId } from './print-job.lifecycle';
 import type { PrintJob } from './print-job.model';
 
 const job = (overrides: Partial<PrintJob> = {}): PrintJob => ({
@@ -79,5 +79,25 @@ describe('print job lifecycle', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 8].map((attempt) => backoff(attempt, 1000, 60_000))).toEqual([
       1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000,
     ]);
+  });
+
+  it('notes a resend only on a job out of the queue, and numbers the copies', () => {
+    expect(markResent(job(), 100, 'j1.r1')).toBeUndefined();
+    expect(markResent(job({ status: 'dispatched' }), 100, 'j1.r1')).toBeUndefined();
+    const printed = job({ status: 'printed' });
+    expect(resendId(printed)).toBe('j1.r1');
+    const once = markResent(printed, 100, 'j1.r1') as PrintJob;
+    expect(once).toMatchObject({ status: 'printed', resends: 1 });
+    expect(once.history.at(-1)).toEqual({ status: 'printed', at: 100, detail: 'resent as j1.r1' });
+    expect(resendId(once)).toBe('j1.r2');
+    for (const status of ['acknowledged', 'failed', 'cancelled', 'expired'] as const) {
+      expect(markResent(job({ status }), 1, 'x')).toMatchObject({ status, resends: 1 });
+    }
+  });
+
+  it('keeps a resend id within 128 characters', () => {
+    const long = job({ jobId: 'a'.repeat(128), status: 'printed', resends: 11 });
+    expect(resendId(long)).toBe(`${'a'.repeat(124)}.r12`);
+    expect(resendId(long)).toHaveLength(128);
   });
 });

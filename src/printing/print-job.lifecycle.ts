@@ -1,4 +1,4 @@
-import { FINAL, PENDING, type JobStatus, type Lease, type PrintJob } from './print-job.model';
+import { FINAL, MAX_JOB_ID_LENGTH, PENDING, type JobStatus, type Lease, type PrintJob } from './print-job.model';
 
 /**
  * The print-job state machine, as pure functions shared by both stores. Each returns the next
@@ -57,6 +57,21 @@ export function cancel(job: PrintJob, now: number): PrintJob | undefined {
 
 export function expire(job: PrintJob, now: number): PrintJob | undefined {
   return PENDING.includes(job.status) && job.expiresAt <= now ? step(job, 'expired', now, undefined, { lease: null }) : undefined;
+}
+
+/**
+ * Notes on a job that it was printed again as `copyId` (a resend). Only a job out of the queue:
+ * a queued or dispatched one is still going to print, and a second ticket would double the order.
+ */
+export function markResent(job: PrintJob, now: number, copyId: string): PrintJob | undefined {
+  if (PENDING.includes(job.status)) return undefined;
+  return step(job, job.status, now, `resent as ${copyId}`, { resends: (job.resends ?? 0) + 1 });
+}
+
+/** The id of a job's next resend, `<jobId>.r<n>`; a long jobId is cut so the id stays within 128 characters. */
+export function resendId(job: PrintJob): string {
+  const suffix = `.r${(job.resends ?? 0) + 1}`;
+  return job.jobId.slice(0, MAX_JOB_ID_LENGTH - suffix.length) + suffix;
 }
 
 /** Retry delay after `attempt` went unanswered: base, 2×base, 4×base … capped. */

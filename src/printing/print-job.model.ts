@@ -6,6 +6,9 @@ export const PENDING: readonly JobStatus[] = ['queued', 'dispatched'];
 /** Jobs that will never change again. */
 export const FINAL: readonly JobStatus[] = ['printed', 'failed', 'cancelled', 'expired'];
 
+/** jobIds are 1-128 characters of [A-Za-z0-9_.:-] (dto/create-print-job.dto.ts). */
+export const MAX_JOB_ID_LENGTH = 128;
+
 export const CONTENT_TYPES = ['application/vnd.escpos', 'application/pdf', 'text/plain'] as const;
 export type ContentType = (typeof CONTENT_TYPES)[number];
 
@@ -48,6 +51,10 @@ export interface PrintJob {
   readonly nextAttemptAt: number;
   readonly lease: Lease | null;
   readonly history: readonly HistoryEntry[];
+  /** The job this one reprints (a resend); absent on jobs stored before resends existed. */
+  readonly resentFrom?: string | null;
+  /** How many times this job was resent: numbers the next copy's id. */
+  readonly resends?: number;
 }
 
 /** GET /v1/print-jobs/:jobId */
@@ -63,6 +70,8 @@ export interface PrintJobView {
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly history: readonly HistoryEntry[];
+  /** Set on a resend: the jobId it reprints. */
+  readonly resentFrom: string | null;
 }
 
 export function viewOf(job: PrintJob): PrintJobView {
@@ -78,5 +87,6 @@ export function viewOf(job: PrintJob): PrintJobView {
     createdAt: job.createdAt,
     expiresAt: job.expiresAt,
     history: job.history,
+    resentFrom: job.resentFrom ?? null,
   };
 }

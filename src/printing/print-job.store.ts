@@ -15,7 +15,10 @@ export interface PrintJobStore {
   /** Creates the job unless its jobId exists in the company; then returns the existing one. */
   create(job: PrintJob, document: PrintDocument, keepSeconds: number): Promise<{ created: boolean; job: PrintJob }>;
   get(ref: JobRef): Promise<PrintJob | undefined>;
-  /** The document, while the job may still be dispatched (it is dropped once acknowledged or ended). */
+  /**
+   * The document, while the job may still be dispatched, and for PRINT_DOCUMENT_RETENTION_SECONDS
+   * after it leaves the queue (acknowledged or ended), so that an admin can resend it.
+   */
   document(ref: JobRef): Promise<PrintDocument | undefined>;
   /** Queued and dispatched jobs of a branch, in queue (creation) order. */
   pending(companyId: string, branchId: string): Promise<PrintJob[]>;

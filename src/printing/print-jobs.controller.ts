@@ -5,7 +5,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { HttpAuthGuard, RequireRoles } from '../auth/http-auth.guard';
 import { httpValidationPipe } from '../common/http-validation.pipe';
 import { CreatePrintJobDto } from './dto/create-print-job.dto';
-import { CompanyQueryDto, JobParamsDto } from './dto/job-ref.dto';
+import { CompanyQueryDto, JobParamsDto, ResendPrintJobDto } from './dto/job-ref.dto';
 import { viewOf, type JobStatus, type PrintJobView } from './print-job.model';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../openapi/api-errors.decorator';
@@ -103,5 +103,32 @@ export class PrintJobsController {
     @Query() query: CompanyQueryDto,
   ): Promise<PrintJobView> {
     return viewOf(await this.jobs.cancel(principal, params.jobId, query.companyId));
+  }
+
+  /**
+   * Prints a job again as a new job (`<jobId>.r<n>`, or `newJobId`), while its document is kept:
+   * 202 with the copy, 200 for a `newJobId` already made from this job.
+   */
+  @Post(':jobId/resend')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Resend (reprint) a print job that left the queue (role service)',
+    description:
+      'A new job with the same document, branch, printer and copies. 409 while the job is still queued or dispatched; ' +
+      '410 PRINT_DOCUMENT_GONE once its document is no longer kept (PRINT_DOCUMENT_RETENTION_SECONDS).',
+  })
+  @ApiParam({ name: 'jobId', type: 'string' })
+  @ApiResponse({ status: 202, description: 'The copy, queued', schema: JOB_VIEW_SCHEMA })
+  @ApiResponse({ status: 200, description: 'The copy made earlier under this newJobId', schema: JOB_VIEW_SCHEMA })
+  @ApiErrors(404, 409, 410)
+  async resend(
+    @CurrentPrincipal() principal: Principal,
+    @Param() params: JobParamsDto,
+    @Body() request: ResendPrintJobDto,
+    @Res({ passthrough: true }) response: FastifyReply,
+  ): Promise<PrintJobView> {
+    const { created, job } = await this.jobs.resend(principal, params.jobId, { companyId: request.companyId, copyId: request.newJobId });
+    if (!created) response.status(200);
+    return viewOf(job);
   }
 }

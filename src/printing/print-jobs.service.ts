@@ -6,8 +6,8 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { NotReplicatedError } from '../redis/replica-ack';
 import type { CreatePrintJobDto } from './dto/create-print-job.dto';
 import type { JobStatusDto } from './dto/job-status.dto';
-import { cancel, expire, finish } from './print-job.lifecycle';
-import type { PrintDocument, PrintJob } from './print-job.model';
+import { cancel, expire, finish, markResent, resendId } from './print-job.lifecycle';
+import { PENDING, type PrintDocument, type PrintJob } from './print-job.model';
 import { PRINT_JOB_STORE, type JobRef, type PrintJobStore } from './print-job.store';
 import { PrintDispatcher } from './print-dispatcher.service';
 import { PrintingError } from './printing.errors';
@@ -17,7 +17,7 @@ const DEFAULT_TTL_SECONDS = 86400;
 const EXPIRY_SCAN_MS = 1000;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** Creating, reading and cancelling jobs (HTTP), agents' outcome reports, and expiry. */
+/** Creating, reading, cancelling and resending jobs (HTTP and admin), agents' outcome reports, and expiry. */
 @Injectable()
 export class PrintJobsService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('PrintJobs');
@@ -50,30 +50,100 @@ export class PrintJobsService implements OnModuleInit, OnApplicationShutdown {
     const companyId = tenantOf(principal, request.companyId);
     const document: PrintDocument = { contentType: request.document.contentType, data: request.document.data };
     this.checkDocument(document);
+    return this.enqueue(
+      {
+        jobId: request.jobId,
+        companyId,
+        branchId: request.branchId,
+        requestedPrinterId: request.printerId ?? null,
+        copies: request.copies ?? 1,
+        orderId: request.orderId === undefined ? null : String(request.orderId),
+        correlationId: request.correlationId ?? null,
+        resentFrom: null,
+      },
+      document,
+      request.ttlSeconds ?? DEFAULT_TTL_SECONDS,
+    );
+  }
+
+  /**
+   * Prints a job again, as a new job `<jobId>.r<n>` (or `copyId`) with the same document, branch,
+   * printer and copies, and the same time to live from now. Only a job out of the queue: a queued
+   * one is still going to print. Asking again with the same `copyId` answers the copy already made.
+   */
+  async resend(
+    principal: Principal,
+    jobId: string,
+    options: { companyId?: string; copyId?: string } = {},
+  ): Promise<{ created: boolean; job: PrintJob }> {
+    const ref = { companyId: tenantOf(principal, options.companyId), jobId };
+    const original = (await this.guard(() => this.store.get(ref))) ?? notFound(jobId);
+    if (PENDING.includes(original.status)) {
+      throw new AppError(PrintingError.PRINT_JOB_CONFLICT, `job ${jobId} is ${original.status}: it will print, so it is not resent`, {
+        status: original.status,
+      });
+    }
+    const copyId = options.copyId ?? resendId(original);
+    const known = await this.guard(() => this.store.get({ companyId: ref.companyId, jobId: copyId }));
+    if (known) return { created: false, job: this.copyOf(known, jobId) };
+    const document = await this.guard(() => this.store.document(ref));
+    if (!document) {
+      const keep = this.config.printing.documentRetentionSeconds;
+      throw new AppError(
+        PrintingError.PRINT_DOCUMENT_GONE,
+        `the document of job ${jobId} is no longer kept (${keep} s after it left the queue)`,
+        {
+          documentRetentionSeconds: keep,
+        },
+      );
+    }
+    // Noted on the original first: its history tells GET and the dashboard where the reprint went.
+    await this.guard(() => this.store.update(ref, (job) => markResent(job, Date.now(), copyId)));
+    const ttlSeconds = Math.max(1, Math.round((original.expiresAt - original.createdAt) / 1000));
+    const result = await this.enqueue({ ...original, jobId: copyId, resentFrom: jobId }, document, ttlSeconds);
+    return { created: result.created, job: this.copyOf(result.job, jobId) };
+  }
+
+  /** A job found under a resend's id must be a copy of that very job, not another job that took the id. */
+  private copyOf(job: PrintJob, originalId: string): PrintJob {
+    if (job.resentFrom === originalId) return job;
+    throw new AppError(PrintingError.PRINT_JOB_CONFLICT, `jobId ${job.jobId} is taken by a job that is not a resend of ${originalId}`, {
+      status: job.status,
+    });
+  }
+
+  private async enqueue(
+    fields: Pick<
+      PrintJob,
+      'jobId' | 'companyId' | 'branchId' | 'requestedPrinterId' | 'copies' | 'orderId' | 'correlationId' | 'resentFrom'
+    >,
+    document: PrintDocument,
+    ttlSeconds: number,
+  ): Promise<{ created: boolean; job: PrintJob }> {
     const now = Date.now();
-    const ttlSeconds = request.ttlSeconds ?? DEFAULT_TTL_SECONDS;
     const job: PrintJob = {
-      jobId: request.jobId,
-      companyId,
-      branchId: request.branchId,
-      requestedPrinterId: request.printerId ?? null,
+      jobId: fields.jobId,
+      companyId: fields.companyId,
+      branchId: fields.branchId,
+      requestedPrinterId: fields.requestedPrinterId,
       printerId: null,
-      copies: request.copies ?? 1,
-      orderId: request.orderId === undefined ? null : String(request.orderId),
-      correlationId: request.correlationId ?? null,
+      copies: fields.copies,
+      orderId: fields.orderId,
+      correlationId: fields.correlationId,
+      resentFrom: fields.resentFrom,
       status: 'queued',
       attempts: 0,
       createdAt: now,
       expiresAt: now + ttlSeconds * 1000,
       nextAttemptAt: now,
       lease: null,
-      history: [{ status: 'queued', at: now }],
+      history: [{ status: 'queued', at: now, ...(fields.resentFrom ? { detail: `resend of ${fields.resentFrom}` } : {}) }],
     };
     const result = await this.guard(() => this.store.create(job, document, ttlSeconds + this.config.printing.retentionSeconds));
     if (result.created) {
       await this.notifier.jobChanged(job);
-      this.dispatcher.kick(companyId, job.branchId);
-      await this.notifier.signal({ type: 'queued', companyId, branchId: job.branchId });
+      this.dispatcher.kick(job.companyId, job.branchId);
+      await this.notifier.signal({ type: 'queued', companyId: job.companyId, branchId: job.branchId });
     }
     return result;
   }

@@ -38,6 +38,8 @@ export interface PrintJobPayload {
   readonly orderId: string | null;
   /** 1 for the first dispatch; a repeat means the previous attempt went unacknowledged. */
   readonly attempt: number;
+  /** Set when an admin or a service resent an earlier job: its jobId (an agent may print "REPRINT"). */
+  readonly resentFrom: string | null;
 }
 
 export interface PrintJobAnswer {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { APP_CONFIG, type AppConfig } from '../config';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { RedisConnections } from '../redis/redis-connections.service';
@@ -24,11 +25,13 @@ import { RedisPrintJobStore } from './redis-print-job.store';
   providers: [
     {
       provide: PRINT_JOB_STORE,
-      useFactory: (redis: RedisConnections): PrintJobStore =>
-        redis.enabled
-          ? new RedisPrintJobStore(redis.get('state'), () => redis.stateWritesHeld, redis.replicaAckMs)
-          : new MemoryPrintJobStore(),
-      inject: [RedisConnections],
+      useFactory: (redis: RedisConnections, config: AppConfig): PrintJobStore => {
+        const keepDocument = config.printing.documentRetentionSeconds;
+        return redis.enabled
+          ? new RedisPrintJobStore(redis.get('state'), () => redis.stateWritesHeld, redis.replicaAckMs, keepDocument)
+          : new MemoryPrintJobStore(Date.now, keepDocument);
+      },
+      inject: [RedisConnections, APP_CONFIG],
     },
     {
       provide: AGENT_DIRECTORY,

@@ -9,7 +9,8 @@ import type { JobRef, PrintJobStore } from './print-job.store';
  * companies spread over the masters. Not per branch: a job is found by company and jobId (its id
  * is unique per company), which a branch tag could not give without a second, cross-slot lookup.
  *   sb:{pj:<company>}:job:<jobId>  hash  v = version, j = job JSON
- *   sb:{pj:<company>}:doc:<jobId>  string  document JSON (deleted once the job leaves the queue)
+ *   sb:{pj:<company>}:doc:<jobId>  string  document JSON (kept PRINT_DOCUMENT_RETENTION_SECONDS once
+ *                                          the job leaves the queue, for a resend)
  *   sb:{pj:<company>}:q:<branch>   zset  pending jobIds by creation order
  *   sb:{pj:<company>}:exp          zset  pending jobIds by expiresAt
  *   sb:{pj:<company>}:order        counter for creation order
@@ -42,16 +43,19 @@ redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
 return { 1, ARGV[1] }
 `;
 
-// Compare-and-set on the version; a job that leaves the queue also leaves the indexes and drops its document.
+// Compare-and-set on the version. A job that leaves the queue also leaves the indexes, and its
+// document is given ARGV[6] seconds more for a resend (dropped at once for 0). Only on leaving:
+// a later change to an ended job (a resend's note) must not lengthen its document's life.
 const UPDATE = `
 local version = redis.call('HGET', KEYS[1], 'v')
 if not version then return -1 end
 if version ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'v', tonumber(version) + 1, 'j', ARGV[2])
 if ARGV[3] == '0' then
-  redis.call('ZREM', KEYS[3], ARGV[5])
-  redis.call('ZREM', KEYS[4], ARGV[4])
-  redis.call('DEL', KEYS[2])
+  local left = redis.call('ZREM', KEYS[3], ARGV[5]) + redis.call('ZREM', KEYS[4], ARGV[4])
+  if left > 0 then
+    if ARGV[6] == '0' then redis.call('DEL', KEYS[2]) else redis.call('EXPIRE', KEYS[2], ARGV[6]) end
+  end
 end
 return 1
 `;
@@ -80,6 +84,8 @@ export class RedisPrintJobStore implements PrintJobStore {
     private readonly writesHeld: () => boolean = () => false,
     /** REDIS_REPLICA_ACK_MS: a created job is answered once a replica holds it (see untilReplicated). */
     private readonly replicaAckMs = 0,
+    /** PRINT_DOCUMENT_RETENTION_SECONDS: a document outlives its job's time in the queue by this much. */
+    private readonly documentRetentionSeconds = 0,
   ) {
     this.redis = redis as Client;
     this.redis.defineCommand('printJobCreate', { numberOfKeys: 5, lua: CREATE });
@@ -148,6 +154,7 @@ export class RedisPrintJobStore implements PrintJobStore {
         PENDING.includes(next.status) ? '1' : '0',
         ref.jobId,
         ref.jobId,
+        this.documentRetentionSeconds,
       );
       if (result === 1) return next;
       if (result === -1) return undefined;

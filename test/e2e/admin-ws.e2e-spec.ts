@@ -217,4 +217,32 @@ describe('/admin-ws', () => {
       expect.objectContaining({ target: 'adm-1', outcome: 'ok' }),
     ]);
   });
+
+  it('resends a print job of its own company as a new job, refuses a pending or foreign one, and audits each outcome', async () => {
+    const admin = await connect(a.url, '/admin-ws', { token: adminToken('acme', 'boss') });
+    const job = { jobId: 'adm-2', branchId: 'b1', document: { contentType: 'text/plain', data: 'ticket' } };
+    expect((await postJson(`${a.url}/v1/print-jobs`, job, serviceToken())).status).toBe(202);
+    expect(await admin.emitAck('admin:resend-print-job', { jobId: 'adm-2' })).toMatchObject({
+      ok: false,
+      error: { code: 'PRINT_JOB_CONFLICT', details: { status: 'queued' } },
+    });
+    await admin.emitAck('admin:cancel-print-job', { jobId: 'adm-2' });
+    expect(await admin.emitAck('admin:resend-print-job', { jobId: 'adm-2' })).toEqual({
+      ok: true,
+      created: true,
+      job: expect.objectContaining({ jobId: 'adm-2.r1', resentFrom: 'adm-2', status: 'queued', branchId: 'b1' }),
+    });
+    const copy = await getJson<{ resentFrom: string }>(`${b.url}/v1/print-jobs/adm-2.r1`, serviceToken());
+    expect(copy.body.resentFrom).toBe('adm-2');
+    const beta = await connect(b.url, '/admin-ws', { token: adminToken('beta', 'other') });
+    expect(await beta.emitAck('admin:resend-print-job', { jobId: 'adm-2' })).toMatchObject({
+      ok: false,
+      error: { code: 'PRINT_JOB_NOT_FOUND' },
+    });
+    const trail = await admin.emitAck<{ entries: { action: string; target: string; outcome: string }[] }>('admin:audit', {});
+    expect(trail.entries.filter((entry) => entry.action === 'resend-print-job')).toEqual([
+      expect.objectContaining({ target: 'adm-2', outcome: 'ok' }),
+      expect.objectContaining({ target: 'adm-2', outcome: 'PRINT_JOB_CONFLICT' }),
+    ]);
+  });
 });

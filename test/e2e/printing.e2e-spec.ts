@@ -26,6 +26,8 @@ const ticket = (jobId: string, extra: Record<string, unknown> = {}) => ({
 describe.each(['memory', 'redis', 'cluster'] as const)('print jobs on the %s engine', (engine) => {
   let redis: RedisBackend | undefined;
   let nodes: TestApp[] = [];
+  /** Keeps no document once a job leaves the queue (PRINT_DOCUMENT_RETENTION_SECONDS=0). */
+  let forgetful: TestApp;
   const env = {
     PRINT_ACK_TIMEOUT_MS: '300',
     PRINT_RETRY_BASE_MS: '100',
@@ -38,10 +40,12 @@ describe.each(['memory', 'redis', 'cluster'] as const)('print jobs on the %s eng
     if (engine !== 'memory') redis = await startRedis(engine);
     nodes = [await createTestApp({ ...env, ...redis?.env })];
     if (redis) nodes.push(await createTestApp({ ...env, ...redis.env }));
+    forgetful = await createTestApp({ ...env, ...redis?.env, PRINT_DOCUMENT_RETENTION_SECONDS: '0' });
   });
   afterEach(() => closeAllClients());
   afterAll(async () => {
     for (const node of nodes) await node.close();
+    await forgetful.close();
     await redis?.stop();
   });
 
@@ -247,6 +251,86 @@ describe.each(['memory', 'redis', 'cluster'] as const)('print jobs on the %s eng
     expect(refused.body).toMatchObject({ error: { code: 'PRINT_JOB_CONFLICT', details: { status: 'acknowledged' } } });
     expect((await remove('no-such-job')).status).toBe(404);
     expect(agent.received(`${branch}-cancel`)).toHaveLength(0);
+  });
+
+  const resend = (jobId: string, body: Record<string, unknown> = {}, token = serviceToken(), node = nodes[0]) =>
+    postJson<JobView & { resentFrom: string | null; copies: number; error: { code: string; details: unknown } }>(
+      `${node.url}/v1/print-jobs/${jobId}/resend`,
+      body,
+      token,
+    );
+
+  it('resends a job that left the queue as a new job with the same document, printer and copies, noted on both', async () => {
+    const branch = freshBranch();
+    const id = `${branch}-re`;
+    const agent = await TestAgent.connect(last().url, { branch });
+    await agent.register([{ id: 'p1' }, { id: 'p2' }]);
+    await create(ticket(id, { branchId: branch, copies: 2, printerId: 'p2' }));
+    await waitStatus(id, 'acknowledged');
+    expect(await agent.report(id, 'printed')).toEqual({ ok: true, status: 'printed' });
+
+    const copy = await resend(id);
+    expect(copy.status).toBe(202);
+    expect(copy.body).toMatchObject({ jobId: `${id}.r1`, resentFrom: id, copies: 2, branchId: branch, status: 'queued' });
+    await agent.until((a) => a.received(`${id}.r1`).length === 1);
+    expect(agent.received(`${id}.r1`)[0]).toMatchObject({
+      printerId: 'p2',
+      copies: 2,
+      resentFrom: id,
+      orderId: `order-${id}`,
+      document: { contentType: 'application/vnd.escpos', data: Buffer.from(`ticket ${id}`).toString('base64') },
+    });
+    expect(agent.received(id)[0]).toMatchObject({ resentFrom: null });
+    const original = (await get(id, last())).body;
+    expect(original.status).toBe('printed');
+    expect(original.history.at(-1)).toMatchObject({ status: 'printed', detail: `resent as ${id}.r1` });
+
+    // Each resend is a new copy; one asked for under a newJobId is made once, however often it is asked.
+    expect((await resend(id)).body).toMatchObject({ jobId: `${id}.r2` });
+    expect((await resend(id, { newJobId: `${id}-again` })).status).toBe(202);
+    const repeat = await resend(id, { newJobId: `${id}-again` }, serviceToken(), last());
+    expect([repeat.status, repeat.body.jobId]).toEqual([200, `${id}-again`]);
+    // A resend of a resend works too: the copy keeps its own document.
+    await waitStatus(`${id}.r1`, 'acknowledged');
+    expect((await resend(`${id}.r1`)).body).toMatchObject({ jobId: `${id}.r1.r1`, resentFrom: `${id}.r1` });
+    await agent.until((a) => ['.r2', '-again', '.r1.r1'].every((suffix) => a.received(`${id}${suffix}`).length === 1));
+    expect(agent.received(`${id}-again`)).toHaveLength(1);
+  });
+
+  it('refuses to resend a pending job, a foreign or unknown one, onto a taken jobId, or once the document is gone', async () => {
+    const branch = freshBranch();
+    await create(ticket(`${branch}-waiting`, { branchId: branch }));
+    const pending = await resend(`${branch}-waiting`);
+    expect([pending.status, pending.body.error]).toEqual([
+      409,
+      expect.objectContaining({ code: 'PRINT_JOB_CONFLICT', details: { status: 'queued' } }),
+    ]);
+    expect((await remove(`${branch}-waiting`)).status).toBe(200);
+
+    await create(ticket(`${branch}-other`, { branchId: branch }));
+    const taken = await resend(`${branch}-waiting`, { newJobId: `${branch}-other` });
+    expect([taken.status, taken.body.error.code]).toEqual([409, 'PRINT_JOB_CONFLICT']);
+    expect((await get(`${branch}-waiting`)).body.history.map((entry) => entry.status)).toEqual(['queued', 'cancelled']);
+    const foreign = await resend(`${branch}-waiting`, {}, serviceToken('globex'));
+    expect([foreign.status, foreign.body.error.code]).toEqual([404, 'PRINT_JOB_NOT_FOUND']);
+    expect((await resend('no-such-job')).status).toBe(404);
+    const invalid = await resend(`${branch}-waiting`, { newJobId: 'no spaces' });
+    expect([invalid.status, invalid.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    const staff = await resend(`${branch}-waiting`, {}, staffToken());
+    expect(staff.status).toBe(403);
+
+    // A node keeping no document: cancelled there, the job cannot be printed again.
+    await postJson(`${forgetful.url}/v1/print-jobs`, ticket(`${branch}-gone`, { branchId: branch }), serviceToken());
+    const cancelled = await fetch(`${forgetful.url}/v1/print-jobs/${branch}-gone`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${serviceToken()}` },
+    });
+    expect(cancelled.status).toBe(200);
+    const gone = await resend(`${branch}-gone`, {}, serviceToken(), forgetful);
+    expect([gone.status, gone.body.error]).toEqual([
+      410,
+      expect.objectContaining({ code: 'PRINT_DOCUMENT_GONE', details: { documentRetentionSeconds: 0 } }),
+    ]);
   });
 
   it('validates requests with typed errors', async () => {

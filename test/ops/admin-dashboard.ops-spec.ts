@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, screenshot, waitText } from '../utils/browser';
 import { closeAllClients, connect, connectError } from '../utils/clients';
-import { orderUpdated, postJson, publish } from '../utils/http';
+import { getJson, orderUpdated, postJson, publish } from '../utils/http';
 import { TestAgent } from '../utils/printer-agent';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { adminToken, serviceToken, signToken, staffToken } from '../utils/tokens';
@@ -89,7 +89,7 @@ describe('admin dashboard in Chromium', () => {
     await screenshot(page, 'admin-dashboard.png');
   }, 90_000);
 
-  it('revokes and kicks users and cancels a print job from the page, after a confirmation, and shows each in the audit trail', async () => {
+  it('revokes and kicks users, cancels and resends a print job from the page, after a confirmation, and shows each in the audit trail', async () => {
     page.on('dialog', (dialog) => void dialog.accept());
     const victim = await connect(server.url, '/orders', { token: staffToken('acme', ['b1'], 'mallory') });
     await page.fill('#revoke-user', 'mallory');
@@ -115,6 +115,13 @@ describe('admin dashboard in Chromium', () => {
     await waitText(page, '#action-result', /PRINT_JOB_CONFLICT/);
     await waitText(page, '#audit', /cancel-print-job\s+dash-cancel\s+PRINT_JOB_CONFLICT/);
     expect(await text(page, '#audit')).toMatch(/cancel-print-job\s+dash-cancel\s+ok/);
+    // The cancelled ticket printed after all: resend it, as a new job that names the original.
+    await page.click('#resend');
+    await waitText(page, '#action-result', /job dash-cancel resent as dash-cancel\.r1 \(queued\)/);
+    expect(await page.isDisabled('#resend')).toBe(false);
+    const copy = await getJson<{ resentFrom: string; status: string }>(`${server.url}/v1/print-jobs/dash-cancel.r1`, serviceToken());
+    expect(copy.body).toMatchObject({ resentFrom: 'dash-cancel', status: 'queued' });
+    await waitText(page, '#audit', /resend-print-job\s+dash-cancel\s+ok/);
     expect(await text(page, '#audit')).toMatch(/revoke-user\s+mallory\s+ok/);
     expect(await text(page, '#audit')).toMatch(/kick-user\s+stray-tab\s+ok/);
     await screenshot(page, 'admin-dashboard-actions.png');

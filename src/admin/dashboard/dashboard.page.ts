@@ -70,7 +70,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section><h2>Recent auth failures</h2><table id="auth-failures"></table></section>
   <section class="wide"><h2>Actions</h2>
     <form id="revoke-form" class="action"><label for="revoke-user">User</label><input id="revoke-user" required maxlength="256" placeholder="user id (sub)" autocomplete="off"><button id="kick" type="button" title="End their live sessions; the token keeps working">Kick</button><button id="revoke" type="submit" title="End their sessions and refuse every token issued so far">Revoke</button></form>
-    <form id="cancel-form" class="action"><label for="cancel-job">Cancel print job</label><input id="cancel-job" required maxlength="128" placeholder="job id" autocomplete="off"><button id="cancel" type="submit">Cancel job</button></form>
+    <form id="cancel-form" class="action"><label for="cancel-job">Print job</label><input id="cancel-job" required maxlength="128" placeholder="job id" autocomplete="off"><button id="resend" type="button" title="Print it again, as a new job with the same document">Resend</button><button id="cancel" type="submit" title="Stop a job no agent has acknowledged">Cancel job</button></form>
     <p id="action-result"></p>
     <h2>Audit trail</h2><table id="audit"></table>
   </section>
@@ -139,10 +139,13 @@ export const DASHBOARD_JS = `${TREND_CHARTS_JS}
     socket.timeout(10000).emit('admin:audit', {}, (error, ack) => { if (!error && ack && ack.ok) renderAudit(ack.entries); });
   }
   /** Sends an admin action, shows its answer, and reloads the audit trail (every action is in it, refused ones too). */
-  function act(event, payload, done) {
+  function act(event, payload, done, button) {
     const result = $('action-result');
     result.className = ''; result.textContent = 'sending…';
+    // A second click while the first is on its way would be a second action (a second reprint).
+    if (button) button.disabled = true;
     socket.timeout(10000).emit(event, payload, (error, ack) => {
+      if (button) button.disabled = false;
       if (error) { result.className = 'error'; result.textContent = 'no answer: ' + error.message; }
       else if (ack.ok) { result.className = 'ok'; result.textContent = done(ack); }
       else { result.className = 'error'; result.textContent = ack.error.code + ': ' + ack.error.message; }
@@ -225,6 +228,11 @@ export const DASHBOARD_JS = `${TREND_CHARTS_JS}
     const jobId = $('cancel-job').value.trim();
     if (!jobId || !confirm('Cancel print job ' + jobId + '?')) return;
     act('admin:cancel-print-job', { jobId }, (ack) => 'job ' + jobId + ' is ' + ack.job.status);
+  });
+  $('resend').addEventListener('click', () => {
+    const jobId = $('cancel-job').value.trim();
+    if (!jobId || !confirm('Print job ' + jobId + ' again, as a new job?')) return;
+    act('admin:resend-print-job', { jobId }, (ack) => 'job ' + jobId + ' resent as ' + ack.job.jobId + ' (' + ack.job.status + ')', $('resend'));
   });
   $('logout').addEventListener('click', () => {
     sessionStorage.removeItem('switchboard-admin-token');

@@ -8,7 +8,7 @@ export class AdminUserDto {
   userId!: string;
 }
 
-/** `admin:cancel-print-job`: a job of the admin's company. */
+/** `admin:cancel-print-job` and `admin:resend-print-job`: a job of the admin's company. */
 export class AdminJobDto {
   @IsString()
   @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, { message: 'jobId must match [A-Za-z0-9_.:-]{1,128}' })
