@@ -1,4 +1,5 @@
-import { FINAL, MAX_JOB_ID_LENGTH, PENDING, type JobStatus, type Lease, type PrintJob } from './print-job.model';
+import { MAX_KEY_LENGTH } from '../common/ids';
+import { FINAL, PENDING, type JobStatus, type Lease, type PrintJob } from './print-job.model';
 
 /**
  * The print-job state machine, as pure functions shared by both stores. Each returns the next
@@ -71,7 +72,7 @@ export function markResent(job: PrintJob, now: number, copyId: string): PrintJob
 /** The id of a job's next resend, `<jobId>.r<n>`; a long jobId is cut so the id stays within 128 characters. */
 export function resendId(job: PrintJob): string {
   const suffix = `.r${(job.resends ?? 0) + 1}`;
-  return job.jobId.slice(0, MAX_JOB_ID_LENGTH - suffix.length) + suffix;
+  return job.jobId.slice(0, MAX_KEY_LENGTH - suffix.length) + suffix;
 }
 
 /** Retry delay after `attempt` went unanswered: base, 2×base, 4×base … capped. */

@@ -6,9 +6,6 @@ export const PENDING: readonly JobStatus[] = ['queued', 'dispatched'];
 /** Jobs that will never change again. */
 export const FINAL: readonly JobStatus[] = ['printed', 'failed', 'cancelled', 'expired'];
 
-/** jobIds are 1-128 characters of [A-Za-z0-9_.:-] (dto/create-print-job.dto.ts). */
-export const MAX_JOB_ID_LENGTH = 128;
-
 export const CONTENT_TYPES = ['application/vnd.escpos', 'application/pdf', 'text/plain'] as const;
 export type ContentType = (typeof CONTENT_TYPES)[number];
 

@@ -1,4 +1,5 @@
-import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsKey } from '../../common/validators';
 
 /** `admin:revoke-user`: every token of this user of the admin's company. */
 export class AdminUserDto {
@@ -10,7 +11,6 @@ export class AdminUserDto {
 
 /** `admin:cancel-print-job` and `admin:resend-print-job`: a job of the admin's company. */
 export class AdminJobDto {
-  @IsString()
-  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, { message: 'jobId must match [A-Za-z0-9_.:-]{1,128}' })
+  @IsKey()
   jobId!: string;
 }

@@ -1,9 +1,9 @@
-import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsId } from '../../common/validators';
 
 export class RevokeDto {
   /** A company id, or `*` for platform tokens (platform admins only). */
-  @IsString()
-  @Matches(/^(\*|[A-Za-z0-9_-]{1,64})$/, { message: 'companyId must be "*" or match [A-Za-z0-9_-]{1,64}' })
+  @IsId({ platform: true })
   companyId!: string;
 
   /** Every token of this user (issued before now); without it, every token of the company. */

@@ -1,10 +1,7 @@
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { IsIdentifier } from '../../common/validators';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsId, IsIdentifier, IsKey } from '../../common/validators';
 import { CONTENT_TYPES, type ContentType } from '../print-job.model';
-
-/** jobIds and printer ids: up to 128 characters of [A-Za-z0-9_.:-]. */
-export const JOB_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export class PrintDocumentDto {
   @IsIn(CONTENT_TYPES)
@@ -16,17 +13,14 @@ export class PrintDocumentDto {
 }
 
 export class CreatePrintJobDto {
-  @IsString()
-  @Matches(JOB_ID_PATTERN, { message: 'jobId must be 1-128 characters of [A-Za-z0-9_.:-]' })
+  @IsKey()
   jobId!: string;
 
-  @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'branchId must match [A-Za-z0-9_-]{1,64}' })
+  @IsId()
   branchId!: string;
 
   @IsOptional()
-  @IsString()
-  @Matches(JOB_ID_PATTERN, { message: 'printerId must be 1-128 characters of [A-Za-z0-9_.:-]' })
+  @IsKey()
   printerId?: string;
 
   @IsDefined()
@@ -57,7 +51,6 @@ export class CreatePrintJobDto {
 
   /** Only platform tokens (companyId "*") need it. */
   @IsOptional()
-  @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'companyId must match [A-Za-z0-9_-]{1,64}' })
+  @IsId()
   companyId?: string;
 }

@@ -1,9 +1,8 @@
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { JOB_ID_PATTERN } from './create-print-job.dto';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsKey } from '../../common/validators';
 
 export class JobStatusDto {
-  @IsString()
-  @Matches(JOB_ID_PATTERN)
+  @IsKey()
   jobId!: string;
 
   @IsIn(['printed', 'failed'])

@@ -1,10 +1,9 @@
-import { IsIn, IsString, Matches } from 'class-validator';
+import { IsIn } from 'class-validator';
 import { PRINTER_STATUSES, type PrinterStatus } from '../printing.events';
-import { JOB_ID_PATTERN } from './create-print-job.dto';
+import { IsKey } from '../../common/validators';
 
 export class PrinterStatusDto {
-  @IsString()
-  @Matches(JOB_ID_PATTERN)
+  @IsKey()
   printerId!: string;
 
   @IsIn(PRINTER_STATUSES)

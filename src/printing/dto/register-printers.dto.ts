@@ -6,19 +6,17 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Matches,
   MaxLength,
   MinLength,
   ValidateNested,
 } from 'class-validator';
 import { PRINTER_KINDS, PRINTER_STATUSES, type PrinterKind, type PrinterStatus } from '../printing.events';
-import { JOB_ID_PATTERN } from './create-print-job.dto';
+import { IsKey } from '../../common/validators';
 
 export const MAX_PRINTERS = 50;
 
 export class PrinterDto {
-  @IsString()
-  @Matches(JOB_ID_PATTERN, { message: 'id must be 1-128 characters of [A-Za-z0-9_.:-]' })
+  @IsKey()
   id!: string;
 
   @IsString()
@@ -39,8 +37,7 @@ export class PrinterDto {
 
 export class RegisterPrintersDto {
   @IsOptional()
-  @IsString()
-  @Matches(JOB_ID_PATTERN, { message: 'agentId must be 1-128 characters of [A-Za-z0-9_.:-]' })
+  @IsKey()
   agentId?: string;
 
   @IsArray()

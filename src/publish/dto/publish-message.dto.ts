@@ -1,4 +1,5 @@
 import { IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsId } from '../../common/validators';
 
 /** `^[a-z][a-z0-9-]*(:[a-z][a-z0-9-]*)+$`, e.g. `order:status-changed`. */
 export const EVENT_NAME_PATTERN = /^[a-z][a-z0-9-]*(:[a-z][a-z0-9-]*)+$/;
@@ -25,8 +26,7 @@ export class PublishMessageDto {
 
   /** Only platform tokens (companyId "*") need it; a tenant token may repeat its own. */
   @IsOptional()
-  @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'companyId must match [A-Za-z0-9_-]{1,64}' })
+  @IsId()
   companyId?: string;
 
   @IsOptional()

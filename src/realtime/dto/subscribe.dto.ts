@@ -1,9 +1,9 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsId } from '../../common/validators';
 
 export class PositionDto {
-  @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,64}$/)
+  @IsId()
   epoch!: string;
 
   @IsInt()
