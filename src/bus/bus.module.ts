@@ -4,6 +4,7 @@ import { RedisConnections } from '../redis/redis-connections.service';
 import type { BusEngine } from './bus-engine';
 import { BUS_ENGINE, EventBus } from './event-bus.service';
 import { MemoryEngine } from './memory.engine';
+import { OutageQueueDrain } from './outage-queue-drain';
 import { RedisEngine } from './redis.engine';
 
 /** Picks the engine once, from config: Redis when it is configured, the embedded one otherwise. */
@@ -20,7 +21,7 @@ function createEngine(config: AppConfig, redis: RedisConnections): BusEngine {
 
 @Global()
 @Module({
-  providers: [{ provide: BUS_ENGINE, useFactory: createEngine, inject: [APP_CONFIG, RedisConnections] }, EventBus],
+  providers: [{ provide: BUS_ENGINE, useFactory: createEngine, inject: [APP_CONFIG, RedisConnections] }, EventBus, OutageQueueDrain],
   exports: [EventBus],
 })
 export class BusModule {}

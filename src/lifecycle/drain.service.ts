@@ -1,30 +1,18 @@
 import cluster from 'node:cluster';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EventBus } from '../bus/event-bus.service';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { PrintDispatcher } from '../printing/print-dispatcher.service';
-import { DeliveryService } from '../realtime/delivery.service';
-import { RealtimeEvent, type ServerDrainingPayload } from '../realtime/realtime.events';
 import { DRAINING_MESSAGE } from './cluster-messages';
+import { DRAIN_PHASES, DrainSteps } from './drain-steps';
 
-export interface DrainReport {
-  readonly sockets: number;
-  readonly requeuedPrintJobs: number;
-  readonly queueFlushed: boolean;
-  readonly tookMs: number;
-}
-
-/** Workers tell the sticky primary to route no new sessions to them. */
-const BATCHES = 10;
-const BATCH_INTERVAL_MS = 500;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** What each step returned, by its name, and how long the drain took. */
+export type DrainReport = Readonly<Record<string, number | boolean>> & { readonly tookMs: number };
 
 /**
- * The shutdown sequence, in order, within DRAIN_DEADLINE_SECONDS:
- * 1. readiness goes down; 2. no new connections; 3. clients get `server:draining` with a jittered
- * `reconnectAfterMs`, then are disconnected in batches (10 % every 500 ms, faster if the deadline
- * needs it); 4. unacknowledged print jobs go back to the queue; 5. the outage queue is flushed.
- * Closing Redis (6) and exiting 0 (7) follow in main.ts, through app.close().
+ * The shutdown sequence, within DRAIN_DEADLINE_SECONDS: readiness goes down and the sticky
+ * primary routes no new sessions here; then the registered steps run phase by phase (DrainSteps):
+ * no new print jobs to agents; clients get `server:draining` and are disconnected in batches;
+ * unacknowledged print jobs go back to the queue; the outage queue is flushed. Closing Redis and
+ * exiting 0 follow in main.ts, through app.close().
  */
 @Injectable()
 export class DrainService {
@@ -32,9 +20,7 @@ export class DrainService {
   private started = false;
 
   constructor(
-    private readonly delivery: DeliveryService,
-    private readonly dispatcher: PrintDispatcher,
-    private readonly bus: EventBus,
+    private readonly steps: DrainSteps,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -47,30 +33,18 @@ export class DrainService {
     const deadline = started + this.config.process.drainDeadlineSeconds * 1000;
     this.started = true;
     if (cluster.isWorker) process.send?.({ type: DRAINING_MESSAGE });
-    // No new print job goes to an agent that is about to be disconnected.
-    this.dispatcher.stopDispatching();
-
-    const sockets = this.delivery.namespaceNames().flatMap((name) => [...(this.delivery.namespace(name)?.sockets.values() ?? [])]);
-    // Half the budget for disconnecting; the rest for print jobs, the queue and closing.
-    const interval = Math.min(BATCH_INTERVAL_MS, Math.floor((deadline - Date.now()) / 2 / BATCHES));
-    const spread = Math.max(1000, interval * BATCHES);
-    for (const socket of sockets) {
-      const payload: ServerDrainingPayload = { reconnectAfterMs: Math.floor(Math.random() * spread) };
-      socket.emit(RealtimeEvent.SERVER_DRAINING, payload);
+    const results: Record<string, number | boolean> = {};
+    for (const phase of DRAIN_PHASES) {
+      for (const step of this.steps.of(phase)) {
+        try {
+          results[step.name] = await step.run(deadline);
+        } catch (error) {
+          this.logger.warn(`drain step ${step.name}: ${(error as Error).message}`);
+          results[step.name] = false;
+        }
+      }
     }
-    const batchSize = Math.max(1, Math.ceil(sockets.length / BATCHES));
-    for (let index = 0; index < sockets.length; index += batchSize) {
-      // Closing the transport (not a namespace disconnect) lets standard clients reconnect on their own.
-      for (const socket of sockets.slice(index, index + batchSize)) socket.conn.close();
-      if (index + batchSize < sockets.length) await sleep(interval);
-    }
-
-    const requeuedPrintJobs = await this.dispatcher.requeueAll('instance shutting down').catch((error: Error) => {
-      this.logger.warn(`requeueing print jobs: ${error.message}`);
-      return 0;
-    });
-    const queueFlushed = await this.bus.drainOutageQueue(Math.max(0, deadline - Date.now() - 1000));
-    const report: DrainReport = { sockets: sockets.length, requeuedPrintJobs, queueFlushed, tookMs: Date.now() - started };
+    const report: DrainReport = { ...results, tookMs: Date.now() - started };
     this.logger.log(`drained: ${JSON.stringify(report)}`);
     return report;
   }

@@ -1,8 +1,8 @@
 import { Global, Module } from '@nestjs/common';
-import { PrintingModule } from '../printing/printing.module';
-import { RealtimeModule } from '../realtime/realtime.module';
 import { DrainService } from './drain.service';
+import { DrainSteps } from './drain-steps';
 
+/** Global, so any module can register a drain step without lifecycle/ importing it. */
 @Global()
-@Module({ imports: [RealtimeModule, PrintingModule], providers: [DrainService], exports: [DrainService] })
+@Module({ providers: [DrainSteps, DrainService], exports: [DrainSteps, DrainService] })
 export class LifecycleModule {}

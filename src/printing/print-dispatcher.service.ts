@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { NodeRegistry } from '../cluster/node-registry.service';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { DrainSteps } from '../lifecycle/drain-steps';
 import { AgentRegistry, type LocalAgent } from './agent-registry.service';
 import { acknowledge, backoff, claim, release } from './print-job.lifecycle';
 import type { PrintJob } from './print-job.model';
@@ -36,8 +37,12 @@ export class PrintDispatcher implements OnModuleInit, OnApplicationShutdown {
     private readonly nodes: NodeRegistry,
     private readonly notifier: PrintingNotifier,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    drain: DrainSteps,
   ) {
     this.ackTimeoutMs = config.printing.ackTimeoutMs;
+    // Agents about to be disconnected get nothing new; what they did not acknowledge goes back.
+    drain.register({ phase: 'stop-intake', name: 'printDispatchStopped', run: () => this.stopDispatching() });
+    drain.register({ phase: 'hand-over', name: 'requeuedPrintJobs', run: () => this.requeueAll('instance shutting down') });
   }
 
   async onModuleInit(): Promise<void> {
@@ -64,8 +69,9 @@ export class PrintDispatcher implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Draining: dispatch nothing more to this instance's agents (they are about to be disconnected). */
-  stopDispatching(): void {
+  stopDispatching(): true {
     this.draining = true;
+    return true;
   }
 
   /**

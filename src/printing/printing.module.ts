@@ -15,6 +15,7 @@ import { PRINT_JOB_STORE, type PrintJobStore } from './print-job.store';
 import { PrintJobsController } from './print-jobs.controller';
 import { PrintJobsService } from './print-jobs.service';
 import { PrintingGateway } from './printing.gateway';
+import { PrintingHealth } from './printing-health';
 import { PrintingNotifier } from './printing-notifier.service';
 import { RedisAgentDirectory } from './redis-agent-directory.store';
 import { RedisPrintJobStore } from './redis-print-job.store';
@@ -46,6 +47,7 @@ import { RedisPrintJobStore } from './redis-print-job.store';
     PrintAgentsService,
     AgentMonitor,
     PrintingGateway,
+    PrintingHealth,
   ],
   exports: [AgentMonitor, AgentRegistry, PrintDispatcher, PrintJobsService, AGENT_DIRECTORY],
 })

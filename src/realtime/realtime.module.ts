@@ -10,6 +10,7 @@ import { InboundLimits } from './inbound-limits.service';
 import { GatewayKit } from './gateway-kit.service';
 import { NamespaceRegistry } from './namespace.registry';
 import { SessionTokens } from './session-tokens.service';
+import { SocketDrain } from './socket-drain';
 import { SubscriptionService } from './subscription.service';
 
 @Module({
@@ -26,6 +27,7 @@ import { SubscriptionService } from './subscription.service';
     EngineAdmission,
     ProcessCapacity,
     SessionTokens,
+    SocketDrain,
   ],
   exports: [
     NamespaceRegistry,
