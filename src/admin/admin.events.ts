@@ -1,13 +1,9 @@
-import type { NamespaceDefinition } from '../realtime/namespace.registry';
 import type { RevocationRule } from '../auth/revocations.service';
 import type { KickRule } from '../auth/session-kicks.service';
 import type { PrintJobView } from '../printing/print-job.model';
 import type { Ack, BaseClientToServerEvents, BaseServerToClientEvents, OkAck } from '../realtime/realtime.events';
 import type { TrendPoint } from './admin-trends';
 import type { AuditEntry } from './audit-log.service';
-
-/** /admin-ws: the live feed of the admin dashboard, for role `admin`, scoped to the admin's company. */
-export const ADMIN_NAMESPACE: NamespaceDefinition = { name: 'admin-ws', roles: ['admin'], catalog: {} };
 
 export const AdminEvent = {
   /** Server → admin, every second: the admin's company, cluster-wide. */

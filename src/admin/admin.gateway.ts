@@ -13,7 +13,8 @@ import type { Namespace } from 'socket.io';
 import { ChannelGateway } from '../realtime/channel.gateway';
 import { GatewayKit } from '../realtime/gateway-kit.service';
 import type { AppSocket } from '../realtime/subscription.service';
-import { ADMIN_NAMESPACE, AdminEvent } from './admin.events';
+import { ADMIN_NAMESPACE } from './admin.definition';
+import { AdminEvent } from './admin.events';
 import { AdminStats, TICK_MS } from './admin-stats.service';
 
 /** Not a channel key (no `/`), so the bus never mistakes it for one. */

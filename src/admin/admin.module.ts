@@ -8,6 +8,8 @@ import { AdminGateway } from './admin.gateway';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { PlatformController } from './platform.controller';
 import { RevocationsController } from './revocations.controller';
+import { NamespaceRegistry } from '../realtime/namespace.registry';
+import { ADMIN_NAMESPACE } from './admin.definition';
 
 /** Operator surface: token revocation, the platform view, and the /admin dashboard with its /admin-ws feed. */
 @Module({
@@ -15,4 +17,9 @@ import { RevocationsController } from './revocations.controller';
   controllers: [RevocationsController, PlatformController, DashboardController],
   providers: [AdminStats, AdminGateway, AuditLog],
 })
-export class AdminModule {}
+export class AdminModule {
+  /** The namespace is known (publish API, handshake, limits) before any gateway starts. */
+  constructor(namespaces: NamespaceRegistry) {
+    namespaces.register(ADMIN_NAMESPACE);
+  }
+}

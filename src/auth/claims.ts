@@ -1,44 +1,15 @@
 import { AppError, ErrorCode } from '../common/app.errors';
 import { isId } from '../common/ids';
-
-export const ROLES = ['admin', 'staff', 'printer-agent', 'service'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** Wildcard for `companyId` (platform services only) and for `branchIds` (`["*"]`: every branch). */
-export const ANY = '*';
-
-/** The authenticated caller, as every handler sees it (`socket.data.principal`, `req.user`). */
-export interface Principal {
-  /** `sub`: the user or device id. */
-  readonly id: string;
-  /** The tenant; `*` only for platform tokens (roles `service` and/or `admin`, HTTP only). */
-  readonly companyId: string;
-  /** `["*"]` means every branch of the company. */
-  readonly branchIds: readonly string[];
-  readonly roles: readonly Role[];
-  /** `exp` in epoch milliseconds. */
-  readonly expiresAt: number;
-  /** `iat` in epoch milliseconds, when the token has one (revocations compare against it). */
-  readonly issuedAt?: number;
-  readonly jti?: string;
-}
+import { ANY, PLATFORM_ROLES, ROLES, type Principal, type Role } from '../common/principal';
 
 function invalid(message: string): AppError {
   return new AppError(ErrorCode.AUTH_INVALID, message);
 }
 
-/** Roles a platform token (`companyId: "*"`) may carry: a backend acting for every tenant, or a platform admin. */
-export const PLATFORM_ROLES: readonly Role[] = ['service', 'admin'];
-
 export interface ClaimsCheck {
   /** Leeway for `iat` against clock skew, as for exp/nbf (JWT_CLOCK_TOLERANCE_SECONDS). */
   readonly clockToleranceSeconds?: number;
   readonly now?: number;
-}
-
-/** A token for every tenant: only the HTTP API accepts it, never a socket (sockets belong to one company). */
-export function isPlatform(principal: Principal): boolean {
-  return principal.companyId === ANY;
 }
 
 /**
@@ -103,8 +74,4 @@ export function principalFromClaims(payload: unknown, check: ClaimsCheck = {}): 
     ...(typeof claims.iat === 'number' ? { issuedAt: claims.iat * 1000 } : {}),
     ...(claims.jti !== undefined ? { jti: claims.jti } : {}),
   };
-}
-
-export function hasAnyRole(principal: Principal, allowed: readonly Role[]): boolean {
-  return principal.roles.some((role) => allowed.includes(role));
 }

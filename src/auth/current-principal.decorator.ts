@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Principal } from './claims';
+import type { Principal } from '../common/principal';
 
 /** The principal HttpAuthGuard put on the request. */
 export const CurrentPrincipal = createParamDecorator(

@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io';
 import { AppError, ErrorCode, INTERNAL_ERROR_BODY, type ErrorBody } from '../common/app.errors';
-import { hasAnyRole, isPlatform, type Principal, type Role } from './claims';
+import { hasAnyRole, isPlatform, type Principal, type Role } from '../common/principal';
 import { extractHandshakeToken } from './handshake-token';
 import type { Revocations } from './revocations.service';
 import type { TokenVerifier } from './token-verifier.service';

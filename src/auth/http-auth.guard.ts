@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { MetricsService } from '../metrics/metrics.service';
-import { hasAnyRole, type Principal, type Role } from './claims';
+import { hasAnyRole, type Principal, type Role } from '../common/principal';
 import { claimedCompany } from './handshake-token';
 import { JWT_STRATEGY } from './jwt.strategy';
 import { PrincipalCache } from './principal-cache';

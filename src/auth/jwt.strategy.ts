@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { principalFromClaims, type Principal } from './claims';
+import type { Principal } from '../common/principal';
+import { principalFromClaims } from './claims';
 import { TokenVerifier } from './token-verifier.service';
 
 export const JWT_STRATEGY = 'switchboard-jwt';

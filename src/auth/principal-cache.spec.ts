@@ -1,5 +1,5 @@
 import type { AppConfig } from '../config';
-import type { Principal } from './claims';
+import type { Principal } from '../common/principal';
 import { PrincipalCache } from './principal-cache';
 import type { Revocations } from './revocations.service';
 

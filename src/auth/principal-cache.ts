@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { APP_CONFIG, type AppConfig } from '../config';
-import type { Principal } from './claims';
+import type { Principal } from '../common/principal';
 import { Revocations } from './revocations.service';
 
 /**

@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { RedisConnections } from '../redis/redis-connections.service';
 import { untilReplicated } from '../redis/replica-ack';
-import type { Principal } from './claims';
+import type { Principal } from '../common/principal';
 
 /**
  * Tokens that must no longer work: every token of a company, of one user, or one token (jti).

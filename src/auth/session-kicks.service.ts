@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../bus/event-bus.service';
 import { AppError, ErrorCode } from '../common/app.errors';
-import type { Principal } from './claims';
+import type { Principal } from '../common/principal';
 
 /** One user's live sessions in one company, as they stood when an admin ended them. */
 export interface KickRule {

@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import type { Principal } from './claims';
+import type { Principal } from '../common/principal';
 import { CurrentPrincipal } from './current-principal.decorator';
 import { HttpAuthGuard } from './http-auth.guard';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';

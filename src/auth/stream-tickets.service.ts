@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { RedisConnections } from '../redis/redis-connections.service';
-import { ANY, type Principal } from './claims';
+import { ANY, type Principal } from '../common/principal';
 import { Revocations } from './revocations.service';
 
 /** How long a ticket may wait for its one use: enough to open a stream, too short to matter if it leaks. */

@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../common/app.errors';
-import { ANY, type Principal } from './claims';
+import { ANY, type Principal } from '../common/principal';
 
 /**
  * The company an HTTP call acts on: the token's own, or (only for platform tokens, companyId

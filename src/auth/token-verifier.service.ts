@@ -4,7 +4,8 @@ import jwt, { type VerifyOptions } from 'jsonwebtoken';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
 import type { JwtKey } from '../config/config.types';
-import { principalFromClaims, type Principal } from './claims';
+import type { Principal } from '../common/principal';
+import { principalFromClaims } from './claims';
 import { PrincipalCache } from './principal-cache';
 
 /** Tokens longer than this are refused before any crypto runs (a cheap guard against oversized handshakes). */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import jwt from 'jsonwebtoken';
 import { loadConfigFromEnvironment } from '../config';
-import { ROLES, type Role } from './claims';
+import { ROLES, type Role } from '../common/principal';
 
 const USAGE = `usage: npm run -s token -- --company <id> [--branch <id|*>]... [--role <role>]... [options]
 

@@ -1,9 +1,5 @@
-import type { NamespaceDefinition } from '../realtime/namespace.registry';
 import type { Envelope } from '../bus/envelope';
 import type { BaseClientToServerEvents, BaseServerToClientEvents, DomainEvents, SubscribeAck } from '../realtime/realtime.events';
-import { SkuDto } from './dto/sku.dto';
-import { StockChangedDto } from './dto/stock-changed.dto';
-import { StockLowDto } from './dto/stock-low.dto';
 
 export const AvailabilityEvent = {
   STOCK_CHANGED: 'stock:changed',
@@ -51,26 +47,3 @@ export type AvailabilitySubscribeAck = SubscribeAck & { readonly snapshot: Avail
 
 export type AvailabilityClientToServerEvents = BaseClientToServerEvents;
 export type AvailabilityServerToClientEvents = BaseServerToClientEvents & DomainEvents<AvailabilityCatalog>;
-
-export const AVAILABILITY_NAMESPACE: NamespaceDefinition = {
-  name: 'availability',
-  plainTransports: true,
-  roles: ['admin', 'staff'],
-  catalog: {
-    [AvailabilityEvent.STOCK_CHANGED]: StockChangedDto,
-    [AvailabilityEvent.STOCK_LOW]: StockLowDto,
-    [AvailabilityEvent.ITEM_UNAVAILABLE]: SkuDto,
-    [AvailabilityEvent.ITEM_AVAILABLE]: SkuDto,
-  },
-  // A stock page is correct at once: each SKU's stock level and its availability, kept apart so
-  // that "available again" does not hide the quantity.
-  snapshot: {
-    field: 'sku',
-    facets: {
-      [AvailabilityEvent.STOCK_CHANGED]: 'stock',
-      [AvailabilityEvent.STOCK_LOW]: 'stock',
-      [AvailabilityEvent.ITEM_UNAVAILABLE]: 'availability',
-      [AvailabilityEvent.ITEM_AVAILABLE]: 'availability',
-    },
-  },
-};

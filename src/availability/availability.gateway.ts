@@ -1,7 +1,7 @@
 import { WebSocketGateway } from '@nestjs/websockets';
 import { ChannelGateway } from '../realtime/channel.gateway';
 import { GatewayKit } from '../realtime/gateway-kit.service';
-import { AVAILABILITY_NAMESPACE } from './availability.events';
+import { AVAILABILITY_NAMESPACE } from './availability.definition';
 
 /** /availability: dashboards follow stock and item availability per company or branch. */
 @WebSocketGateway({ namespace: `/${AVAILABILITY_NAMESPACE.name}` })

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ReplyError } from 'ioredis';
 import { FailoverHold, type FailoverSignals } from '../redis/failover-hold';
-import type { RedisClient } from '../redis/redis-connections.service';
+import type { RedisClient } from '../redis/redis-client';
 import type { HistoryConfig } from '../config';
 import {
   EngineRefusedError,

@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/claims';
+import type { Principal } from '../common/principal';
 import { tryParseChannel } from './channel-name';
 import { canSubscribe } from './channel-policy';
 

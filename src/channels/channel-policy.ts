@@ -1,4 +1,4 @@
-import { ANY, type Principal } from '../auth/claims';
+import { ANY, type Principal } from '../common/principal';
 import type { ChannelName } from './channel-name';
 
 /**

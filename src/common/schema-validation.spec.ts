@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import fc from 'fast-check';
 import { plainToInstance } from 'class-transformer';
 import { IsString, registerDecorator, validateSync } from 'class-validator';
-import { AVAILABILITY_NAMESPACE } from '../availability/availability.events';
-import { ORDERS_NAMESPACE } from '../orders/orders.events';
+import { AVAILABILITY_NAMESPACE } from '../availability/availability.definition';
+import { ORDERS_NAMESPACE } from '../orders/orders.definition';
 import { PublishBatchDto } from '../publish/dto/publish-batch.dto';
 import { PublishMessageDto } from '../publish/dto/publish-message.dto';
-import { SYNC_NAMESPACE } from '../sync/sync.events';
+import { SYNC_NAMESPACE } from '../sync/sync.definition';
 import { compileDto } from './schema-validation';
 
 type Dto = new () => object;

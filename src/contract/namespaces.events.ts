@@ -12,7 +12,8 @@ import type { SyncClientToServerEvents, SyncServerToClientEvents } from '../sync
  * docs/asyncapi.yaml to the names below, so the code, the SDK and the document cannot drift.
  */
 export interface NamespaceEventMaps {
-  orders: { clientToServer: OrdersClientToServerEvents; serverToClient: OrdersServerToClientEvents };
+  /** Printing sends its dashboard events on /orders as well (print-job:updated, agents offline…). */
+  orders: { clientToServer: OrdersClientToServerEvents; serverToClient: OrdersServerToClientEvents & PrintingDashboardEvents };
   availability: { clientToServer: AvailabilityClientToServerEvents; serverToClient: AvailabilityServerToClientEvents };
   sync: { clientToServer: SyncClientToServerEvents; serverToClient: SyncServerToClientEvents };
   presence: { clientToServer: PresenceClientToServerEvents; serverToClient: PresenceServerToClientEvents };
@@ -63,7 +64,7 @@ export const NAMESPACE_EVENTS: {
 } = {
   orders: {
     clientToServer: namesOf<OrdersClientToServerEvents>(BASE_CLIENT_TO_SERVER),
-    serverToClient: namesOf<OrdersServerToClientEvents>({
+    serverToClient: namesOf<OrdersServerToClientEvents & PrintingDashboardEvents>({
       ...BASE_SERVER_TO_CLIENT,
       ...PRINTING_DASHBOARD,
       'order:created': true,

@@ -1,8 +1,4 @@
-import type { PrintingDashboardEvents } from '../printing/printing.events';
-import type { NamespaceDefinition } from '../realtime/namespace.registry';
 import type { BaseClientToServerEvents, BaseServerToClientEvents, DomainEvents } from '../realtime/realtime.events';
-import { OrderRefDto } from './dto/order-ref.dto';
-import { OrderStatusDto } from './dto/order-status.dto';
 
 export const OrdersEvent = {
   ORDER_CREATED: 'order:created',
@@ -30,17 +26,8 @@ export interface OrdersCatalog {
 }
 
 export type OrdersClientToServerEvents = BaseClientToServerEvents;
-/** Publishers' events, plus the printing events the server itself sends to dashboards (protocol §7). */
-export type OrdersServerToClientEvents = BaseServerToClientEvents & DomainEvents<OrdersCatalog> & PrintingDashboardEvents;
-
-export const ORDERS_NAMESPACE: NamespaceDefinition = {
-  name: 'orders',
-  plainTransports: true,
-  roles: ['admin', 'staff'],
-  catalog: {
-    [OrdersEvent.ORDER_CREATED]: OrderRefDto,
-    [OrdersEvent.ORDER_UPDATED]: OrderRefDto,
-    [OrdersEvent.ORDER_STATUS_CHANGED]: OrderStatusDto,
-    [OrdersEvent.DELIVERY_UPDATED]: OrderRefDto,
-  },
-};
+/**
+ * Publishers' events. Printing also sends its dashboard events here (protocol §7): the contract
+ * (contract/namespaces.events.ts) adds them, so that orders/ does not depend on printing/.
+ */
+export type OrdersServerToClientEvents = BaseServerToClientEvents & DomainEvents<OrdersCatalog>;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
-import type { Principal } from '../auth/claims';
+import type { Principal } from '../common/principal';
 import { EventBus, type PublishRequest } from '../bus/event-bus.service';
 import { AppError } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig, type OutboxConfig } from '../config';

@@ -1,4 +1,3 @@
-import type { NamespaceDefinition } from '../realtime/namespace.registry';
 import type { Ack, BaseClientToServerEvents, BaseServerToClientEvents, Envelope, OkAck } from '../realtime/realtime.events';
 import type { PresenceMember, PresenceMeta, PresenceStatus } from './presence.store';
 
@@ -39,11 +38,4 @@ export type PresenceServerToClientEvents = BaseServerToClientEvents & {
   'presence:joined'(envelope: Envelope<PresenceMember>): void;
   'presence:updated'(envelope: Envelope<PresenceMember>): void;
   'presence:left'(envelope: Envelope<PresenceLeftPayload>): void;
-};
-
-export const PRESENCE_NAMESPACE: NamespaceDefinition = {
-  name: 'presence',
-  roles: ['admin', 'staff'],
-  // Presence events come from the server itself, never from the publish API.
-  catalog: {},
 };

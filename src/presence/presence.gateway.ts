@@ -5,7 +5,8 @@ import type { OkAck } from '../realtime/realtime.events';
 import type { AppSocket } from '../realtime/subscription.service';
 import { PresenceListDto } from './dto/presence-list.dto';
 import { PresenceUpdateDto } from './dto/presence-update.dto';
-import { PRESENCE_NAMESPACE, PresenceEvent, type PresenceHeartbeatAck, type PresenceListAck } from './presence.events';
+import { PRESENCE_NAMESPACE } from './presence.definition';
+import { PresenceEvent, type PresenceHeartbeatAck, type PresenceListAck } from './presence.events';
 import { PresenceService } from './presence.service';
 
 /** /presence: who is online, and what they are looking at, per company and branch. */

@@ -7,6 +7,8 @@ import { PresenceGateway } from './presence.gateway';
 import { PresenceService } from './presence.service';
 import { PRESENCE_STORE, type PresenceStore } from './presence.store';
 import { RedisPresenceStore } from './redis-presence.store';
+import { NamespaceRegistry } from '../realtime/namespace.registry';
+import { PRESENCE_NAMESPACE } from './presence.definition';
 
 @Module({
   imports: [RealtimeModule, WebhooksModule],
@@ -21,4 +23,9 @@ import { RedisPresenceStore } from './redis-presence.store';
     PresenceGateway,
   ],
 })
-export class PresenceModule {}
+export class PresenceModule {
+  /** The namespace is known (publish API, handshake, limits) before any gateway starts. */
+  constructor(namespaces: NamespaceRegistry) {
+    namespaces.register(PRESENCE_NAMESPACE);
+  }
+}

@@ -9,7 +9,8 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import type { AppSocket } from '../realtime/subscription.service';
 import { WebhookEmitter } from '../webhooks/webhook-emitter.service';
 import type { PresenceUpdateDto } from './dto/presence-update.dto';
-import { PRESENCE_NAMESPACE, PresenceEvent, type PresenceLeftPayload } from './presence.events';
+import { PRESENCE_NAMESPACE } from './presence.definition';
+import { PresenceEvent, type PresenceLeftPayload } from './presence.events';
 import { PRESENCE_STORE, type PresenceMember, type PresenceStore, type ProfilePatch } from './presence.store';
 
 /** `profile`: this connection's latest status, view and meta, which follow it into every channel it enters. */

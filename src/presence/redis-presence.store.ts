@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis/redis-connections.service';
+import type { RedisClient } from '../redis/redis-client';
 import {
   DEFAULT_PROFILE,
   type Departure,

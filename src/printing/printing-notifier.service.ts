@@ -3,11 +3,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EventBus } from '../bus/event-bus.service';
 import type { Envelope } from '../bus/envelope';
 import { channelRef } from '../channels/channel-ref';
-import { ORDERS_NAMESPACE } from '../orders/orders.events';
+import { ORDERS_NAMESPACE } from '../orders/orders.definition';
 import { WebhookEmitter } from '../webhooks/webhook-emitter.service';
 import type { PrintJob } from './print-job.model';
+import { PRINTING_NAMESPACE } from './printing.definition';
 import {
-  PRINTING_NAMESPACE,
   PrintingEvent,
   type AgentAlertData,
   type PrintersUpdatedData,

@@ -1,4 +1,3 @@
-import type { NamespaceDefinition } from '../realtime/namespace.registry';
 import type { Ack, BaseClientToServerEvents, BaseServerToClientEvents, Envelope, OkAck } from '../realtime/realtime.events';
 import type { JobStatus, PrintDocument } from './print-job.model';
 
@@ -105,17 +104,3 @@ export type PrintingServerToClientEvents = BaseServerToClientEvents &
     'print:job-cancelled'(payload: PrintJobCancelledPayload): void;
     'printers:updated'(envelope: Envelope<PrintersUpdatedData>): void;
   };
-
-export const PRINTING_NAMESPACE: NamespaceDefinition = {
-  name: 'printing-ws',
-  roles: ['printer-agent', 'admin'],
-  // Printing events come from the server itself, never from the publish API.
-  catalog: {},
-  // An agent prints for exactly one branch; an admin only watches.
-  admit: (principal) =>
-    principal.roles.includes('printer-agent') &&
-    !principal.roles.includes('admin') &&
-    (principal.branchIds.length !== 1 || principal.branchIds[0] === '*')
-      ? 'a printer-agent token must name exactly one branch in branchIds'
-      : undefined,
-};

@@ -9,7 +9,8 @@ import { RegisterPrintersDto } from './dto/register-printers.dto';
 import type { JobStatus } from './print-job.model';
 import { PrintAgentsService } from './print-agents.service';
 import { CommandRoles } from '../realtime/ws-session.guard';
-import { PRINTING_NAMESPACE, PrintingEvent, type RegisterAck } from './printing.events';
+import { PRINTING_NAMESPACE } from './printing.definition';
+import { PrintingEvent, type RegisterAck } from './printing.events';
 
 /** /printing-ws: desktop printing agents receive jobs; admins subscribe to branch:<id> to watch. */
 @WebSocketGateway({ namespace: `/${PRINTING_NAMESPACE.name}` })

@@ -19,6 +19,8 @@ import { PrintingHealth } from './printing-health';
 import { PrintingNotifier } from './printing-notifier.service';
 import { RedisAgentDirectory } from './redis-agent-directory.store';
 import { RedisPrintJobStore } from './redis-print-job.store';
+import { NamespaceRegistry } from '../realtime/namespace.registry';
+import { PRINTING_NAMESPACE } from './printing.definition';
 
 @Module({
   imports: [AuthModule, RealtimeModule, WebhooksModule],
@@ -51,4 +53,9 @@ import { RedisPrintJobStore } from './redis-print-job.store';
   ],
   exports: [AgentMonitor, AgentRegistry, PrintDispatcher, PrintJobsService, AGENT_DIRECTORY],
 })
-export class PrintingModule {}
+export class PrintingModule {
+  /** The namespace is known (publish API, handshake, limits) before any gateway starts. */
+  constructor(namespaces: NamespaceRegistry) {
+    namespaces.register(PRINTING_NAMESPACE);
+  }
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from '../redis/redis-connections.service';
+import type { RedisClient } from '../redis/redis-client';
 import type { AgentDirectory, AgentEntry, BranchState } from './agent-directory.store';
 
 const AGENTS = 'sb:{pj}:agents';

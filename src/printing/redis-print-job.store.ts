@@ -1,5 +1,5 @@
 import { untilReplicated } from '../redis/replica-ack';
-import type { RedisClient } from '../redis/redis-connections.service';
+import type { RedisClient } from '../redis/redis-client';
 import { PENDING, type PrintDocument, type PrintJob } from './print-job.model';
 import type { JobRef, PrintJobStore } from './print-job.store';
 

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import type { Principal } from '../auth/claims';
+import type { Principal } from '../common/principal';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { HttpAuthGuard, RequireRoles } from '../auth/http-auth.guard';
 import { CompiledBodyPipe } from '../common/compiled-body.pipe';

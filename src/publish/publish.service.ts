@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
-import type { Principal } from '../auth/claims';
+import type { Principal } from '../common/principal';
 import { tenantOf } from '../auth/tenant';
 import { parseChannel } from '../channels/channel-name';
 import { channelRef } from '../channels/channel-ref';

@@ -8,7 +8,7 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Namespace } from 'socket.io';
-import type { Principal } from '../auth/claims';
+import type { Principal } from '../common/principal';
 import { handshakeAuth } from '../auth/handshake.middleware';
 import { keepsDebugLines } from '../config';
 import { connectionFields, observeRefusals } from './connection-telemetry';
@@ -51,9 +51,8 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
     protected readonly kit: GatewayKit,
     protected readonly definition: NamespaceDefinition,
   ) {
-    kit.registry.register(definition);
     this.debugLogged = keepsDebugLines(kit.config.log);
-    this.limits = Object.freeze(kit.sessionLimits(`/${definition.name}`));
+    this.limits = Object.freeze(kit.sessionLimits(definition));
   }
 
   afterInit(nsp: Namespace): void {

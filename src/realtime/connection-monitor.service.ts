@@ -5,6 +5,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { MAX_TOKEN_LENGTH } from '../auth/token-verifier.service';
 import { endSession } from './session-end';
+import { frameLimitOf, NamespaceRegistry } from './namespace.registry';
 
 /** The parts of an Engine.IO socket we read; engine.io does not export these types. */
 interface EngineSocket {
@@ -18,12 +19,11 @@ interface EngineSocket {
 
 const CHECK_INTERVAL_MS = 1000;
 
-const PRINTING = '/printing-ws';
-
 /**
  * Transport-level protection, per Engine.IO connection:
  * - frames over the connection's limit close that connection: 64 KB (WS_MAX_FRAME_BYTES), or
- *   1 MB (PRINT_WS_MAX_FRAME_BYTES) once the connection has joined /printing-ws. The limit comes
+ *   a namespace's own limit once the connection has joined it (its definition's maxFrameBytes:
+ *   1 MB, PRINT_WS_MAX_FRAME_BYTES, on /printing-ws). The limit comes
  *   from what the connection has joined, never from the namespace a packet names, which the
  *   sender chooses; a CONNECT over the limit is answered with connect_error AUTH_INVALID first;
  * - more than SLOW_CONSUMER_BYTES buffered outbound: disconnected (SLOW_CONSUMER), so memory stays bounded.
@@ -38,6 +38,7 @@ export class ConnectionMonitor implements OnApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly namespaces: NamespaceRegistry,
     metrics: MetricsService,
   ) {
     metrics.provide({ slowConsumerDisconnects: () => this.counts.slowConsumers });
@@ -50,8 +51,19 @@ export class ConnectionMonitor implements OnApplicationShutdown {
 
   /** The largest frame any namespace accepts; Engine.IO enforces it, this monitor the per-namespace ones. */
   get engineFrameLimit(): number {
-    return Math.max(this.config.limits.maxFrameBytes, this.config.limits.printMaxFrameBytes);
+    return Math.max(this.config.limits.maxFrameBytes, ...this.largeFrames().map(({ limit }) => limit));
   }
+
+  /** Namespaces that accept frames over the default limit, with theirs (read once they are all registered). */
+  private largeFrames(): readonly { readonly path: string; readonly limit: number }[] {
+    this.largeFrameNamespaces ??= this.namespaces
+      .all()
+      .map((definition) => ({ path: `/${definition.name}`, limit: frameLimitOf(definition, this.config.limits) }))
+      .filter(({ limit }) => limit > this.config.limits.maxFrameBytes);
+    return this.largeFrameNamespaces;
+  }
+
+  private largeFrameNamespaces: readonly { readonly path: string; readonly limit: number }[] | undefined;
 
   install(server: Server): void {
     this.server = server;
@@ -66,14 +78,15 @@ export class ConnectionMonitor implements OnApplicationShutdown {
 
   /**
    * Whether a frame of `size` bytes is within this connection's limit. Only frames over the
-   * default limit look further (rare: print documents), at the agents of /printing-ws.
+   * default limit look further (rare: print documents), at the namespaces with a larger limit.
    */
   private withinLimit(engineSocket: EngineSocket, size: number): boolean {
-    const { maxFrameBytes, printMaxFrameBytes } = this.config.limits;
-    if (size <= maxFrameBytes) return true;
-    if (size > printMaxFrameBytes) return false;
-    for (const socket of this.server?._nsps.get(PRINTING)?.sockets.values() ?? []) {
-      if ((socket.conn as unknown as EngineSocket) === engineSocket) return true;
+    if (size <= this.config.limits.maxFrameBytes) return true;
+    for (const { path, limit } of this.largeFrames()) {
+      if (size > limit) continue;
+      for (const socket of this.server?._nsps.get(path)?.sockets.values() ?? []) {
+        if ((socket.conn as unknown as EngineSocket) === engineSocket) return true;
+      }
     }
     return false;
   }

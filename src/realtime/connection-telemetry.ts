@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
-import type { Principal } from '../auth/claims';
+import type { Principal } from '../common/principal';
 import { claimedCompanyOfHandshake } from '../auth/handshake-token';
 import type { MetricsService } from '../metrics/metrics.service';
 

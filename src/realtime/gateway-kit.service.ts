@@ -6,7 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { ConnectionLimits } from './connection-limits.service';
 import { DeliveryService } from './delivery.service';
 import { InboundLimits } from './inbound-limits.service';
-import { NamespaceRegistry } from './namespace.registry';
+import { frameLimitOf, NamespaceRegistry, type NamespaceDefinition } from './namespace.registry';
 import type { SessionLimits } from './realtime.events';
 import { SessionTokens } from './session-tokens.service';
 import { SOCKET_IO_DEAD_AFTER_SECONDS } from './heartbeat';
@@ -31,11 +31,11 @@ export class GatewayKit {
     readonly metrics: MetricsService,
   ) {}
 
-  sessionLimits(namespace: string): SessionLimits {
+  sessionLimits(definition: NamespaceDefinition): SessionLimits {
     const { limits } = this.config;
     return {
       maxPayloadBytes: limits.maxMessageBytes,
-      maxFrameBytes: namespace === '/printing-ws' ? limits.printMaxFrameBytes : limits.maxFrameBytes,
+      maxFrameBytes: frameLimitOf(definition, limits),
       maxSubscriptions: limits.maxSubscriptionsPerSocket,
       messagesPerSecond: limits.ratePerSocket,
       burst: limits.rateBurst,

@@ -1,5 +1,5 @@
-import { AVAILABILITY_NAMESPACE } from '../availability/availability.events';
-import { SYNC_NAMESPACE } from '../sync/sync.events';
+import { AVAILABILITY_NAMESPACE } from '../availability/availability.definition';
+import { SYNC_NAMESPACE } from '../sync/sync.definition';
 import { snapshotKeyOf, type SnapshotRule } from './namespace.registry';
 
 describe('snapshotKeyOf', () => {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal, Role } from '../auth/claims';
+import type { Principal, Role } from '../common/principal';
+import type { LimitsConfig } from '../config';
 
 /** The DTO class that validates one event's `data` (required fields only; extra fields pass). */
 export type DataClass = new () => object;
@@ -47,6 +48,16 @@ export interface NamespaceDefinition {
   readonly plainTransports?: boolean;
   /** Extra admission rule at the handshake, after the role check: a refusal reason, or undefined. */
   readonly admit?: (principal: Principal) => string | undefined;
+  /**
+   * The largest Engine.IO frame a connection that joined this namespace may send, from config;
+   * WS_MAX_FRAME_BYTES when absent. Only /printing-ws raises it (print documents).
+   */
+  readonly maxFrameBytes?: (limits: LimitsConfig) => number;
+}
+
+/** A namespace's frame limit (its definition's, or the default). */
+export function frameLimitOf(definition: NamespaceDefinition, limits: LimitsConfig): number {
+  return definition.maxFrameBytes?.(limits) ?? limits.maxFrameBytes;
 }
 
 @Injectable()
@@ -65,5 +76,9 @@ export class NamespaceRegistry {
 
   names(): string[] {
     return [...this.definitions.keys()];
+  }
+
+  all(): NamespaceDefinition[] {
+    return [...this.definitions.values()];
   }
 }

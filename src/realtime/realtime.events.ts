@@ -1,4 +1,4 @@
-import type { Principal, Role } from '../auth/claims';
+import type { Principal, Role } from '../common/principal';
 import type { ErrorBody, ErrorCode } from '../common/app.errors';
 import type { Envelope, NotRecoveredReason, Position, ResetReason } from '../bus/envelope';
 

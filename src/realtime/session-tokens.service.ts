@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config';
 import type { Socket } from 'socket.io';
-import { hasAnyRole, type Principal } from '../auth/claims';
+import { hasAnyRole, type Principal } from '../common/principal';
 import { matches, Revocations, type RevocationRule } from '../auth/revocations.service';
 import { isKicked, SessionKicks, type KickRule } from '../auth/session-kicks.service';
 import { TokenVerifier } from '../auth/token-verifier.service';

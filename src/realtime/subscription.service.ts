@@ -3,7 +3,7 @@ import type { DefaultEventsMap, Socket } from 'socket.io';
 import { parseChannel } from '../channels/channel-name';
 import { canSubscribe } from '../channels/channel-policy';
 import { channelRef, type ChannelRef } from '../channels/channel-ref';
-import type { Principal } from '../auth/claims';
+import type { Principal } from '../common/principal';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { MetricsService, type SubscribeOutcome } from '../metrics/metrics.service';

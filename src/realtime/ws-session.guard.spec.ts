@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Principal } from '../auth/claims';
+import type { Principal } from '../common/principal';
 import { AppError } from '../common/app.errors';
 import type { GatewayKit } from './gateway-kit.service';
 import { CommandRoles, WsSessionGuard } from './ws-session.guard';

@@ -1,6 +1,6 @@
 import { SetMetadata, type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Role } from '../auth/claims';
+import type { Role } from '../common/principal';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { GatewayKit } from './gateway-kit.service';
 import type { AppSocket } from './subscription.service';

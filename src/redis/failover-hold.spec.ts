@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { RedisClient } from './redis-connections.service';
+import type { RedisClient } from './redis-client';
 import { FailoverHold } from './failover-hold';
 
 /** A stand-in for an ioredis client: its status, the server its socket is on, and ROLE answers. */

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Logger } from '@nestjs/common';
-import type { RedisClient } from './redis-connections.service';
+import type { RedisClient } from './redis-client';
 
 /** The part of SentinelWatch a hold listens to. */
 export interface FailoverSignals {

@@ -4,9 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { connectionOptions } from './redis-options';
 import { FailoverHold } from './failover-hold';
 import { SentinelWatch } from './sentinel-watch';
-
-/** A client of any mode: one server or a Sentinel-found master (Redis), or Redis Cluster. */
-export type RedisClient = Redis | Cluster;
+import type { RedisClient } from './redis-client';
 
 /** Roles of the connections this process opens; each role gets its own socket. */
 export type RedisRole = 'bus-command' | 'bus-subscriber' | 'state' | 'adapter-pub' | 'adapter-sub';

@@ -1,4 +1,4 @@
-import type { RedisClient } from './redis-connections.service';
+import type { RedisClient } from './redis-client';
 
 /** A write that no replica confirmed in time: a failover now could lose it. */
 export class NotReplicatedError extends Error {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Principal } from '../auth/claims';
+import type { Principal } from '../common/principal';
 import type { Envelope } from '../bus/envelope';
 import type { ChannelRef } from '../channels/channel-ref';
 import type { NamespaceDefinition } from '../realtime/namespace.registry';

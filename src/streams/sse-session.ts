@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Principal } from '../auth/claims';
+import type { Principal } from '../common/principal';
 import type { Envelope, Position } from '../bus/envelope';
 import type { ErrorBody } from '../common/app.errors';
 import type { NamespaceDefinition } from '../realtime/namespace.registry';

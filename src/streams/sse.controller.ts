@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../auth/claims';
+import type { Principal } from '../common/principal';
 import { StreamTickets } from '../auth/stream-tickets.service';
 import type { Position } from '../bus/envelope';
 import { parseChannel } from '../channels/channel-name';

@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/claims';
+import type { Principal } from '../common/principal';
 import type { Envelope } from '../bus/envelope';
 import type { ChannelRef } from '../channels/channel-ref';
 import type { ChannelMember } from '../realtime/channel-members';

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Principal } from '../auth/claims';
+import type { Principal } from '../common/principal';
 import { admitToNamespace } from '../auth/handshake.middleware';
 import { matches, Revocations, type RevocationRule } from '../auth/revocations.service';
 import { isKicked, SessionKicks } from '../auth/session-kicks.service';
@@ -176,7 +176,7 @@ export class StreamSessions implements StreamHost, OnModuleInit, OnModuleDestroy
    * WebSocket is closed after WS_MISSED_PINGS unanswered pings.
    */
   private limits(session: StreamSession): SessionLimits {
-    const limits = this.kit.sessionLimits(`/${session.namespace.name}`);
+    const limits = this.kit.sessionLimits(session.namespace);
     return session.transport === 'sse'
       ? { ...limits, messagesPerSecond: 0, burst: 0, idleTimeoutSeconds: 0 }
       : { ...limits, idleTimeoutSeconds: WS_MISSED_PINGS * this.config.limits.streamHeartbeatSeconds };

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { Principal } from '../auth/claims';
+import type { Principal } from '../common/principal';
 import { StreamTickets } from '../auth/stream-tickets.service';
 import { TokenVerifier } from '../auth/token-verifier.service';
 import { AppError, ErrorCode, INTERNAL_ERROR_BODY, type ErrorBody } from '../common/app.errors';

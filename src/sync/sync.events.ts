@@ -1,6 +1,4 @@
-import type { NamespaceDefinition } from '../realtime/namespace.registry';
 import type { BaseClientToServerEvents, BaseServerToClientEvents, DomainEvents, Envelope, SubscribeAck } from '../realtime/realtime.events';
-import { SyncStatusDto } from './dto/sync-status.dto';
 
 /** A sync job's state; the DTO lists them at run time (sync-status.dto.ts) from this same union. */
 export type SyncType = 'SYNC_PROCESSING' | 'SYNC_SUCCESS' | 'SYNC_CONFLICT' | 'SYNC_FAILED';
@@ -44,12 +42,3 @@ export type SyncSubscribeAck = SubscribeAck & { readonly snapshot: SyncSnapshot 
 export type SyncClientToServerEvents = BaseClientToServerEvents;
 export type SyncServerToClientEvents = BaseServerToClientEvents &
   DomainEvents<SyncCatalog> & { 'sync:connected'(payload: SyncConnectedPayload): void };
-
-export const SYNC_NAMESPACE: NamespaceDefinition = {
-  name: 'sync',
-  plainTransports: true,
-  roles: ['admin', 'staff'],
-  catalog: { [SyncEvent.STATUS]: SyncStatusDto },
-  // The latest status per entity: a dashboard opened mid-sync is correct at once.
-  snapshot: { field: 'entityId' },
-};

@@ -2,7 +2,8 @@ import { WebSocketGateway } from '@nestjs/websockets';
 import { ChannelGateway } from '../realtime/channel.gateway';
 import { GatewayKit } from '../realtime/gateway-kit.service';
 import type { AppSocket } from '../realtime/subscription.service';
-import { SYNC_NAMESPACE, SyncEvent, type SyncConnectedPayload } from './sync.events';
+import { SYNC_NAMESPACE } from './sync.definition';
+import { SyncEvent, type SyncConnectedPayload } from './sync.events';
 
 /** /sync: the status of sync jobs per organization (= company), with a snapshot on subscribe. */
 @WebSocketGateway({ namespace: `/${SYNC_NAMESPACE.name}` })

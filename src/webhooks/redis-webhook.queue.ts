@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { RedisClient } from '../redis/redis-connections.service';
+import type { RedisClient } from '../redis/redis-client';
 import { untilReplicated } from '../redis/replica-ack';
 import type { ClaimedDelivery, DeadLetter, WebhookDelivery } from './webhook.model';
 import { DEDUPE_MS, type WebhookQueue } from './webhook-queue';

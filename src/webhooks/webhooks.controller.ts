@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards, UsePipes } from '@nestjs/common';
-import { isPlatform, type Principal } from '../auth/claims';
+import { isPlatform, type Principal } from '../common/principal';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { HttpAuthGuard, RequireRoles } from '../auth/http-auth.guard';
 import { AppError, ErrorCode } from '../common/app.errors';
