@@ -1,5 +1,6 @@
 import { decode } from 'jsonwebtoken';
 import { AppError, ErrorCode } from '../common/app.errors';
+import { BEARER_HEADER } from './bearer';
 
 /** The parts of a Socket.IO handshake we read; kept structural so unit tests need no server. */
 export interface HandshakeLike {
@@ -24,7 +25,7 @@ export function extractHandshakeToken(handshake: HandshakeLike): string {
   }
   const header = handshake.headers.authorization;
   if (typeof header === 'string') {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const match = BEARER_HEADER.exec(header);
     if (!match) throw new AppError(ErrorCode.AUTH_INVALID, 'Authorization header must be "Bearer <token>"');
     return match[1];
   }

@@ -4,6 +4,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { hasAnyRole, type Principal, type Role } from '../common/principal';
+import { bearerOf } from './bearer';
 import { claimedCompany } from './handshake-token';
 import { JWT_STRATEGY } from './jwt.strategy';
 import { PrincipalCache } from './principal-cache';
@@ -17,13 +18,11 @@ export const RequireRoles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 
 type AuthRequest = { url?: string; ip?: string; headers: Record<string, string | undefined>; user?: unknown };
 
-function bearerOf(request: AuthRequest): string | undefined {
-  return /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-}
-
 /**
  * Bearer-token authentication for the HTTP API. Passport's failures are mapped onto the same
- * AUTH_* codes the socket handshake uses, so a client sees one taxonomy everywhere.
+ * AUTH_* codes the socket handshake uses, so a client sees one taxonomy everywhere. A missing
+ * token is decided here, by the extractor passport is given too (bearerOf), so passport only ever
+ * fails on a token it has: its errors are jsonwebtoken's typed ones, never recognised by text.
  *
  * passport-jwt verifies a token's first use; the principal it yields is remembered (PrincipalCache),
  * and later requests with the same token skip passport. Revocation and roles are checked on every
@@ -43,13 +42,17 @@ export class HttpAuthGuard extends AuthGuard(JWT_STRATEGY) {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthRequest>();
     const token = bearerOf(request);
-    const cached = token === undefined ? undefined : this.principals.get(token);
+    if (token === undefined) {
+      const missing = new AppError(ErrorCode.AUTH_MISSING, 'missing Authorization: Bearer <token> header');
+      return Boolean(this.handleRequest(missing, undefined, undefined, context));
+    }
+    const cached = this.principals.get(token);
     if (cached) {
       request.user = this.handleRequest(null, cached, undefined, context);
       return true;
     }
     const allowed = (await super.canActivate(context)) as boolean;
-    if (allowed && token !== undefined && request.user) request.user = this.principals.remember(token, request.user as Principal);
+    if (allowed && request.user) request.user = this.principals.remember(token, request.user as Principal);
     return allowed;
   }
 
@@ -72,13 +75,8 @@ export class HttpAuthGuard extends AuthGuard(JWT_STRATEGY) {
 
   private authenticate<TUser>(err: unknown, user: unknown, info: unknown, context: ExecutionContext): TUser {
     if (err) throw TokenVerifier.toAppError(err);
-    if (!user) {
-      // passport-jwt reports a missing or non-Bearer header as a plain Error("No auth token").
-      if (!(info instanceof Error) || info.message === 'No auth token') {
-        throw new AppError(ErrorCode.AUTH_MISSING, 'missing Authorization: Bearer <token> header');
-      }
-      throw TokenVerifier.toAppError(info);
-    }
+    // With a token in hand, passport fails with jsonwebtoken's error (expired, bad signature…).
+    if (!user) throw TokenVerifier.toAppError(info);
     const principal = user as Principal;
     if (this.revocations.isRevoked(principal)) throw new AppError(ErrorCode.REVOKED, 'this token has been revoked');
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);

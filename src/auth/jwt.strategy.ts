@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { ExtractJwt, Strategy } from 'passport-jwt';
+import { Strategy } from 'passport-jwt';
 import type { Principal } from '../common/principal';
+import { bearerOf } from './bearer';
 import { principalFromClaims } from './claims';
 import { TokenVerifier } from './token-verifier.service';
 
@@ -12,7 +13,8 @@ export const JWT_STRATEGY = 'switchboard-jwt';
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   constructor(private readonly verifier: TokenVerifier) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      // The guard's own extractor: it has already refused a request without a token (AUTH_MISSING).
+      jwtFromRequest: (request: Parameters<typeof bearerOf>[0]) => bearerOf(request) ?? null,
       // The same key choice as the handshake (a JWKS `kid` picks the key).
       secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (error: unknown, key?: string | Buffer) => void) => {
         try {
