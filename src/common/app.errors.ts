@@ -1,5 +1,6 @@
 /**
- * The one error taxonomy shared by socket acks, `connect_error` and the HTTP API.
+ * The one error taxonomy shared by socket acks, `connect_error` and the HTTP API, namespaces'
+ * own codes included: one list, so the compiler checks every code and its HTTP status.
  * Clients switch on `code`; `message` is for humans and may change.
  */
 export const ErrorCode = {
@@ -21,10 +22,22 @@ export const ErrorCode = {
   IDLE_TIMEOUT: 'IDLE_TIMEOUT',
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  // /printing-ws and /v1/print-jobs:
+  /** No job with that jobId in the caller's company (and, for agents, branch). */
+  PRINT_JOB_NOT_FOUND: 'PRINT_JOB_NOT_FOUND',
+  /**
+   * The job already reached a different final status, was acknowledged and cannot be cancelled, is
+   * still queued and cannot be resent, or a resend's jobId is taken by another job.
+   */
+  PRINT_JOB_CONFLICT: 'PRINT_JOB_CONFLICT',
+  /** A resend of a job whose document is no longer kept (PRINT_DOCUMENT_RETENTION_SECONDS after it left the queue). */
+  PRINT_DOCUMENT_GONE: 'PRINT_DOCUMENT_GONE',
+  /** printers:status for a printer this agent has not registered. */
+  PRINTER_UNKNOWN: 'PRINTER_UNKNOWN',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** HTTP status for each shared code; socket transports ignore it. */
+/** HTTP status for each code (the compiler demands one per code); socket transports ignore it. */
 const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   AUTH_MISSING: 401,
   AUTH_INVALID: 401,
@@ -42,20 +55,14 @@ const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   IDLE_TIMEOUT: 408,
   UNAVAILABLE: 503,
   INTERNAL: 500,
+  PRINT_JOB_NOT_FOUND: 404,
+  PRINT_JOB_CONFLICT: 409,
+  PRINT_DOCUMENT_GONE: 410,
+  PRINTER_UNKNOWN: 404,
 };
 
-const statuses = new Map<string, number>(Object.entries(HTTP_STATUS));
-
-/**
- * Namespaces add their own codes (e.g. PRINT_JOB_NOT_FOUND) with the HTTP status each implies,
- * from their `<ns>.errors.ts`, so the one filter per transport knows them all.
- */
-export function registerErrorCodes(codes: Readonly<Record<string, number>>): void {
-  for (const [code, status] of Object.entries(codes)) statuses.set(code, status);
-}
-
-export function isKnownErrorCode(code: unknown): code is string {
-  return typeof code === 'string' && statuses.has(code);
+export function isKnownErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(HTTP_STATUS, code);
 }
 
 /** The wire shape of every error: `{ code, message, details? }`. */
@@ -68,7 +75,7 @@ export interface ErrorBody {
 /** A failure we expect and can name. Anything else is reported as INTERNAL without its message. */
 export class AppError extends Error {
   constructor(
-    readonly code: ErrorCode | (string & {}),
+    readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
     /** Seconds a client should wait before retrying (HTTP Retry-After). */
@@ -79,7 +86,7 @@ export class AppError extends Error {
   }
 
   get httpStatus(): number {
-    return statuses.get(this.code) ?? 500;
+    return HTTP_STATUS[this.code];
   }
 
   toBody(): ErrorBody {

@@ -11,7 +11,6 @@ import type { PrintJob } from './print-job.model';
 import { PRINT_JOB_STORE, type PrintJobStore } from './print-job.store';
 import { PrintDispatcher } from './print-dispatcher.service';
 import { PrintJobsService } from './print-jobs.service';
-import { PrintingError } from './printing.errors';
 import { PrintingNotifier } from './printing-notifier.service';
 
 /** The agent side of /printing-ws: connect, register printers, printer status, outcome reports, disconnect. */
@@ -83,7 +82,7 @@ export class PrintAgentsService {
   async printerStatus(socket: AppSocket, request: PrinterStatusDto): Promise<void> {
     const agent = this.agentOf(socket);
     if (!this.registry.setStatus(agent, request.printerId, request.status)) {
-      throw new AppError(PrintingError.PRINTER_UNKNOWN, `printer ${request.printerId} is not registered by this agent`);
+      throw new AppError(ErrorCode.PRINTER_UNKNOWN, `printer ${request.printerId} is not registered by this agent`);
     }
     await this.announce(agent, true);
     if (request.status === 'ready') this.dispatcher.kick(agent.companyId, agent.branchId);

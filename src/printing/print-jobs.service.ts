@@ -10,7 +10,6 @@ import { cancel, expire, finish, markResent, resendId } from './print-job.lifecy
 import { PENDING, type PrintDocument, type PrintJob } from './print-job.model';
 import { PRINT_JOB_STORE, type JobRef, type PrintJobStore } from './print-job.store';
 import { PrintDispatcher } from './print-dispatcher.service';
-import { PrintingError } from './printing.errors';
 import { PrintingNotifier } from './printing-notifier.service';
 
 const DEFAULT_TTL_SECONDS = 86400;
@@ -79,7 +78,7 @@ export class PrintJobsService implements OnModuleInit, OnApplicationShutdown {
     const ref = { companyId: tenantOf(principal, options.companyId), jobId };
     const original = (await this.guard(() => this.store.get(ref))) ?? notFound(jobId);
     if (PENDING.includes(original.status)) {
-      throw new AppError(PrintingError.PRINT_JOB_CONFLICT, `job ${jobId} is ${original.status}: it will print, so it is not resent`, {
+      throw new AppError(ErrorCode.PRINT_JOB_CONFLICT, `job ${jobId} is ${original.status}: it will print, so it is not resent`, {
         status: original.status,
       });
     }
@@ -90,7 +89,7 @@ export class PrintJobsService implements OnModuleInit, OnApplicationShutdown {
     if (!document) {
       const keep = this.config.printing.documentRetentionSeconds;
       throw new AppError(
-        PrintingError.PRINT_DOCUMENT_GONE,
+        ErrorCode.PRINT_DOCUMENT_GONE,
         `the document of job ${jobId} is no longer kept (${keep} s after it left the queue)`,
         {
           documentRetentionSeconds: keep,
@@ -107,7 +106,7 @@ export class PrintJobsService implements OnModuleInit, OnApplicationShutdown {
   /** A job found under a resend's id must be a copy of that very job, not another job that took the id. */
   private copyOf(job: PrintJob, originalId: string): PrintJob {
     if (job.resentFrom === originalId) return job;
-    throw new AppError(PrintingError.PRINT_JOB_CONFLICT, `jobId ${job.jobId} is taken by a job that is not a resend of ${originalId}`, {
+    throw new AppError(ErrorCode.PRINT_JOB_CONFLICT, `jobId ${job.jobId} is taken by a job that is not a resend of ${originalId}`, {
       status: job.status,
     });
   }
@@ -159,7 +158,7 @@ export class PrintJobsService implements OnModuleInit, OnApplicationShutdown {
     const cancelled = await this.guard(() => this.store.update(ref, (job) => cancel(job, Date.now())));
     if (!cancelled) {
       const current = (await this.guard(() => this.store.get(ref))) ?? notFound(jobId);
-      throw new AppError(PrintingError.PRINT_JOB_CONFLICT, `job ${jobId} is ${current.status} and can no longer be cancelled`, {
+      throw new AppError(ErrorCode.PRINT_JOB_CONFLICT, `job ${jobId} is ${current.status} and can no longer be cancelled`, {
         status: current.status,
       });
     }
@@ -184,7 +183,7 @@ export class PrintJobsService implements OnModuleInit, OnApplicationShutdown {
     if (!finished) {
       const latest = (await this.guard(() => this.store.get(ref))) ?? current;
       if (latest.status === request.status) return latest;
-      throw new AppError(PrintingError.PRINT_JOB_CONFLICT, `job ${request.jobId} already ended as ${latest.status}`, {
+      throw new AppError(ErrorCode.PRINT_JOB_CONFLICT, `job ${request.jobId} already ended as ${latest.status}`, {
         status: latest.status,
       });
     }
@@ -244,5 +243,5 @@ export class PrintJobsService implements OnModuleInit, OnApplicationShutdown {
 }
 
 function notFound(jobId: string): never {
-  throw new AppError(PrintingError.PRINT_JOB_NOT_FOUND, `no print job ${jobId}`);
+  throw new AppError(ErrorCode.PRINT_JOB_NOT_FOUND, `no print job ${jobId}`);
 }

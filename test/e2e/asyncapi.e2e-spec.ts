@@ -14,7 +14,6 @@ import { ORDERS_NAMESPACE } from '../../src/orders/orders.definition';
 import { OrdersGateway } from '../../src/orders/orders.gateway';
 import { PRESENCE_NAMESPACE } from '../../src/presence/presence.definition';
 import { PresenceGateway } from '../../src/presence/presence.gateway';
-import { PrintingError } from '../../src/printing/printing.errors';
 import { PRINTING_NAMESPACE } from '../../src/printing/printing.definition';
 import { PrintingGateway } from '../../src/printing/printing.gateway';
 import type { NamespaceDefinition } from '../../src/realtime/namespace.registry';
@@ -206,6 +205,6 @@ describe('docs/asyncapi.yaml', () => {
 
   it('lists exactly the error codes of the taxonomy', () => {
     const schema = document.components().schemas().get('ErrorCode');
-    expect(sorted((schema?.enum() ?? []) as string[])).toEqual(sorted([...Object.values(ErrorCode), ...Object.values(PrintingError)]));
+    expect(sorted((schema?.enum() ?? []) as string[])).toEqual(sorted([...Object.values(ErrorCode)]));
   });
 });
