@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setupMaster } from '@socket.io/sticky';
-import { gateUnknownSessions } from '../../src/lifecycle/session-gate';
+import { gateUnknownSessions } from '../../src/primary/session-gate';
 
 /** What the fixture worker reports once a connection's bytes end with "END". */
 interface Recorded {

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { join } from 'node:path';
-import { WorkerPool } from '../../src/lifecycle/worker-pool';
+import { WorkerPool } from '../../src/primary/worker-pool';
 
 /**
  * The sticky primary's worker pool with real cluster workers (a fixture that only says it is

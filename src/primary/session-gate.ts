@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { stopReading } from './node-internals';
 
 const SID = /[?&]sid=([\w-]{20})/;
 
@@ -99,26 +100,4 @@ export function gateUnknownSessions(server: Server, maxWaitMs = 1000, log: (mess
 function stickyKeepsSocket(chunk: Buffer): boolean {
   const header = chunk.subarray(0, chunk.indexOf('\r\n\r\n')).toString('latin1').toLowerCase();
   return header.includes('content-length:') || header.includes('transfer-encoding:');
-}
-
-interface ReadingHandle {
-  reading: boolean;
-  readStop(): number;
-}
-
-/**
- * Stops reading at the socket's handle, and keeps the stream from starting it again: a paused
- * stream still reads until its buffer is full. Node offers no public call for this (nodejs/node
- * #8353); `pauseOnConnect` does the same before the first read, but sticky must read the first
- * chunk to pick a worker.
- */
-function stopReading(socket: Socket): void {
-  socket.pause();
-  const handle = (socket as unknown as { _handle?: ReadingHandle | null })._handle;
-  if (!handle) return;
-  socket._read = () => undefined;
-  if (handle.reading) {
-    handle.reading = false;
-    handle.readStop();
-  }
 }

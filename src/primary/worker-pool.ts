@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
-import { DRAIN_REQUEST, DRAINING_MESSAGE, isTyped, READY_MESSAGE, STREAMS_MESSAGE } from './cluster-messages';
+import { closeUndeliveredHandles, observeSends } from './node-internals';
+import { DRAIN_REQUEST, DRAINING_MESSAGE, isTyped, READY_MESSAGE, STREAMS_MESSAGE } from '../lifecycle/cluster-messages';
 
 /** @socket.io/sticky's least-connection balancer reads this field on each worker. */
 type StickyWorker = Worker & { clientsCount?: number };
@@ -108,15 +109,12 @@ export class WorkerPool {
     // event crashed the primary, and with it every worker's clients. The exit handler replaces it.
     worker.on('error', (error: Error) => this.options.log.warn(`worker ${worker.id}: ${error.message}`));
     // Track the requests sticky relays over IPC, so they can be failed when the worker dies.
-    const send = worker.send.bind(worker) as (...args: unknown[]) => boolean;
-    (worker as { send: (...args: unknown[]) => boolean }).send = (message: unknown, ...rest: unknown[]) => {
+    observeSends(worker, (message) => {
       const connectionId = (message as { connectionId?: string } | null)?.connectionId;
-      if (connectionId !== undefined) {
-        if (isTyped(message, 'sticky:http-chunk-start')) state.forwarded.add(connectionId);
-        else if (isTyped(message, 'sticky:abort')) state.forwarded.delete(connectionId);
-      }
-      return send(message, ...rest);
-    };
+      if (connectionId === undefined) return;
+      if (isTyped(message, 'sticky:http-chunk-start')) state.forwarded.add(connectionId);
+      else if (isTyped(message, 'sticky:abort')) state.forwarded.delete(connectionId);
+    });
     this.route(worker);
     return worker;
   }
@@ -215,35 +213,4 @@ export class WorkerPool {
       if (!this.stopping) this.fork();
     }, delay).unref();
   }
-}
-
-/**
- * Connections sticky handed to a worker travel as handles over IPC, one at a time: the others
- * wait in the channel's queue until the worker acknowledges the current one. When the worker
- * dies, Node closes the one in flight but not the queued ones, and the primary would hold those
- * client sockets open forever (measured here: a long-polling client hung until its 45 s ping
- * timeout). Close them, so their clients reconnect at once. (Node internals: `_handleQueue`.)
- */
-export function closeUndeliveredHandles(worker: Worker): number {
-  type Closable = { close?: () => void; destroy?: () => void } | null | undefined;
-  const channel = worker.process as unknown as {
-    _handleQueue?: { handle?: Closable }[] | null;
-    _pendingMessage?: { handle?: Closable } | null;
-  };
-  // Queued entries hold the net.Socket itself; the one in flight holds its raw handle.
-  const queued = [...(channel._handleQueue ?? []), ...(channel._pendingMessage ? [channel._pendingMessage] : [])];
-  let closed = 0;
-  for (const { handle } of queued) {
-    try {
-      if (typeof handle?.destroy === 'function') handle.destroy();
-      else if (typeof handle?.close === 'function') handle.close();
-      else continue;
-      closed += 1;
-    } catch {
-      // Already closed: nothing left to release.
-    }
-  }
-  channel._handleQueue = null;
-  channel._pendingMessage = null;
-  return closed;
 }
