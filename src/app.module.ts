@@ -7,6 +7,7 @@ import { BusModule } from './bus/bus.module';
 import { ConfigModule, type AppConfig } from './config';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { DeliveryModule } from './realtime/delivery.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { loggingModule } from './logging/logging.module';
 import { OrdersModule } from './orders/orders.module';
@@ -38,6 +39,7 @@ export class AppModule {
         ClusterModule,
         BusModule,
         AuthModule,
+        DeliveryModule,
         RealtimeModule,
         PublishModule,
         OutboxModule,

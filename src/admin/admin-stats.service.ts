@@ -6,7 +6,7 @@ import { percentile } from '../metrics/company-activity';
 import { MetricsService } from '../metrics/metrics.service';
 import { AGENT_DIRECTORY, type AgentDirectory } from '../printing/agent-directory.store';
 import { AgentRegistry } from '../printing/agent-registry.service';
-import { DeliveryService } from '../realtime/delivery.service';
+import { ConnectionCensus } from '../realtime/connection-census';
 import type { AdminStatsPayload, AdminTrendPayload, PlatformView } from './admin.events';
 import { TREND_BUCKET_MS, TrendHistory } from './admin-trends';
 
@@ -58,7 +58,7 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly nodes: NodeRegistry,
     private readonly metrics: MetricsService,
-    private readonly delivery: DeliveryService,
+    private readonly census: ConnectionCensus,
     private readonly agents: AgentRegistry,
     @Inject(AGENT_DIRECTORY) private readonly directory: AgentDirectory,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -226,7 +226,7 @@ export class AdminStats implements OnModuleInit, OnApplicationShutdown {
     const companies: Record<string, CompanySnapshot> = {};
     const company = (id: string): CompanySnapshot =>
       (companies[id] ??= { connections: {}, published: 0, delivered: 0, latencies: [], printJobs: {}, inFlight: 0, authFailures: [] });
-    for (const [id, connections] of this.delivery.connectionsByCompany()) company(id).connections = connections;
+    for (const [id, connections] of this.census.connectionsByCompany()) company(id).connections = connections;
     for (const [id, window] of activity) {
       const snapshot = company(id);
       snapshot.published = window.published;

@@ -132,7 +132,7 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
   }
 
   private async broadcast(): Promise<void> {
-    const nsp = this.kit.delivery.namespace(ADMIN_NAMESPACE.name);
+    const nsp = this.kit.directory.namespace(ADMIN_NAMESPACE.name);
     if (!nsp) return;
     const companies = new Set<string>();
     for (const socket of nsp.sockets.values()) companies.add((socket as AppSocket).data.principal.companyId);

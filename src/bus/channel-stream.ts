@@ -2,6 +2,9 @@ import type { ChannelRef } from '../channels/channel-ref';
 import type { BusEngine, ReadResult } from './bus-engine';
 import type { Envelope, NotRecoveredReason, Position, ResetReason } from './envelope';
 
+/** The Nest token of the DeliverySink the bus delivers to: realtime/delivery.module.ts provides it. */
+export const DELIVERY_SINK = Symbol('DELIVERY_SINK');
+
 /** Where this node's delivered events go (the realtime layer implements it). */
 export interface DeliverySink {
   /** Consecutive events of one channel, in seq order, to every local subscriber. */

@@ -67,9 +67,8 @@ function busOn(engine: BusEngine): EventBus {
     outage: { maxEvents: 100, maxBytes: 1_000_000, spoolDir },
   } as unknown as AppConfig;
   const nodes = { instanceId: 'test~000000', aliveInstances: () => Promise.resolve(new Set<string>()) } as unknown as NodeRegistry;
-  const bus = new EventBus(engine, config, nodes, new MetricsService());
   const sink = { deliver: () => undefined, reset: () => undefined, hasLocalSubscribers: () => true } as unknown as DeliverySink;
-  bus.setSink(sink);
+  const bus = new EventBus(engine, config, nodes, new MetricsService(), sink);
   return bus;
 }
 

@@ -5,7 +5,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { NodeRegistry } from '../cluster/node-registry.service';
 import { APP_CONFIG, type AppConfig } from '../config';
 import type { BusEngine, EventDraft } from './bus-engine';
-import { ChannelStream, type AttachResult, type DeliverySink, type JoinFn } from './channel-stream';
+import { ChannelStream, DELIVERY_SINK, type AttachResult, type DeliverySink, type JoinFn } from './channel-stream';
 import type { Envelope, Position } from './envelope';
 import { OutageSpool } from './outage-queue';
 import { ResilientPublisher } from './resilient-publisher';
@@ -53,7 +53,6 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('EventBus');
   private readonly streams = new Map<string, ChannelStream>();
   private readonly releaseTimers = new Map<string, NodeJS.Timeout>();
-  private sink: DeliverySink | undefined;
   private readonly internal = new Map<string, Set<(event: Envelope) => void>>();
   /** Called when internal feeds (re)become live after a gap, so listeners can reload what they missed. */
   private readonly onLive = new Set<() => void>();
@@ -74,6 +73,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     @Inject(APP_CONFIG) config: AppConfig,
     nodes: NodeRegistry,
     private readonly metrics: MetricsService,
+    @Inject(DELIVERY_SINK) private readonly sink: DeliverySink,
   ) {
     this.adoptIntervalMs = config.cluster.nodeTtlSeconds * 1000;
     this.storage = new StorageGuard(metrics, () => this.resilient?.state.queued.events ?? 0);
@@ -106,6 +106,19 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
         void this.checkBeforePublishing(held);
       },
       subscriptionsRepaired: (missing) => metrics.subscriptionRepairs.inc(missing),
+    });
+    metrics.provide({
+      outage: () => {
+        const state = this.outage;
+        return (
+          state && {
+            queuedEvents: state.queued.events,
+            queuedBytes: state.queued.bytes,
+            maxEvents: state.limits.events,
+            breaker: state.breaker,
+          }
+        );
+      },
     });
   }
 
@@ -164,10 +177,6 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
 
   get engineKind(): BusEngine['kind'] {
     return this.engine.kind;
-  }
-
-  setSink(sink: DeliverySink): void {
-    this.sink = sink;
   }
 
   /**
@@ -235,10 +244,17 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   /**
    * Joins a subscriber to a channel's live feed, replaying from `since` first when possible.
    * With `snapshot`, the result also carries the channel's latest event per snapshot key.
+   *
+   * The order (replay, then the held live events, then the room) is the caller's `join`
+   * (SubscriptionService, for every transport); this side guarantees that no live event is
+   * delivered while `join` runs (ChannelStream's critical section), so the two cannot interleave.
    */
   attach(ref: ChannelRef, since: Position | undefined, join: JoinFn, options: { snapshot?: boolean } = {}): Promise<AttachResult> {
     this.cancelRelease(ref.key);
     const stream = this.stream(ref);
+    // Every attach ends by scheduling a release, which keeps the feed only if someone follows the
+    // channel when it fires: a subscriber that left (or failed) while history was being read never
+    // joined, so no room deletion or member removal would ever release the feed it opened.
     return this.storage.run(() => stream.attach(since, join, options.snapshot ?? false)).finally(() => this.release(ref));
   }
 
@@ -248,7 +264,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     const timer = setTimeout(() => {
       this.releaseTimers.delete(ref.key);
       const stream = this.streams.get(ref.key);
-      if (!stream || stream.busy || this.sink?.hasLocalSubscribers(ref)) return;
+      if (!stream || stream.busy || this.sink.hasLocalSubscribers(ref)) return;
       this.streams.delete(ref.key);
       this.engine.unwatch(ref.key).catch((error: Error) => this.logger.warn(`unwatch ${ref.key}: ${error.message}`));
     }, RELEASE_LINGER_MS);
@@ -350,7 +366,6 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   private stream(ref: ChannelRef): ChannelStream {
     let stream = this.streams.get(ref.key);
     if (!stream) {
-      if (!this.sink) throw new Error('EventBus has no delivery sink');
       stream = new ChannelStream(ref, this.engine, this.sink);
       this.streams.set(ref.key, stream);
     }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { DeliveryService } from '../realtime/delivery.service';
+import { ConnectionCensus } from '../realtime/connection-census';
 import { ProcessCapacity } from '../realtime/process-capacity.service';
 import { HealthSections } from './health-sections';
 
@@ -9,7 +9,7 @@ import { HealthSections } from './health-sections';
 export class WebsocketHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
-    private readonly delivery: DeliveryService,
+    private readonly census: ConnectionCensus,
     private readonly capacity: ProcessCapacity,
     private readonly sections: HealthSections,
   ) {}
@@ -18,7 +18,7 @@ export class WebsocketHealthIndicator {
     return this.indicators
       .check(key)
       .attempt(async () => {
-        const namespaces = this.delivery.connectionCounts();
+        const namespaces = this.census.connectionCounts();
         const total = Object.values(namespaces).reduce((sum, count) => sum + count, 0);
         return {
           connections: total,

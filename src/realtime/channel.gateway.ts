@@ -64,7 +64,7 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
     nsp.use(observe(this.kit.connections.middleware()));
     // After every check: it never refuses, and holds CONNECT for `session` (session-frame.ts).
     nsp.use(corkUntilConnected);
-    this.kit.delivery.attachNamespace(this.definition.name, nsp);
+    this.kit.directory.attachNamespace(this.definition.name, nsp);
   }
 
   /** Sends `session`, then runs the namespace's hook. Never rejects: Nest does not await it. */

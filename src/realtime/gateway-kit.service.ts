@@ -4,7 +4,7 @@ import { Revocations } from '../auth/revocations.service';
 import { TokenVerifier } from '../auth/token-verifier.service';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { ConnectionLimits } from './connection-limits.service';
-import { DeliveryService } from './delivery.service';
+import { SocketDirectory } from './socket-directory';
 import { InboundLimits } from './inbound-limits.service';
 import { frameLimitOf, NamespaceRegistry, type NamespaceDefinition } from './namespace.registry';
 import type { SessionLimits } from './realtime.events';
@@ -23,7 +23,7 @@ export class GatewayKit {
     readonly verifier: TokenVerifier,
     readonly revocations: Revocations,
     readonly registry: NamespaceRegistry,
-    readonly delivery: DeliveryService,
+    readonly directory: SocketDirectory,
     readonly subscriptions: SubscriptionService,
     readonly inbound: InboundLimits,
     readonly connections: ConnectionLimits,

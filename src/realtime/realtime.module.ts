@@ -2,9 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { ConnectionLimits } from './connection-limits.service';
 import { ConnectionMonitor } from './connection-monitor.service';
-import { ChannelResets } from './channel-resets';
 import { ProcessCapacity } from './process-capacity.service';
-import { DeliveryService } from './delivery.service';
 import { EngineAdmission } from './engine-admission.service';
 import { InboundLimits } from './inbound-limits.service';
 import { GatewayKit } from './gateway-kit.service';
@@ -17,8 +15,6 @@ import { SubscriptionService } from './subscription.service';
   imports: [AuthModule],
   providers: [
     NamespaceRegistry,
-    DeliveryService,
-    ChannelResets,
     SubscriptionService,
     GatewayKit,
     InboundLimits,
@@ -31,8 +27,6 @@ import { SubscriptionService } from './subscription.service';
   ],
   exports: [
     NamespaceRegistry,
-    DeliveryService,
-    ChannelResets,
     SubscriptionService,
     ConnectionLimits,
     SessionTokens,

@@ -10,7 +10,7 @@ import { canSubscribe } from '../channels/channel-policy';
 import { channelRef } from '../channels/channel-ref';
 import { AppError, ErrorCode } from '../common/app.errors';
 import { DeadlineSchedule } from '../common/deadline-schedule';
-import { DeliveryService } from './delivery.service';
+import { SocketDirectory } from './socket-directory';
 import type { NamespaceDefinition } from './namespace.registry';
 import { RealtimeEvent, type AuthExpiringPayload, type RefreshAck, type SocketData } from './realtime.events';
 import { endSession } from './session-end';
@@ -39,7 +39,7 @@ export class SessionTokens implements OnModuleInit, OnModuleDestroy {
     private readonly verifier: TokenVerifier,
     private readonly revocations: Revocations,
     private readonly kicks: SessionKicks,
-    private readonly delivery: DeliveryService,
+    private readonly directory: SocketDirectory,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -113,8 +113,8 @@ export class SessionTokens implements OnModuleInit, OnModuleDestroy {
   }
 
   private disconnectKicked(rule: KickRule): void {
-    for (const name of this.delivery.namespaceNames()) {
-      for (const socket of this.delivery.namespace(name)?.sockets.values() ?? []) {
+    for (const name of this.directory.namespaceNames()) {
+      for (const socket of this.directory.namespace(name)?.sockets.values() ?? []) {
         if (isKicked(rule, (socket.data as SocketData).principal, socket.handshake.issued)) {
           endSession(socket, ErrorCode.KICKED, 'an admin ended this session');
         }
@@ -123,8 +123,8 @@ export class SessionTokens implements OnModuleInit, OnModuleDestroy {
   }
 
   private disconnectMatching(rule: RevocationRule): void {
-    for (const name of this.delivery.namespaceNames()) {
-      for (const socket of this.delivery.namespace(name)?.sockets.values() ?? []) {
+    for (const name of this.directory.namespaceNames()) {
+      for (const socket of this.directory.namespace(name)?.sockets.values() ?? []) {
         if (matches(rule, (socket.data as SocketData).principal)) endSession(socket, ErrorCode.REVOKED, 'this token has been revoked');
       }
     }

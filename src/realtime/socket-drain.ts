@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DrainSteps } from '../lifecycle/drain-steps';
-import { DeliveryService } from './delivery.service';
+import { SocketDirectory } from './socket-directory';
 import { RealtimeEvent, type ServerDrainingPayload } from './realtime.events';
 
 const BATCHES = 10;
@@ -15,7 +15,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 @Injectable()
 export class SocketDrain implements OnModuleInit {
   constructor(
-    private readonly delivery: DeliveryService,
+    private readonly directory: SocketDirectory,
     private readonly steps: DrainSteps,
   ) {}
 
@@ -24,7 +24,7 @@ export class SocketDrain implements OnModuleInit {
   }
 
   private async disconnectAll(deadline: number): Promise<number> {
-    const sockets = this.delivery.namespaceNames().flatMap((name) => [...(this.delivery.namespace(name)?.sockets.values() ?? [])]);
+    const sockets = this.directory.namespaceNames().flatMap((name) => [...(this.directory.namespace(name)?.sockets.values() ?? [])]);
     // Half the budget for disconnecting; the rest for print jobs, the queue and closing.
     const interval = Math.min(BATCH_INTERVAL_MS, Math.floor((deadline - Date.now()) / 2 / BATCHES));
     const spread = Math.max(1000, interval * BATCHES);

@@ -12,6 +12,7 @@ import type { SubscribeDto } from './dto/subscribe.dto';
 import type { UnsubscribeDto } from './dto/unsubscribe.dto';
 import type { Envelope } from '../bus/envelope';
 import { DeliveryService } from './delivery.service';
+import { SocketDirectory } from './socket-directory';
 import type { NamespaceDefinition } from './namespace.registry';
 import { RealtimeEvent, type OkAck, type SocketData, type SubscribeAck, type SubscribeRequest } from './realtime.events';
 
@@ -48,7 +49,12 @@ export class SubscriptionService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
     private readonly delivery: DeliveryService,
-  ) {}
+    directory: SocketDirectory,
+  ) {
+    // A channel that lost its last local subscriber (a room deleted, a stream gone) may let its
+    // feed go: the bus lingers first, in case a subscriber comes straight back (EventBus.release).
+    directory.onChannelEmptied((ref) => this.bus.release(ref));
+  }
 
   async subscribe(socket: AppSocket, namespace: NamespaceDefinition, request: SubscribeDto): Promise<SubscribeAck> {
     const { principal, subscriptions } = socket.data;

@@ -13,7 +13,7 @@ import { STREAMS_MESSAGE } from '../lifecycle/cluster-messages';
 import { MetricsService } from '../metrics/metrics.service';
 import type { ChannelMember } from '../realtime/channel-members';
 import { ConnectionLimits } from '../realtime/connection-limits.service';
-import { DeliveryService } from '../realtime/delivery.service';
+import { SocketDirectory } from '../realtime/socket-directory';
 import { GatewayKit } from '../realtime/gateway-kit.service';
 import { NamespaceRegistry, type NamespaceDefinition } from '../realtime/namespace.registry';
 import {
@@ -49,7 +49,7 @@ export class StreamSessions implements StreamHost, OnModuleInit, OnModuleDestroy
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: NamespaceRegistry,
-    private readonly delivery: DeliveryService,
+    private readonly directory: SocketDirectory,
     private readonly subscriptions: SubscriptionService,
     private readonly connections: ConnectionLimits,
     private readonly revocations: Revocations,
@@ -150,11 +150,11 @@ export class StreamSessions implements StreamHost, OnModuleInit, OnModuleDestroy
   }
 
   join(ref: ChannelRef, member: ChannelMember): void {
-    this.delivery.addMember(ref, member);
+    this.directory.addMember(ref, member);
   }
 
   leave(ref: ChannelRef, member: ChannelMember): void {
-    this.delivery.removeMember(ref, member);
+    this.directory.removeMember(ref, member);
   }
 
   ended(session: StreamSession, reason: string): void {

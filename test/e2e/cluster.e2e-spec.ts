@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Namespace } from 'socket.io';
-import { DeliveryService } from '../../src/realtime/delivery.service';
+import { SocketDirectory } from '../../src/realtime/socket-directory';
 import { closeAllClients, connect, type TestClient } from '../utils/clients';
 import { orderUpdated, publish } from '../utils/http';
 import { RedisServer } from '../utils/redis-server';
@@ -137,7 +137,7 @@ describe('Redis engine across two instances', () => {
 
   it('installs the Socket.IO Redis adapter for cluster operations', async () => {
     const client = await on(a, 'ad');
-    const nsp = a.app.get(DeliveryService).namespace('orders') as Namespace;
+    const nsp = a.app.get(SocketDirectory).namespace('orders') as Namespace;
     expect(nsp.adapter.constructor.name).toBe('RedisAdapter');
     // A cluster-wide query through the adapter sees sockets of both nodes.
     await on(b, 'ad');

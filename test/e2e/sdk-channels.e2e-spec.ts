@@ -1,5 +1,5 @@
 import { MemoryStorage, SwitchboardError } from '../../packages/client/src/index.js';
-import { DeliveryService } from '../../src/realtime/delivery.service';
+import { SocketDirectory } from '../../src/realtime/socket-directory';
 import { eventually } from '../utils/eventually';
 import { orderUpdated, publish, publishBatch } from '../utils/http';
 import { RedisServer } from '../utils/redis-server';
@@ -25,7 +25,7 @@ describe.each([
     await redis?.stop();
   });
 
-  const roomSize = (key: string) => server.app.get(DeliveryService).namespace('orders')?.adapter.rooms.get(key)?.size ?? 0;
+  const roomSize = (key: string) => server.app.get(SocketDirectory).namespace('orders')?.adapter.rooms.get(key)?.size ?? 0;
 
   it('delivers single and batched events to typed handlers, each once and in seq order, and unsubscribes on the server', async () => {
     const recorder = new Recorder<'orders'>();
