@@ -108,7 +108,7 @@ describe('@switchboard/client connection handling', () => {
     await traffic.stop();
     await recorder.waitFor((r) => verdict(r, traffic, 'branch:r2').missing === 0, 10_000);
 
-    expect(draining).toBeDefined();
+    expect(draining).toEqual({ at: expect.any(Number), reconnectAfterMs: expect.any(Number) });
     const { at, reconnectAfterMs } = draining as { at: number; reconnectAfterMs: number };
     expect(reconnected - at).toBeGreaterThanOrEqual(reconnectAfterMs - 20);
     expect(orders.session?.node).toBe(b.config.nodeId);
