@@ -1,6 +1,5 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import type { RevocationRule } from '../auth/revocations.service';
 import { SessionKicks, type KickRule } from '../auth/session-kicks.service';
 import { AppError } from '../common/app.errors';
 import type { PrintJobView } from '../printing/print-job.model';
@@ -11,7 +10,11 @@ import { AuditLog, type AuditEntry } from './audit-log.service';
 import { AdminJobDto, AdminUserDto } from './dto/admin-action.dto';
 import type { Namespace } from 'socket.io';
 import { ChannelGateway } from '../realtime/channel.gateway';
-import { GatewayKit } from '../realtime/gateway-kit.service';
+import { NamespaceGate } from '../realtime/namespace-gate';
+import { SessionLifecycle } from '../realtime/session-lifecycle';
+import { SubscriptionService } from '../realtime/subscription.service';
+import { SocketDirectory } from '../realtime/socket-directory';
+import { Revocations, type RevocationRule } from '../auth/revocations.service';
 import type { AppSocket } from '../realtime/subscription.service';
 import { ADMIN_NAMESPACE } from './admin.definition';
 import { AdminEvent } from './admin.events';
@@ -32,13 +35,17 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
   private sentTrend = 0;
 
   constructor(
-    kit: GatewayKit,
+    gate: NamespaceGate,
+    sessions: SessionLifecycle,
+    subscriptions: SubscriptionService,
+    private readonly directory: SocketDirectory,
+    private readonly revocations: Revocations,
     private readonly stats: AdminStats,
     private readonly audit: AuditLog,
     private readonly jobs: PrintJobsService,
     private readonly kicks: SessionKicks,
   ) {
-    super(kit, ADMIN_NAMESPACE);
+    super(gate, sessions, subscriptions, ADMIN_NAMESPACE);
     this.timer = setInterval(() => void this.broadcast(), TICK_MS);
     this.timer.unref();
   }
@@ -59,7 +66,7 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
     const { companyId } = socket.data.principal;
     return this.audited(socket, 'revoke-user', request.userId, async () => ({
       ok: true as const,
-      revoked: await this.kit.revocations.revoke({ companyId, userId: request.userId }),
+      revoked: await this.revocations.revoke({ companyId, userId: request.userId }),
     }));
   }
 
@@ -132,7 +139,7 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
   }
 
   private async broadcast(): Promise<void> {
-    const nsp = this.kit.directory.namespace(ADMIN_NAMESPACE.name);
+    const nsp = this.directory.namespace(ADMIN_NAMESPACE.name);
     if (!nsp) return;
     const companies = new Set<string>();
     for (const socket of nsp.sockets.values()) companies.add((socket as AppSocket).data.principal.companyId);

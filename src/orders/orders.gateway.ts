@@ -1,12 +1,14 @@
 import { WebSocketGateway } from '@nestjs/websockets';
 import { ChannelGateway } from '../realtime/channel.gateway';
-import { GatewayKit } from '../realtime/gateway-kit.service';
+import { NamespaceGate } from '../realtime/namespace-gate';
+import { SessionLifecycle } from '../realtime/session-lifecycle';
+import { SubscriptionService } from '../realtime/subscription.service';
 import { ORDERS_NAMESPACE } from './orders.definition';
 
 /** /orders: dashboards follow orders and deliveries per company, branch or user. */
 @WebSocketGateway({ namespace: `/${ORDERS_NAMESPACE.name}` })
 export class OrdersGateway extends ChannelGateway {
-  constructor(kit: GatewayKit) {
-    super(kit, ORDERS_NAMESPACE);
+  constructor(gate: NamespaceGate, sessions: SessionLifecycle, subscriptions: SubscriptionService) {
+    super(gate, sessions, subscriptions, ORDERS_NAMESPACE);
   }
 }

@@ -1,6 +1,10 @@
+import { Inject } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { ChannelGateway } from '../realtime/channel.gateway';
-import { GatewayKit } from '../realtime/gateway-kit.service';
+import { NamespaceGate } from '../realtime/namespace-gate';
+import { SessionLifecycle } from '../realtime/session-lifecycle';
+import { SubscriptionService } from '../realtime/subscription.service';
+import { APP_CONFIG, type AppConfig } from '../config';
 import type { OkAck } from '../realtime/realtime.events';
 import type { AppSocket } from '../realtime/subscription.service';
 import { PresenceListDto } from './dto/presence-list.dto';
@@ -13,10 +17,13 @@ import { PresenceService } from './presence.service';
 @WebSocketGateway({ namespace: `/${PRESENCE_NAMESPACE.name}` })
 export class PresenceGateway extends ChannelGateway {
   constructor(
-    kit: GatewayKit,
+    gate: NamespaceGate,
+    sessions: SessionLifecycle,
+    subscriptions: SubscriptionService,
     private readonly presence: PresenceService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    super(kit, PRESENCE_NAMESPACE);
+    super(gate, sessions, subscriptions, PRESENCE_NAMESPACE);
   }
 
   protected override afterConnect(socket: AppSocket): Promise<void> {
@@ -36,7 +43,7 @@ export class PresenceGateway extends ChannelGateway {
   @SubscribeMessage(PresenceEvent.HEARTBEAT)
   async heartbeat(@ConnectedSocket() socket: AppSocket): Promise<PresenceHeartbeatAck> {
     await this.presence.heartbeat(socket);
-    return { ok: true, ttlSeconds: this.kit.config.presence.ttlSeconds };
+    return { ok: true, ttlSeconds: this.config.presence.ttlSeconds };
   }
 
   @SubscribeMessage(PresenceEvent.LIST)

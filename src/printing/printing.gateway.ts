@@ -1,6 +1,8 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { ChannelGateway } from '../realtime/channel.gateway';
-import { GatewayKit } from '../realtime/gateway-kit.service';
+import { NamespaceGate } from '../realtime/namespace-gate';
+import { SessionLifecycle } from '../realtime/session-lifecycle';
+import { SubscriptionService } from '../realtime/subscription.service';
 import type { OkAck } from '../realtime/realtime.events';
 import type { AppSocket } from '../realtime/subscription.service';
 import { JobStatusDto } from './dto/job-status.dto';
@@ -16,10 +18,12 @@ import { PrintingEvent, type RegisterAck } from './printing.events';
 @WebSocketGateway({ namespace: `/${PRINTING_NAMESPACE.name}` })
 export class PrintingGateway extends ChannelGateway {
   constructor(
-    kit: GatewayKit,
+    gate: NamespaceGate,
+    sessions: SessionLifecycle,
+    subscriptions: SubscriptionService,
     private readonly agents: PrintAgentsService,
   ) {
-    super(kit, PRINTING_NAMESPACE);
+    super(gate, sessions, subscriptions, PRINTING_NAMESPACE);
   }
 
   @SubscribeMessage(PrintingEvent.REGISTER)

@@ -5,7 +5,8 @@ import { ConnectionMonitor } from './connection-monitor.service';
 import { ProcessCapacity } from './process-capacity.service';
 import { EngineAdmission } from './engine-admission.service';
 import { InboundLimits } from './inbound-limits.service';
-import { GatewayKit } from './gateway-kit.service';
+import { NamespaceGate } from './namespace-gate';
+import { SessionLifecycle } from './session-lifecycle';
 import { NamespaceRegistry } from './namespace.registry';
 import { SessionTokens } from './session-tokens.service';
 import { SocketDrain } from './socket-drain';
@@ -16,7 +17,8 @@ import { SubscriptionService } from './subscription.service';
   providers: [
     NamespaceRegistry,
     SubscriptionService,
-    GatewayKit,
+    NamespaceGate,
+    SessionLifecycle,
     InboundLimits,
     ConnectionLimits,
     ConnectionMonitor,
@@ -25,12 +27,15 @@ import { SubscriptionService } from './subscription.service';
     SessionTokens,
     SocketDrain,
   ],
+  // AuthModule too: WsSessionGuard, applied in each namespace module, checks revocations there.
   exports: [
+    AuthModule,
     NamespaceRegistry,
     SubscriptionService,
     ConnectionLimits,
     SessionTokens,
-    GatewayKit,
+    NamespaceGate,
+    SessionLifecycle,
     ConnectionMonitor,
     EngineAdmission,
     ProcessCapacity,

@@ -2,7 +2,8 @@ import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Principal } from '../common/principal';
 import { AppError } from '../common/app.errors';
-import type { GatewayKit } from './gateway-kit.service';
+import type { Revocations } from '../auth/revocations.service';
+import type { AppConfig } from '../config';
 import { CommandRoles, WsSessionGuard } from './ws-session.guard';
 
 class Handlers {
@@ -29,8 +30,8 @@ function contextFor(handler: keyof Handlers, who: Principal): ExecutionContext {
 }
 
 function guard(revoked: (p: Principal) => boolean = () => false): WsSessionGuard {
-  const kit = { config: { jwt: { graceSeconds: 30 } }, revocations: { isRevoked: revoked } } as unknown as GatewayKit;
-  return new WsSessionGuard(new Reflector(), kit);
+  const revocations = { isRevoked: revoked } as unknown as Revocations;
+  return new WsSessionGuard(new Reflector(), revocations, { jwt: { graceSeconds: 30 } } as AppConfig);
 }
 
 const codeOf = (run: () => unknown): string | undefined => {

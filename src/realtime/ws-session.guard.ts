@@ -1,8 +1,9 @@
-import { SetMetadata, type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Inject, SetMetadata, type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Role } from '../common/principal';
 import { AppError, ErrorCode } from '../common/app.errors';
-import { GatewayKit } from './gateway-kit.service';
+import { Revocations } from '../auth/revocations.service';
+import { APP_CONFIG, type AppConfig } from '../config';
 import type { AppSocket } from './subscription.service';
 
 const COMMAND_ROLES = 'switchboard:command-roles';
@@ -26,9 +27,10 @@ export class WsSessionGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly kit: GatewayKit,
+    private readonly revocations: Revocations,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.graceMs = kit.config.jwt.graceSeconds * 1000;
+    this.graceMs = config.jwt.graceSeconds * 1000;
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -37,7 +39,7 @@ export class WsSessionGuard implements CanActivate {
     if (Date.now() >= principal.expiresAt + this.graceMs) {
       throw new AppError(ErrorCode.AUTH_EXPIRED, 'the token expired and was not refreshed');
     }
-    if (this.kit.revocations.isRevoked(principal)) throw new AppError(ErrorCode.REVOKED, 'this token has been revoked');
+    if (this.revocations.isRevoked(principal)) throw new AppError(ErrorCode.REVOKED, 'this token has been revoked');
     const roles = this.reflector.get<Role[] | undefined>(COMMAND_ROLES, context.getHandler());
     if (roles && !roles.some((role) => principal.roles.includes(role))) {
       const event = context.switchToWs().getPattern();

@@ -14,7 +14,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import type { ChannelMember } from '../realtime/channel-members';
 import { ConnectionLimits } from '../realtime/connection-limits.service';
 import { SocketDirectory } from '../realtime/socket-directory';
-import { GatewayKit } from '../realtime/gateway-kit.service';
+import { sessionLimitsOf } from '../realtime/session-limits';
 import { NamespaceRegistry, type NamespaceDefinition } from '../realtime/namespace.registry';
 import {
   RealtimeEvent,
@@ -55,7 +55,6 @@ export class StreamSessions implements StreamHost, OnModuleInit, OnModuleDestroy
     private readonly revocations: Revocations,
     private readonly kicks: SessionKicks,
     private readonly metrics: MetricsService,
-    private readonly kit: GatewayKit,
   ) {
     this.maxBufferedBytes = config.limits.slowConsumerBytes;
     metrics.provide({ streamConnections: () => this.counts() });
@@ -176,7 +175,7 @@ export class StreamSessions implements StreamHost, OnModuleInit, OnModuleDestroy
    * WebSocket is closed after WS_MISSED_PINGS unanswered pings.
    */
   private limits(session: StreamSession): SessionLimits {
-    const limits = this.kit.sessionLimits(session.namespace);
+    const limits = sessionLimitsOf(session.namespace, this.config);
     return session.transport === 'sse'
       ? { ...limits, messagesPerSecond: 0, burst: 0, idleTimeoutSeconds: 0 }
       : { ...limits, idleTimeoutSeconds: WS_MISSED_PINGS * this.config.limits.streamHeartbeatSeconds };

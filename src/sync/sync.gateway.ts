@@ -1,6 +1,8 @@
 import { WebSocketGateway } from '@nestjs/websockets';
 import { ChannelGateway } from '../realtime/channel.gateway';
-import { GatewayKit } from '../realtime/gateway-kit.service';
+import { NamespaceGate } from '../realtime/namespace-gate';
+import { SessionLifecycle } from '../realtime/session-lifecycle';
+import { SubscriptionService } from '../realtime/subscription.service';
 import type { AppSocket } from '../realtime/subscription.service';
 import { SYNC_NAMESPACE } from './sync.definition';
 import { SyncEvent, type SyncConnectedPayload } from './sync.events';
@@ -8,8 +10,8 @@ import { SyncEvent, type SyncConnectedPayload } from './sync.events';
 /** /sync: the status of sync jobs per organization (= company), with a snapshot on subscribe. */
 @WebSocketGateway({ namespace: `/${SYNC_NAMESPACE.name}` })
 export class SyncGateway extends ChannelGateway {
-  constructor(kit: GatewayKit) {
-    super(kit, SYNC_NAMESPACE);
+  constructor(gate: NamespaceGate, sessions: SessionLifecycle, subscriptions: SubscriptionService) {
+    super(gate, sessions, subscriptions, SYNC_NAMESPACE);
   }
 
   protected override afterConnect(socket: AppSocket): void {

@@ -3,8 +3,10 @@ import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from
 import { throwError, type Observable } from 'rxjs';
 import { AppError, ErrorCode } from '../../src/common/app.errors';
 import { ChannelGateway } from '../../src/realtime/channel.gateway';
-import { GatewayKit } from '../../src/realtime/gateway-kit.service';
-import type { NamespaceDefinition } from '../../src/realtime/namespace.registry';
+import { NamespaceGate } from '../../src/realtime/namespace-gate';
+import { NamespaceRegistry, type NamespaceDefinition } from '../../src/realtime/namespace.registry';
+import { SessionLifecycle } from '../../src/realtime/session-lifecycle';
+import { SubscriptionService } from '../../src/realtime/subscription.service';
 import { RealtimeModule } from '../../src/realtime/realtime.module';
 import type { AppSocket } from '../../src/realtime/subscription.service';
 
@@ -13,8 +15,8 @@ const CHAOS: NamespaceDefinition = { name: 'chaos', roles: ['admin', 'staff'], c
 /** A namespace whose handlers and lifecycle hooks fail in every way a handler can, for the failing-handler suite. */
 @WebSocketGateway({ namespace: '/chaos' })
 export class ChaosGateway extends ChannelGateway {
-  constructor(kit: GatewayKit) {
-    super(kit, CHAOS);
+  constructor(gate: NamespaceGate, sessions: SessionLifecycle, subscriptions: SubscriptionService) {
+    super(gate, sessions, subscriptions, CHAOS);
   }
 
   @SubscribeMessage('chaos:throw')
@@ -60,4 +62,8 @@ export class ChaosGateway extends ChannelGateway {
 }
 
 @Module({ imports: [RealtimeModule], providers: [ChaosGateway] })
-export class ChaosModule {}
+export class ChaosModule {
+  constructor(namespaces: NamespaceRegistry) {
+    namespaces.register(CHAOS);
+  }
+}
