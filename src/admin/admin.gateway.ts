@@ -8,7 +8,7 @@ import { PrintJobsService } from '../printing/print-jobs.service';
 import { CommandRoles } from '../realtime/ws-session.guard';
 import { AuditLog, type AuditEntry } from './audit-log.service';
 import { AdminJobDto, AdminUserDto } from './dto/admin-action.dto';
-import type { Namespace } from 'socket.io';
+import type { DefaultEventsMap, Namespace } from 'socket.io';
 import { ChannelGateway } from '../realtime/channel.gateway';
 import { NamespaceGate } from '../realtime/namespace-gate';
 import { SessionLifecycle } from '../realtime/session-lifecycle';
@@ -17,6 +17,7 @@ import { SocketDirectory } from '../realtime/socket-directory';
 import { Revocations, type RevocationRule } from '../auth/revocations.service';
 import type { AppSocket } from '../realtime/subscription.service';
 import { ADMIN_NAMESPACE } from './admin.definition';
+import type { AdminServerToClientEvents } from './admin.events';
 import { AdminEvent } from './admin.events';
 import { AdminStats, TICK_MS } from './admin-stats.service';
 
@@ -29,7 +30,7 @@ const companyRoom = (companyId: string) => `admin:${companyId}`;
  * open dashboards.
  */
 @WebSocketGateway({ namespace: `/${ADMIN_NAMESPACE.name}` })
-export class AdminGateway extends ChannelGateway implements OnApplicationShutdown {
+export class AdminGateway extends ChannelGateway<AdminServerToClientEvents> implements OnApplicationShutdown {
   private readonly timer: NodeJS.Timeout;
   /** The trend version last sent to the dashboards. */
   private sentTrend = 0;
@@ -62,7 +63,10 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
   /** Revokes every token of a user of the admin's company: their sockets on every node end (REVOKED). */
   @SubscribeMessage(AdminEvent.REVOKE_USER)
   @CommandRoles('admin')
-  revokeUser(@ConnectedSocket() socket: AppSocket, @MessageBody() request: AdminUserDto): Promise<{ ok: true; revoked: RevocationRule }> {
+  revokeUser(
+    @ConnectedSocket() socket: AppSocket<AdminServerToClientEvents>,
+    @MessageBody() request: AdminUserDto,
+  ): Promise<{ ok: true; revoked: RevocationRule }> {
     const { companyId } = socket.data.principal;
     return this.audited(socket, 'revoke-user', request.userId, async () => ({
       ok: true as const,
@@ -76,7 +80,10 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
    */
   @SubscribeMessage(AdminEvent.KICK_USER)
   @CommandRoles('admin')
-  kickUser(@ConnectedSocket() socket: AppSocket, @MessageBody() request: AdminUserDto): Promise<{ ok: true; kicked: KickRule }> {
+  kickUser(
+    @ConnectedSocket() socket: AppSocket<AdminServerToClientEvents>,
+    @MessageBody() request: AdminUserDto,
+  ): Promise<{ ok: true; kicked: KickRule }> {
     const { companyId } = socket.data.principal;
     return this.audited(socket, 'kick-user', request.userId, async () => ({
       ok: true as const,
@@ -87,7 +94,10 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
   /** Cancels a print job of the admin's company that no agent has acknowledged yet. */
   @SubscribeMessage(AdminEvent.CANCEL_PRINT_JOB)
   @CommandRoles('admin')
-  cancelPrintJob(@ConnectedSocket() socket: AppSocket, @MessageBody() request: AdminJobDto): Promise<{ ok: true; job: PrintJobView }> {
+  cancelPrintJob(
+    @ConnectedSocket() socket: AppSocket<AdminServerToClientEvents>,
+    @MessageBody() request: AdminJobDto,
+  ): Promise<{ ok: true; job: PrintJobView }> {
     return this.audited(socket, 'cancel-print-job', request.jobId, async () => ({
       ok: true as const,
       job: viewOf(await this.jobs.cancel(socket.data.principal, request.jobId)),
@@ -101,7 +111,7 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
   @SubscribeMessage(AdminEvent.RESEND_PRINT_JOB)
   @CommandRoles('admin')
   resendPrintJob(
-    @ConnectedSocket() socket: AppSocket,
+    @ConnectedSocket() socket: AppSocket<AdminServerToClientEvents>,
     @MessageBody() request: AdminJobDto,
   ): Promise<{ ok: true; created: boolean; job: PrintJobView }> {
     return this.audited(socket, 'resend-print-job', request.jobId, async () => {
@@ -113,12 +123,17 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
   /** The newest entries of the admin's company's audit trail. */
   @SubscribeMessage(AdminEvent.AUDIT)
   @CommandRoles('admin')
-  async auditTrail(@ConnectedSocket() socket: AppSocket): Promise<{ ok: true; entries: AuditEntry[] }> {
+  async auditTrail(@ConnectedSocket() socket: AppSocket<AdminServerToClientEvents>): Promise<{ ok: true; entries: AuditEntry[] }> {
     return { ok: true, entries: await this.audit.recent(socket.data.principal.companyId) };
   }
 
   /** Runs an admin action and writes it to the audit trail, with its outcome (success or error code). */
-  private async audited<T>(socket: AppSocket, action: string, target: string, run: () => Promise<T>): Promise<T> {
+  private async audited<T>(
+    socket: AppSocket<AdminServerToClientEvents>,
+    action: string,
+    target: string,
+    run: () => Promise<T>,
+  ): Promise<T> {
     const { companyId, id } = socket.data.principal;
     try {
       const result = await run();
@@ -131,7 +146,7 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
     }
   }
 
-  protected override async afterConnect(socket: AppSocket): Promise<void> {
+  protected override async afterConnect(socket: AppSocket<AdminServerToClientEvents>): Promise<void> {
     const { companyId } = socket.data.principal;
     await socket.join(companyRoom(companyId));
     socket.emit(AdminEvent.STATS, await this.stats.view(companyId));
@@ -139,10 +154,10 @@ export class AdminGateway extends ChannelGateway implements OnApplicationShutdow
   }
 
   private async broadcast(): Promise<void> {
-    const nsp = this.directory.namespace(ADMIN_NAMESPACE.name);
+    const nsp = this.directory.namespace(ADMIN_NAMESPACE.name) as Namespace<DefaultEventsMap, AdminServerToClientEvents> | undefined;
     if (!nsp) return;
     const companies = new Set<string>();
-    for (const socket of nsp.sockets.values()) companies.add((socket as AppSocket).data.principal.companyId);
+    for (const socket of nsp.sockets.values()) companies.add((socket as AppSocket<AdminServerToClientEvents>).data.principal.companyId);
     const trendVersion = this.stats.trendVersion;
     const trendChanged = trendVersion !== this.sentTrend;
     this.sentTrend = trendVersion;

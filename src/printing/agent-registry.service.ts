@@ -1,11 +1,12 @@
 import { MetricsService } from '../metrics/metrics.service';
 import { Injectable } from '@nestjs/common';
 import type { AppSocket } from '../realtime/subscription.service';
+import type { PrintingServerToClientEvents } from './printing.events';
 import type { Printer, PrinterStatus } from './printing.events';
 
 /** A printing agent connected to this instance. */
 export interface LocalAgent {
-  readonly socket: AppSocket;
+  readonly socket: AppSocket<PrintingServerToClientEvents>;
   readonly companyId: string;
   readonly branchId: string;
   agentId: string;
@@ -32,7 +33,7 @@ export class AgentRegistry {
     });
   }
 
-  add(socket: AppSocket): LocalAgent {
+  add(socket: AppSocket<PrintingServerToClientEvents>): LocalAgent {
     const { principal } = socket.data;
     const agent: LocalAgent = {
       socket,

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { NodeRegistry } from '../cluster/node-registry.service';
 import { AppError, ErrorCode } from '../common/app.errors';
 import type { AppSocket } from '../realtime/subscription.service';
+import type { PrintingServerToClientEvents } from './printing.events';
 import { AGENT_DIRECTORY, type AgentDirectory } from './agent-directory.store';
 import { AgentRegistry, type LocalAgent } from './agent-registry.service';
 import type { JobStatusDto } from './dto/job-status.dto';
@@ -26,19 +27,19 @@ export class PrintAgentsService {
     @Inject(PRINT_JOB_STORE) private readonly store: PrintJobStore,
   ) {}
 
-  static isAgent(socket: AppSocket): boolean {
+  static isAgent(socket: AppSocket<PrintingServerToClientEvents>): boolean {
     return socket.data.principal.roles.includes('printer-agent') && !socket.data.principal.roles.includes('admin');
   }
 
   /** An agent that connects receives its branch's pending jobs at once (admins only watch). */
-  async connected(socket: AppSocket): Promise<void> {
+  async connected(socket: AppSocket<PrintingServerToClientEvents>): Promise<void> {
     if (!PrintAgentsService.isAgent(socket)) return;
     const agent = this.registry.add(socket);
     await this.announce(agent, true);
     this.dispatcher.kick(agent.companyId, agent.branchId);
   }
 
-  async disconnected(socket: AppSocket): Promise<void> {
+  async disconnected(socket: AppSocket<PrintingServerToClientEvents>): Promise<void> {
     const agent = this.registry.remove(socket.id);
     if (!agent) return;
     // Jobs first: handing back unanswered tickets matters more than the bookkeeping below.
@@ -53,7 +54,7 @@ export class PrintAgentsService {
    * if it had disconnected (its unanswered jobs go back to the queue, the branch sees it leave);
    * an agent of another branch then starts afresh there, without printers until it registers them.
    */
-  async refreshed(socket: AppSocket): Promise<void> {
+  async refreshed(socket: AppSocket<PrintingServerToClientEvents>): Promise<void> {
     const agent = this.registry.get(socket.id);
     const { principal } = socket.data;
     const sameBranch = agent !== undefined && agent.companyId === principal.companyId && agent.branchId === principal.branchIds[0];
@@ -63,7 +64,7 @@ export class PrintAgentsService {
   }
 
   /** Returns how many jobs of the branch are pending; they follow as print:job in queue order. */
-  async register(socket: AppSocket, request: RegisterPrintersDto): Promise<number> {
+  async register(socket: AppSocket<PrintingServerToClientEvents>, request: RegisterPrintersDto): Promise<number> {
     const agent = this.agentOf(socket);
     const ids = request.printers.map((printer) => printer.id);
     const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
@@ -79,7 +80,7 @@ export class PrintAgentsService {
     return pending;
   }
 
-  async printerStatus(socket: AppSocket, request: PrinterStatusDto): Promise<void> {
+  async printerStatus(socket: AppSocket<PrintingServerToClientEvents>, request: PrinterStatusDto): Promise<void> {
     const agent = this.agentOf(socket);
     if (!this.registry.setStatus(agent, request.printerId, request.status)) {
       throw new AppError(ErrorCode.PRINTER_UNKNOWN, `printer ${request.printerId} is not registered by this agent`);
@@ -88,11 +89,11 @@ export class PrintAgentsService {
     if (request.status === 'ready') this.dispatcher.kick(agent.companyId, agent.branchId);
   }
 
-  report(socket: AppSocket, request: JobStatusDto): Promise<PrintJob> {
+  report(socket: AppSocket<PrintingServerToClientEvents>, request: JobStatusDto): Promise<PrintJob> {
     return this.jobs.report(this.agentOf(socket), request);
   }
 
-  private agentOf(socket: AppSocket): LocalAgent {
+  private agentOf(socket: AppSocket<PrintingServerToClientEvents>): LocalAgent {
     const agent = this.registry.get(socket.id);
     if (!agent) throw new AppError(ErrorCode.FORBIDDEN, 'only printer agents may do this');
     return agent;

@@ -14,7 +14,14 @@ import { RefreshDto } from './dto/refresh.dto';
 import { UnsubscribeDto } from './dto/unsubscribe.dto';
 import type { NamespaceDefinition } from './namespace.registry';
 import type { NamespaceGate } from './namespace-gate';
-import { RealtimeEvent, type OkAck, type PingAck, type RefreshAck, type SubscribeAck } from './realtime.events';
+import {
+  RealtimeEvent,
+  type BaseServerToClientEvents,
+  type OkAck,
+  type PingAck,
+  type RefreshAck,
+  type SubscribeAck,
+} from './realtime.events';
 import type { SessionLifecycle } from './session-lifecycle';
 import type { AppSocket, SubscriptionService } from './subscription.service';
 import { WsAckExceptionFilter } from './ws-exception.filter';
@@ -33,7 +40,9 @@ import { WsValidationPipe } from './ws-validation.pipe';
 @UsePipes(WsValidationPipe)
 @UseFilters(WsAckExceptionFilter)
 @UseGuards(WsSessionGuard)
-export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+export abstract class ChannelGateway<ServerToClient extends BaseServerToClientEvents = BaseServerToClientEvents>
+  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect
+{
   protected readonly logger = new Logger('Gateway');
 
   protected constructor(
@@ -48,7 +57,7 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
   }
 
   /** Sends `session`, then runs the namespace's hook. Never rejects: Nest does not await it. */
-  async handleConnection(socket: AppSocket): Promise<void> {
+  async handleConnection(socket: AppSocket<ServerToClient>): Promise<void> {
     this.sessions.opened(socket, this.definition);
     try {
       await this.afterConnect(socket);
@@ -58,7 +67,7 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
   }
 
   /** Never rejects: Nest does not await it. */
-  async handleDisconnect(socket: AppSocket, reason?: string): Promise<void> {
+  async handleDisconnect(socket: AppSocket<ServerToClient>, reason?: string): Promise<void> {
     // From Nest's own disconnect hook, not a listener of ours per socket (heap per connection).
     this.sessions.closed(socket, this.definition, reason);
     try {
@@ -69,14 +78,14 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
   }
 
   @SubscribeMessage(RealtimeEvent.SUBSCRIBE)
-  async subscribe(@ConnectedSocket() socket: AppSocket, @MessageBody() request: SubscribeDto): Promise<SubscribeAck> {
+  async subscribe(@ConnectedSocket() socket: AppSocket<ServerToClient>, @MessageBody() request: SubscribeDto): Promise<SubscribeAck> {
     const ack = await this.subscriptions.subscribe(socket, this.definition, request);
     await this.afterSubscribe(socket, ack.channel);
     return ack;
   }
 
   @SubscribeMessage(RealtimeEvent.UNSUBSCRIBE)
-  async unsubscribe(@ConnectedSocket() socket: AppSocket, @MessageBody() request: UnsubscribeDto): Promise<OkAck> {
+  async unsubscribe(@ConnectedSocket() socket: AppSocket<ServerToClient>, @MessageBody() request: UnsubscribeDto): Promise<OkAck> {
     const ack = this.subscriptions.unsubscribe(socket, this.definition, request);
     await this.afterUnsubscribe(socket, request.channel);
     return ack;
@@ -84,7 +93,7 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
 
   /** Swaps in a newer token (same user and company) before this one expires. */
   @SubscribeMessage(RealtimeEvent.AUTH_REFRESH)
-  async refresh(@ConnectedSocket() socket: AppSocket, @MessageBody() request: RefreshDto): Promise<RefreshAck> {
+  async refresh(@ConnectedSocket() socket: AppSocket<ServerToClient>, @MessageBody() request: RefreshDto): Promise<RefreshAck> {
     const previous = socket.data.principal;
     const ack = this.sessions.refresh(socket, this.definition, request.token);
     for (const channel of ack.dropped) await this.afterUnsubscribe(socket, channel);
@@ -102,17 +111,17 @@ export abstract class ChannelGateway implements OnGatewayInit, OnGatewayConnecti
    * Hooks for namespaces that add behaviour to the shared lifecycle (sync:connected, presence).
    * Overriding a decorated handler would drop its decorators, so namespaces override these instead.
    */
-  protected afterConnect(_socket: AppSocket): Promise<void> | void {}
+  protected afterConnect(_socket: AppSocket<ServerToClient>): Promise<void> | void {}
 
-  protected afterDisconnect(_socket: AppSocket): Promise<void> | void {}
+  protected afterDisconnect(_socket: AppSocket<ServerToClient>): Promise<void> | void {}
 
-  protected afterSubscribe(_socket: AppSocket, _channel: string): Promise<void> | void {}
+  protected afterSubscribe(_socket: AppSocket<ServerToClient>, _channel: string): Promise<void> | void {}
 
-  protected afterUnsubscribe(_socket: AppSocket, _channel: string): Promise<void> | void {}
+  protected afterUnsubscribe(_socket: AppSocket<ServerToClient>, _channel: string): Promise<void> | void {}
 
   /**
    * After `auth:refresh` swapped the principal: a namespace re-checks every right the socket holds
    * beyond channel subscriptions (which the refresh itself re-checks), against the new claims.
    */
-  protected afterRefresh(_socket: AppSocket, _previous: Principal): Promise<void> | void {}
+  protected afterRefresh(_socket: AppSocket<ServerToClient>, _previous: Principal): Promise<void> | void {}
 }

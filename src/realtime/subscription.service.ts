@@ -14,13 +14,35 @@ import type { Envelope } from '../bus/envelope';
 import { DeliveryService } from './delivery.service';
 import { SocketDirectory } from './socket-directory';
 import type { NamespaceDefinition } from './namespace.registry';
-import { RealtimeEvent, type OkAck, type SocketData, type SubscribeAck, type SubscribeRequest } from './realtime.events';
+import {
+  RealtimeEvent,
+  type BaseServerToClientEvents,
+  type OkAck,
+  type SocketData,
+  type SubscribeAck,
+  type SubscribeRequest,
+} from './realtime.events';
 
 /**
- * The socket as shared plumbing sees it: event names are dynamic here (domain events come from
- * the bus), so the maps are open; each namespace's `*.events.ts` holds the typed contract.
+ * A socket as the server writes to it: what it may emit is typed by the namespace's
+ * server-to-client map (`*.events.ts`, the same maps the SDK is typed from), so a misspelt event
+ * or a wrong payload fails tsc. Shared plumbing sees the base map every namespace has. Incoming
+ * messages go through Nest's handlers and DTOs, so the listening side stays open.
  */
-export type AppSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
+export type AppSocket<ServerToClient extends BaseServerToClientEvents = BaseServerToClientEvents> = Socket<
+  DefaultEventsMap,
+  ServerToClient,
+  DefaultEventsMap,
+  SocketData
+>;
+
+/**
+ * Domain events are named by publishers at run time (checked against the namespace's catalog when
+ * published), so no map can type them: they are written through here, the one untyped emit.
+ */
+export function emitDomainEvent(socket: AppSocket, event: string, payload: unknown): void {
+  (socket as unknown as Socket).emit(event, payload);
+}
 
 /** A subscriber being attached to a channel, whatever its transport. */
 export interface AttachTarget {
@@ -145,7 +167,7 @@ const REPLAY_FRAME_EVENTS = 100;
 function emitReplay(socket: AppSocket, channel: string, replay: readonly Envelope[]): void {
   for (let start = 0; start < replay.length; start += REPLAY_FRAME_EVENTS) {
     const events = replay.slice(start, start + REPLAY_FRAME_EVENTS);
-    if (events.length === 1) socket.emit(events[0].event, events[0]);
+    if (events.length === 1) emitDomainEvent(socket, events[0].event, events[0]);
     else socket.emit(RealtimeEvent.BATCH, { channel, epoch: events[0].epoch, events });
   }
 }
