@@ -1,3 +1,4 @@
+import { SNAPSHOT_LIMIT } from './bus-engine';
 import { MemoryEngine } from './memory.engine';
 
 describe('MemoryEngine retention', () => {
@@ -166,5 +167,49 @@ describe('MemoryEngine memory follows events, not subscriptions', () => {
     ).rejects.toThrow('company acme already has 3 channels');
     expect(engine.stats).toMatchObject({ channels: 2, events: 3 });
     await engine.close();
+  });
+});
+
+describe('MemoryEngine snapshot', () => {
+  const now = 1_000_000;
+  const engine = new MemoryEngine({
+    history: { size: 100, ttlSeconds: 60, positionTtlSeconds: 600 },
+    idempotencyTtlSeconds: 60,
+    now: () => now,
+  });
+  afterAll(() => engine.close());
+  const draft = (id: string, snapshotKey?: string) => ({
+    id,
+    channel: 'branch:b1',
+    event: 'sync:status',
+    data: { id },
+    ts: now,
+    snapshotKey,
+  });
+
+  it('keeps the latest event per key, newest update first, as of the seq it reports', async () => {
+    await engine.publish('s1', [draft('e1-a', 'e1'), draft('e2-a', 'e2'), draft('no-key'), draft('e1-b', 'e1')]);
+    const read = await engine.read('s1', 0, { snapshot: true });
+    expect(read.seq).toBe(4);
+    expect(read.snapshot?.map((event) => [event.id, event.seq])).toEqual([
+      ['e1-b', 4],
+      ['e2-a', 2],
+    ]);
+  });
+
+  it('holds at most SNAPSHOT_LIMIT keys, dropping the one updated longest ago', async () => {
+    const drafts = Array.from({ length: SNAPSHOT_LIMIT + 1 }, (_, index) => draft(`v${index}`, `k${index}`));
+    await engine.publish('s-bounded', [drafts[0], drafts[1]]);
+    await engine.publish('s-bounded', [draft('v0-again', 'k0'), ...drafts.slice(2)]);
+    const keys = (await engine.read('s-bounded', 0, { snapshot: true })).snapshot?.map((event) => event.id);
+    expect(keys).toHaveLength(SNAPSHOT_LIMIT);
+    expect(keys).not.toContain('v1'); // k1 was updated longest ago; k0 was updated again
+    expect(keys).toContain('v0-again');
+  });
+
+  it('has an empty snapshot for a channel with no event, and none unless asked', async () => {
+    expect((await engine.read('s-empty', 0, { snapshot: true })).snapshot).toEqual([]);
+    await engine.publish('s2', [draft('x', 'k')]);
+    expect((await engine.read('s2', 0)).snapshot).toBeUndefined();
   });
 });
