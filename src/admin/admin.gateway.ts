@@ -19,7 +19,9 @@ import type { AppSocket } from '../realtime/subscription.service';
 import { ADMIN_NAMESPACE } from './admin.definition';
 import type { AdminServerToClientEvents } from './admin.events';
 import { AdminEvent } from './admin.events';
-import { AdminStats, TICK_MS } from './admin-stats.service';
+import { AdminStats } from './admin-stats.service';
+import { AdminSnapshots, TICK_MS } from './admin-snapshots';
+import { AdminTrendFeed } from './admin-trend-feed';
 
 /** Not a channel key (no `/`), so the bus never mistakes it for one. */
 const companyRoom = (companyId: string) => `admin:${companyId}`;
@@ -42,6 +44,8 @@ export class AdminGateway extends ChannelGateway<AdminServerToClientEvents> impl
     private readonly directory: SocketDirectory,
     private readonly revocations: Revocations,
     private readonly stats: AdminStats,
+    private readonly snapshots: AdminSnapshots,
+    private readonly trends: AdminTrendFeed,
     private readonly audit: AuditLog,
     private readonly jobs: PrintJobsService,
     private readonly kicks: SessionKicks,
@@ -53,7 +57,7 @@ export class AdminGateway extends ChannelGateway<AdminServerToClientEvents> impl
 
   override afterInit(nsp: Namespace): void {
     super.afterInit(nsp);
-    this.stats.attach(nsp);
+    this.snapshots.attach(nsp);
   }
 
   onApplicationShutdown(): void {
@@ -150,7 +154,7 @@ export class AdminGateway extends ChannelGateway<AdminServerToClientEvents> impl
     const { companyId } = socket.data.principal;
     await socket.join(companyRoom(companyId));
     socket.emit(AdminEvent.STATS, await this.stats.view(companyId));
-    socket.emit(AdminEvent.TREND, this.stats.trend(companyId));
+    socket.emit(AdminEvent.TREND, this.trends.trend(companyId));
   }
 
   private async broadcast(): Promise<void> {
@@ -158,11 +162,11 @@ export class AdminGateway extends ChannelGateway<AdminServerToClientEvents> impl
     if (!nsp) return;
     const companies = new Set<string>();
     for (const socket of nsp.sockets.values()) companies.add((socket as AppSocket<AdminServerToClientEvents>).data.principal.companyId);
-    const trendVersion = this.stats.trendVersion;
+    const trendVersion = this.trends.version;
     const trendChanged = trendVersion !== this.sentTrend;
     this.sentTrend = trendVersion;
     for (const companyId of companies) {
-      if (trendChanged) nsp.local.to(companyRoom(companyId)).emit(AdminEvent.TREND, this.stats.trend(companyId));
+      if (trendChanged) nsp.local.to(companyRoom(companyId)).emit(AdminEvent.TREND, this.trends.trend(companyId));
       try {
         nsp.local.to(companyRoom(companyId)).emit(AdminEvent.STATS, await this.stats.view(companyId));
       } catch (error) {

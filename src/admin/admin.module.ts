@@ -3,6 +3,9 @@ import { AuthModule } from '../auth/auth.module';
 import { PrintingModule } from '../printing/printing.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { AdminStats } from './admin-stats.service';
+import { AdminSnapshots } from './admin-snapshots';
+import { AdminTrendFeed } from './admin-trend-feed';
+import { AgentOverview } from './agent-overview';
 import { AuditLog } from './audit-log.service';
 import { AdminGateway } from './admin.gateway';
 import { DashboardController } from './dashboard/dashboard.controller';
@@ -15,7 +18,7 @@ import { ADMIN_NAMESPACE } from './admin.definition';
 @Module({
   imports: [AuthModule, RealtimeModule, PrintingModule],
   controllers: [RevocationsController, PlatformController, DashboardController],
-  providers: [AdminStats, AdminGateway, AuditLog],
+  providers: [AdminSnapshots, AgentOverview, AdminTrendFeed, AdminStats, AdminGateway, AuditLog],
 })
 export class AdminModule {
   /** The namespace is known (publish API, handshake, limits) before any gateway starts. */
