@@ -1,24 +1,14 @@
 import { MemoryPrintJobStore } from './memory-print-job.store';
+import { queued } from './print-job.lifecycle';
 import type { PrintDocument, PrintJob } from './print-job.model';
 
 const document: PrintDocument = { contentType: 'text/plain', data: 'ticket' };
-const job = (jobId: string): PrintJob => ({
-  jobId,
-  companyId: 'acme',
-  branchId: 'b1',
-  requestedPrinterId: null,
-  printerId: null,
-  copies: 1,
-  orderId: null,
-  correlationId: null,
-  status: 'queued',
-  attempts: 0,
-  createdAt: 0,
-  expiresAt: 60_000,
-  nextAttemptAt: 0,
-  lease: null,
-  history: [],
-});
+const job = (jobId: string): PrintJob =>
+  queued(
+    { jobId, companyId: 'acme', branchId: 'b1', requestedPrinterId: null, copies: 1, orderId: null, correlationId: null, resentFrom: null },
+    0,
+    60,
+  );
 const ref = (jobId: string) => ({ companyId: 'acme', jobId });
 
 describe('MemoryPrintJobStore documents', () => {

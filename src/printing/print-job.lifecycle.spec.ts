@@ -1,27 +1,43 @@
-import { acknowledge, backoff, cancel, claim, expire, finish, markResent, release, resendId } from './print-job.lifecycle';
+import { acknowledge, backoff, cancel, claim, expire, finish, markResent, queued, release, resendId } from './print-job.lifecycle';
 import type { PrintJob } from './print-job.model';
 
-const job = (overrides: Partial<PrintJob> = {}): PrintJob => ({
+const FIELDS = {
   jobId: 'j1',
   companyId: 'acme',
   branchId: 'b1',
   requestedPrinterId: null,
-  printerId: null,
   copies: 1,
   orderId: null,
   correlationId: null,
-  status: 'queued',
-  attempts: 0,
-  createdAt: 0,
-  expiresAt: 10_000,
-  nextAttemptAt: 0,
-  lease: null,
-  history: [{ status: 'queued', at: 0 }],
-  ...overrides,
-});
+  resentFrom: null,
+};
+const job = (overrides: Partial<PrintJob> = {}): PrintJob => ({ ...queued(FIELDS, 0, 10), ...overrides });
 const holder = { instance: 'n1', agentId: 'a1', until: 500 };
 
 describe('print job lifecycle', () => {
+  it('queues a new job due at once, and takes only the fields of a job, not the rest of an object handed in', () => {
+    expect(queued(FIELDS, 1_000, 60)).toEqual({
+      ...FIELDS,
+      printerId: null,
+      status: 'queued',
+      attempts: 0,
+      createdAt: 1_000,
+      expiresAt: 61_000,
+      nextAttemptAt: 1_000,
+      lease: null,
+      history: [{ status: 'queued', at: 1_000 }],
+    });
+    const printed = { ...job({ status: 'printed', resends: 3, attempts: 2 }), jobId: 'j1.r4', resentFrom: 'j1' };
+    const copy = queued(printed, 2_000, 60);
+    expect(copy).toMatchObject({
+      status: 'queued',
+      attempts: 0,
+      resentFrom: 'j1',
+      history: [{ status: 'queued', at: 2_000, detail: 'resend of j1' }],
+    });
+    expect(copy).not.toHaveProperty('resends');
+  });
+
   it('walks queued → dispatched → acknowledged → printed, recording history', () => {
     const claimed = claim(job(), 100, holder, 'p1');
     expect(claimed).toMatchObject({ status: 'dispatched', attempts: 1, printerId: 'p1', lease: { ...holder, attempt: 1 } });

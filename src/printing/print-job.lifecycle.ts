@@ -12,6 +12,36 @@ function step(job: PrintJob, status: JobStatus, at: number, detail?: string, pat
   return { ...job, ...patch, status, history: [...job.history, detail === undefined ? { status, at } : { status, at, detail }] };
 }
 
+/** What a new job is made of: the rest is the lifecycle's. */
+export type JobFields = Pick<
+  PrintJob,
+  'jobId' | 'companyId' | 'branchId' | 'requestedPrinterId' | 'copies' | 'orderId' | 'correlationId' | 'resentFrom'
+>;
+
+/** A new job, queued at `now` and due at once, expiring `ttlSeconds` later. */
+export function queued(fields: JobFields, now: number, ttlSeconds: number): PrintJob {
+  const detail = fields.resentFrom ? { detail: `resend of ${fields.resentFrom}` } : {};
+  // Field by field: a caller's object with more in it (a whole job) must not carry it over.
+  return {
+    jobId: fields.jobId,
+    companyId: fields.companyId,
+    branchId: fields.branchId,
+    requestedPrinterId: fields.requestedPrinterId,
+    copies: fields.copies,
+    orderId: fields.orderId,
+    correlationId: fields.correlationId,
+    resentFrom: fields.resentFrom,
+    printerId: null,
+    status: 'queued',
+    attempts: 0,
+    createdAt: now,
+    expiresAt: now + ttlSeconds * 1000,
+    nextAttemptAt: now,
+    lease: null,
+    history: [{ status: 'queued', at: now, ...detail }],
+  };
+}
+
 /** Takes a pending job for one agent: only if due, unexpired and not held by a live lease. */
 export function claim(job: PrintJob, now: number, lease: Omit<Lease, 'attempt'>, printerId: string | null): PrintJob | undefined {
   if (!PENDING.includes(job.status) || job.expiresAt <= now || job.nextAttemptAt > now) return undefined;

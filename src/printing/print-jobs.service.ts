@@ -6,7 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { NotReplicatedError } from '../redis/replica-ack';
 import type { CreatePrintJobDto } from './dto/create-print-job.dto';
 import type { JobStatusDto } from './dto/job-status.dto';
-import { cancel, expire, finish, markResent, resendId } from './print-job.lifecycle';
+import { cancel, expire, finish, markResent, queued, resendId, type JobFields } from './print-job.lifecycle';
 import { PENDING, type PrintDocument, type PrintJob } from './print-job.model';
 import { PRINT_JOB_STORE, type JobRef, type PrintJobStore } from './print-job.store';
 import { PrintDispatcher } from './print-dispatcher.service';
@@ -99,7 +99,9 @@ export class PrintJobsService implements OnModuleInit, OnApplicationShutdown {
     // Noted on the original first: its history tells GET and the dashboard where the reprint went.
     await this.guard(() => this.store.update(ref, (job) => markResent(job, Date.now(), copyId)));
     const ttlSeconds = Math.max(1, Math.round((original.expiresAt - original.createdAt) / 1000));
-    const result = await this.enqueue({ ...original, jobId: copyId, resentFrom: jobId }, document, ttlSeconds);
+    const { companyId, branchId, requestedPrinterId, copies, orderId, correlationId } = original;
+    const copy = { jobId: copyId, companyId, branchId, requestedPrinterId, copies, orderId, correlationId, resentFrom: jobId };
+    const result = await this.enqueue(copy, document, ttlSeconds);
     return { created: result.created, job: this.copyOf(result.job, jobId) };
   }
 
@@ -111,33 +113,8 @@ export class PrintJobsService implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  private async enqueue(
-    fields: Pick<
-      PrintJob,
-      'jobId' | 'companyId' | 'branchId' | 'requestedPrinterId' | 'copies' | 'orderId' | 'correlationId' | 'resentFrom'
-    >,
-    document: PrintDocument,
-    ttlSeconds: number,
-  ): Promise<{ created: boolean; job: PrintJob }> {
-    const now = Date.now();
-    const job: PrintJob = {
-      jobId: fields.jobId,
-      companyId: fields.companyId,
-      branchId: fields.branchId,
-      requestedPrinterId: fields.requestedPrinterId,
-      printerId: null,
-      copies: fields.copies,
-      orderId: fields.orderId,
-      correlationId: fields.correlationId,
-      resentFrom: fields.resentFrom,
-      status: 'queued',
-      attempts: 0,
-      createdAt: now,
-      expiresAt: now + ttlSeconds * 1000,
-      nextAttemptAt: now,
-      lease: null,
-      history: [{ status: 'queued', at: now, ...(fields.resentFrom ? { detail: `resend of ${fields.resentFrom}` } : {}) }],
-    };
+  private async enqueue(fields: JobFields, document: PrintDocument, ttlSeconds: number): Promise<{ created: boolean; job: PrintJob }> {
+    const job = queued(fields, Date.now(), ttlSeconds);
     const result = await this.guard(() => this.store.create(job, document, ttlSeconds + this.config.printing.retentionSeconds));
     if (result.created) {
       await this.notifier.jobChanged(job);
