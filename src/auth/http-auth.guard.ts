@@ -43,8 +43,7 @@ export class HttpAuthGuard extends AuthGuard(JWT_STRATEGY) {
     const request = context.switchToHttp().getRequest<AuthRequest>();
     const token = bearerOf(request);
     if (token === undefined) {
-      const missing = new AppError(ErrorCode.AUTH_MISSING, 'missing Authorization: Bearer <token> header');
-      return Boolean(this.handleRequest(missing, undefined, undefined, context));
+      this.refuse(new AppError(ErrorCode.AUTH_MISSING, 'missing Authorization: Bearer <token> header'), context);
     }
     const cached = this.principals.get(token);
     if (cached) {
@@ -60,17 +59,21 @@ export class HttpAuthGuard extends AuthGuard(JWT_STRATEGY) {
     try {
       return this.authenticate<TUser>(err, user, info, context);
     } catch (error) {
-      if (error instanceof AppError) {
-        const request = context.switchToHttp().getRequest<AuthRequest>();
-        this.metrics.recordAuthFailure({
-          code: error.code,
-          where: (request.url ?? '').split('?')[0],
-          ip: request.ip,
-          company: claimedCompany(bearerOf(request)),
-        });
-      }
+      if (error instanceof AppError) this.refuse(error, context);
       throw error;
     }
+  }
+
+  /** Counts the refusal (metrics, the admin dashboard's auth failures) and throws it. */
+  private refuse(error: AppError, context: ExecutionContext): never {
+    const request = context.switchToHttp().getRequest<AuthRequest>();
+    this.metrics.recordAuthFailure({
+      code: error.code,
+      where: (request.url ?? '').split('?')[0],
+      ip: request.ip,
+      company: claimedCompany(bearerOf(request)),
+    });
+    throw error;
   }
 
   private authenticate<TUser>(err: unknown, user: unknown, info: unknown, context: ExecutionContext): TUser {
