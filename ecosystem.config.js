@@ -36,7 +36,7 @@ module.exports = {
       script: 'dist/main.js',
       exec_mode: 'cluster',
       // One instance per core: V8's concurrent marking would take that core from the event loop
-      // (src/lifecycle/worker-flags.ts, whose spec keeps this list equal to WORKER_NODE_FLAGS).
+      // (src/primary/worker-flags.ts, whose spec keeps this list equal to WORKER_NODE_FLAGS).
       node_args: '--no-concurrent-marking',
       instances: process.env.WORKERS && process.env.WORKERS !== '0' ? Number(process.env.WORKERS) : 'max',
       wait_ready: true,

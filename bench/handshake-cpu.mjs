@@ -6,7 +6,7 @@
 // usage: node bench/handshake-cpu.mjs <bare|switchboard> [N=5000] [--prof] [--after-publishes] [--worker-flags]
 // --after-publishes floods the publish API first (100 channels, as bench/pairs.mjs does before its
 // handshakes), so that Switchboard handshakes next to full histories. --worker-flags runs the server
-// with a cluster worker's Node flags (dist/lifecycle/worker-flags.js), as bench/run.mjs does.
+// with a cluster worker's Node flags (dist/primary/worker-flags.js), as bench/run.mjs does.
 // BENCH_NODE_ARGS adds Node flags to the server (--trace-gc, with BENCH_OUTPUT_DIR to keep its output).
 // --prof writes a CPU profile of the server to bench/results/prof/. BENCH_DIST=<dir> runs another build (A/B).
 // BENCH_REDIS_URL=redis://127.0.0.1:<port> runs Switchboard on the Redis engine (start that Redis yourself).
@@ -34,7 +34,7 @@ const env = bare
       ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
     };
 const workerFlags = process.argv.includes('--worker-flags')
-  ? createRequire(import.meta.url)(resolve(process.env.BENCH_DIST ?? 'dist', 'lifecycle/worker-flags.js')).WORKER_NODE_FLAGS
+  ? createRequire(import.meta.url)(resolve(process.env.BENCH_DIST ?? 'dist', 'primary/worker-flags.js')).WORKER_NODE_FLAGS
   : [];
 const server = await pinned(
   0,

@@ -88,7 +88,7 @@ const bench = {
 /** Every arm runs with --expose-gc and the GC hook, so the memory scenario can force a full GC. */
 const NODE_ARGS = ['--expose-gc', '--import', './bench/gc-preload.mjs'];
 /** The worker flags, read from dist/ (built by main() first; a BENCH_DIST A/B runs both builds with them). */
-const workerFlags = () => createRequire(import.meta.url)(join(ROOT, 'dist/lifecycle/worker-flags.js')).WORKER_NODE_FLAGS;
+const workerFlags = () => createRequire(import.meta.url)(join(ROOT, 'dist/primary/worker-flags.js')).WORKER_NODE_FLAGS;
 
 async function untilLive(url) {
   for (let attempt = 0; attempt < 600; attempt++) {
