@@ -53,7 +53,8 @@ export class DeliveryService implements DeliverySink, OnModuleDestroy {
   private emit(ref: ChannelRef, epoch: string, events: readonly Envelope[]): void {
     const nsp = this.directory.namespace(ref.namespace);
     if (!nsp) return;
-    const sockets = this.directory.roomSize(ref);
+    // The namespace is in hand: its room's size without a second lookup (once per delivered batch).
+    const sockets = nsp.adapter.rooms.get(ref.key)?.size ?? 0;
     const members = this.directory.membersOf(ref);
     this.metrics.observeDelivery(ref, sockets + (members?.size ?? 0), events);
     // Per event, so debug only: follows a correlation id to every node that delivered it.
